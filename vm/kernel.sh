@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Provide a kernel for the VM rig and print two lines:
+#   image=<path to bzImage>
+#   kdir=<path to build tree for out-of-tree modules>
+#
+# Usage: vm/kernel.sh stock61|stock612|debug
+#
+# Stock kernels are Debian's own images, fetched with `apt-get download` and
+# unpacked with `dpkg -x` (never installed), matched to the installed
+# headers.  The debug kernel is built from linux-source-6.12 with
+# vm/debug.config on top of tinyconfig.  Both are cached in $REFSLAB_CACHE.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+stock_kernel() {
+	local rel=$1 dir
+	[[ -n $rel ]] || die "stock kernel headers are not installed (run vm/setup.sh)"
+	[[ -d /lib/modules/$rel/build ]] || die "no headers for $rel"
+	dir=$REFSLAB_CACHE/kernel/stock-$rel
+	if [[ ! -e $dir/.refslab-unpacked ]]; then
+		log "fetching linux-image-$rel-unsigned"
+		rm -rf "$dir"
+		mkdir -p "$dir/deb"
+		(cd "$dir/deb" && apt-get download -q "linux-image-$rel-unsigned" >&2)
+		dpkg -x "$dir"/deb/*.deb "$dir/root"
+		rm -rf "$dir/deb"
+		touch "$dir/.refslab-unpacked"
+	fi
+	echo "image=$dir/root/boot/vmlinuz-$rel"
+	echo "kdir=/lib/modules/$rel/build"
+}
+
+# Every "CONFIG_X=y" of the fragment must be "=y" in the final .config, and
+# every "CONFIG_X=n" must be off: merge_config.sh silently drops options
+# whose dependencies are missing.
+check_config() {
+	local frag=$1 config=$2 missing=0 opt val
+	while IFS='=' read -r opt val; do
+		case $val in
+		y) grep -qx "$opt=y" "$config" || { log "missing: $opt=y"; missing=1; } ;;
+		n) ! grep -q "^$opt=" "$config" || { log "not off: $opt"; missing=1; } ;;
+		esac
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=[yn]$' "$frag")
+	((missing == 0)) || die "debug kernel .config lacks options of $frag"
+}
+
+debug_kernel() {
+	local out src jobs
+	out=$(debug_build_dir)
+	if [[ ! -e $out/.refslab-complete ]]; then
+		src=$(source_tree)
+		jobs=$(($(nproc) + 1))
+		log "building the debug kernel in $out (about 10 minutes on 2 cores)"
+		rm -rf "$out"
+		mkdir -p "$out"
+		make -s -C "$src" O="$out" tinyconfig >&2
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+			"$out/.config" "$REFSLAB_TOP/vm/debug.config" >&2
+		make -s -C "$src" O="$out" olddefconfig >&2
+		check_config "$REFSLAB_TOP/vm/debug.config" "$out/.config"
+		make -s -C "$src" O="$out" -j"$jobs" bzImage modules_prepare >&2
+		# Module.symvers, without which modpost rejects every symbol.
+		make -s -C "$src" O="$out" -j"$jobs" modules >&2
+		touch "$out/.refslab-complete"
+	fi
+	check_config "$REFSLAB_TOP/vm/debug.config" "$out/.config"
+	echo "image=$out/arch/x86/boot/bzImage"
+	echo "kdir=$out"
+}
+
+case ${1:-} in
+stock61 | stock612) stock_kernel "$(kernel_release "$1")" ;;
+debug) debug_kernel ;;
+*) die "usage: $0 stock61|stock612|debug" ;;
+esac

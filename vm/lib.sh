@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared settings for the refslab VM rig.  Sourced, never run.
+#
+# Everything large (kernel images, the unpacked kernel source, the debug
+# kernel build) lives in $REFSLAB_CACHE, outside the repository, under names
+# keyed by version and configuration, so a second run reuses it.
+
+REFSLAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REFSLAB_CACHE=${REFSLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/refslab}
+REFSLAB_BUILD=${REFSLAB_BUILD:-$REFSLAB_TOP/build}
+
+die() {
+	echo "vm: error: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "vm: $*" >&2
+}
+
+# Debian version string of the installed linux-source-6.12 package.
+source_version() {
+	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null ||
+		die "linux-source-6.12 is not installed (run vm/setup.sh)"
+}
+
+# The unpacked kernel source tree (for the debug kernel, checkpatch,
+# kernel-doc and the kselftest harness header), unpacked once per version.
+source_tree() {
+	local ver dir
+	ver=$(source_version)
+	dir=$REFSLAB_CACHE/src/linux-source-6.12_$ver
+	if [[ ! -e $dir/.refslab-unpacked ]]; then
+		log "unpacking linux-source-6.12 $ver into $dir"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$dir" \
+			--strip-components=1
+		touch "$dir/.refslab-unpacked"
+	fi
+	echo "$dir"
+}
+
+# Kernel release of Debian's stock 6.1 kernel (from the headers meta package).
+stock61_release() {
+	dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		grep -o 'linux-headers-6\.1\.[^ ,]*-amd64' | head -n 1 |
+		sed 's/^linux-headers-//'
+}
+
+# Kernel release of the newest installed stock 6.12 kernel headers.
+stock612_release() {
+	dpkg-query -W -f='${Package} ${Status}\n' 'linux-headers-6.12.*+deb12-amd64' 2>/dev/null |
+		awk '$NF == "installed" { print $1 }' |
+		sed 's/^linux-headers-//' | sort -V | tail -n 1
+}
+
+# Release name of a kernel alias: stock61, stock612 or debug.
+kernel_release() {
+	case $1 in
+	stock61) stock61_release ;;
+	stock612) stock612_release ;;
+	debug) echo "6.12-refslab-debug" ;;
+	*) die "unknown kernel '$1' (stock61, stock612, debug)" ;;
+	esac
+}
+
+# Cache directory of the debug kernel build, keyed by the source version and
+# by the hash of the configuration fragment.
+debug_build_dir() {
+	local key
+	key=$( (source_version; cat "$REFSLAB_TOP/vm/debug.config") |
+		sha256sum | cut -c1-12)
+	echo "$REFSLAB_CACHE/kernel/debug-6.12_$(source_version)-$key"
+}
+
+# Kernel splats that fail a run wherever they appear in the console log
+# (extended regular expression; the guest applies it to dmesg as well).
+# shellcheck disable=SC2034
+SPLAT_RE='BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|circular locking dependency|INFO: |inconsistent lock state|suspicious RCU usage|refcount_t:|kmemleak:.*suspected memory leak|Call Trace|Kernel panic|Oops|general protection fault|Unable to handle|soft lockup|detected stall'
+
+# Copy the module sources (Kbuild, module/, uapi/; no build products) from
+# the tree <top> into <dir> and build them there against <kdir>; skipped
+# when neither the sources, <kdir> nor the make arguments changed since the
+# last successful build in <dir>.  The repository itself stays clean.
+# Usage: build_module <top> <dir> <kdir> [make args...]
+build_module() {
+	local top=$1 dir=$2 kdir=$3 stamp
+	shift 3
+	local -a srcs=() excludes=(
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c'
+		--exclude='.*.cmd' --exclude='*.a' --exclude='modules.order'
+		--exclude='Module.symvers' --exclude='.*.d' --exclude='*.dwo'
+	)
+	[[ -e $top/Kbuild ]] && srcs+=(Kbuild)
+	[[ -d $top/module ]] && srcs+=(module)
+	[[ -d $top/uapi ]] && srcs+=(uapi)
+	[[ -e $top/Kbuild && -d $top/module ]] ||
+		die "no Kbuild and module/ in $top"
+	stamp=$( {
+		tar -C "$top" -cf - --sort=name --mtime=@0 --owner=0 --group=0 \
+			--numeric-owner "${excludes[@]}" "${srcs[@]}"
+		echo "$kdir $*"
+	} | sha256sum | cut -c1-16)
+	if [[ -e $dir/.stamp && $(<"$dir/.stamp") == "$stamp" ]]; then
+		return 0
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$top" -cf - "${excludes[@]}" "${srcs[@]}" | tar -C "$dir" -xf -
+	if ! make -C "$kdir" M="$dir" "$@" >"$dir/build.log" 2>&1; then
+		cat "$dir/build.log" >&2
+		die "module build failed against $kdir"
+	fi
+	echo "$stamp" >"$dir/.stamp"
+}
