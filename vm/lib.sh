@@ -84,7 +84,9 @@ SPLAT_RE='BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|circular locking 
 # Copy the module sources (Kbuild, module/, uapi/; no build products) from
 # the tree <top> into <dir> and build them there against <kdir>; skipped
 # when neither the sources, <kdir> nor the make arguments changed since the
-# last successful build in <dir>.  The repository itself stays clean.
+# last successful build in <dir>.  The repository itself stays clean.  The
+# make output is kept in <dir>/build.log; on failure it is printed and the
+# function returns 1.
 # Usage: build_module <top> <dir> <kdir> [make args...]
 build_module() {
 	local top=$1 dir=$2 kdir=$3 stamp
@@ -97,8 +99,10 @@ build_module() {
 	[[ -e $top/Kbuild ]] && srcs+=(Kbuild)
 	[[ -d $top/module ]] && srcs+=(module)
 	[[ -d $top/uapi ]] && srcs+=(uapi)
-	[[ -e $top/Kbuild && -d $top/module ]] ||
-		die "no Kbuild and module/ in $top"
+	[[ -e $top/Kbuild && -d $top/module ]] || {
+		log "no Kbuild and module/ in $top"
+		return 1
+	}
 	stamp=$( {
 		tar -C "$top" -cf - --sort=name --mtime=@0 --owner=0 --group=0 \
 			--numeric-owner "${excludes[@]}" "${srcs[@]}"
@@ -112,7 +116,8 @@ build_module() {
 	tar -C "$top" -cf - "${excludes[@]}" "${srcs[@]}" | tar -C "$dir" -xf -
 	if ! make -C "$kdir" M="$dir" "$@" >"$dir/build.log" 2>&1; then
 		cat "$dir/build.log" >&2
-		die "module build failed against $kdir"
+		log "module build failed against $kdir"
+		return 1
 	fi
 	echo "$stamp" >"$dir/.stamp"
 }

@@ -91,7 +91,7 @@ kdir=$(sed -n 's/^kdir=//p' <<<"$kinfo")
 # 2. The module, built for this kernel in a copy of the sources.
 log "building the module for $kernel${fault:+ with REFSLAB_FAULT=$fault}"
 build_module "$src_top" "$bdir/src" "$kdir" \
-	${fault:+"REFSLAB_FAULT=$fault"}
+	${fault:+"REFSLAB_FAULT=$fault"} || die "cannot build the module"
 mapfile -t kos < <(find "$bdir/src" -name 'refslab*.ko' | sort)
 ((${#kos[@]})) || die "the module build produced no refslab*.ko"
 
