@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The rig's self-test: proves that a run FAILS when the module is broken.
+# Without it a green run means nothing.
+#
+# For each fault of the test-only switch REFSLAB_FAULT (never in a normal
+# build), the module is built with it and the debug kernel is booted with
+# a short guest sequence (load, KUnit, unload, kmemleak scan).  The run
+# must fail, and for the right reason:
+#   leak   the module leaks a kmalloc at load: kmemleak must report it
+#   warn   the module hits a WARN at load: the console must show WARNING:
+#          (panic_on_warn kills the guest before it can claim success)
+#   kunit  one KUnit case fails: a KUnit case must be "not ok"
+# Each fault is one TAP test: ok when the run failed for that reason.
+# Ends with RESULT rigtest passed=N failed=N skipped=0.
+#
+# Usage: vm/rigtest.sh [fault...]
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+faults=("$@")
+((${#faults[@]})) || faults=(leak warn kunit)
+n=0 passed=0 failed=0
+
+expect() {
+	case $1 in
+	leak) echo '^fail: (rig .*kmemleak|splat .*kmemleak:.*suspected memory leak)' ;;
+	warn) echo '^fail: splat .*WARNING:' ;;
+	kunit) echo '^fail: kunit ' ;;
+	*) die "unknown fault '$1' (leak, warn, kunit)" ;;
+	esac
+}
+
+echo "== rigtest: every injected fault must fail the debug run =="
+for fault in "${faults[@]}"; do
+	pattern=$(expect "$fault")
+	log=$REFSLAB_BUILD/rigtest-$fault.log
+	summary=$REFSLAB_BUILD/debug-fault-$fault/rigtest/summary
+	n=$((n + 1))
+	start=$SECONDS
+	rc=0
+	"$REFSLAB_TOP/vm/run.sh" debug --mode rigtest --fault "$fault" \
+		>"$log" 2>&1 || rc=$?
+	took=$((SECONDS - start))
+	if ((rc == 1)) && grep -qE "$pattern" "$summary"; then
+		passed=$((passed + 1))
+		echo "    ok $n - REFSLAB_FAULT=$fault fails the run (${took}s)"
+		grep -E "$pattern" "$summary" | head -n 3 | sed 's/^/    #   caught: /'
+	else
+		failed=$((failed + 1))
+		case $rc in
+		0) why="the run PASSED" ;;
+		1) why="the run failed, but not because of the fault" ;;
+		*) why="rig error (status $rc): the fault was never tested" ;;
+		esac
+		echo "    not ok $n - REFSLAB_FAULT=$fault: $why (${took}s, log: $log)"
+		tail -n 30 "$log" | sed 's/^/    #   /'
+	fi
+done
+echo "    1..$n"
+echo "RESULT rigtest passed=$passed failed=$failed skipped=0"
+((failed == 0))
