@@ -1,0 +1,485 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/refslab: the misc device, its file operations and the ioctls.
+ *
+ * Every ioctl argument starts with its own size.  The dispatcher reads it,
+ * checks it against the command's smallest known version, and copies the
+ * structure in with copy_struct_from_user(), which zero-fills what an older
+ * caller did not send and refuses a newer caller's non-zero tail.  Handlers
+ * then work on the kernel copy and answer with refslab_ucmd_respond().
+ *
+ * A handler that creates a handle reserves it, answers the caller, and
+ * only then publishes it: once published, another thread may put it, so
+ * nothing that can fail may come after.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/stat.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/refslab.h>
+
+#include "dev.h"
+#include "handle.h"
+#include "object.h"
+#include "stats.h"
+
+struct refslab_ucmd {
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+union refslab_ucmd_buffer {
+	struct refslab_version version;
+	struct refslab_create create;
+	struct refslab_ref ref;
+	struct refslab_dup dup;
+	struct refslab_info info;
+	struct refslab_rw rw;
+};
+
+/* Copy the answer out, as much of it as the caller's structure holds. */
+static int refslab_ucmd_respond(struct refslab_ucmd *ucmd, size_t len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, len)))
+		return -EFAULT;
+	return 0;
+}
+
+static int refslab_ioc_version(struct refslab_file *rf,
+			       struct refslab_ucmd *ucmd)
+{
+	struct refslab_version *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EINVAL;
+
+	cmd->abi_major = REFSLAB_ABI_MAJOR;
+	cmd->abi_minor = REFSLAB_ABI_MINOR;
+	cmd->features = REFSLAB_FEATURE_CORE;
+	cmd->payload_max = REFSLAB_PAYLOAD_MAX;
+	cmd->handle_refs_max = REFSLAB_HANDLE_REFS_MAX;
+	cmd->object_refs_max = REFSLAB_OBJECT_REFS_MAX;
+	cmd->nr_classes = REFSLAB_NR_CLASSES;
+	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int refslab_ioc_create(struct refslab_file *rf,
+			      struct refslab_ucmd *ucmd)
+{
+	struct refslab_create *cmd = ucmd->cmd;
+	struct refslab_handle *handle;
+	struct refslab_object *obj;
+	umode_t mode = 0600;
+	u32 hid;
+	int ret;
+
+	if (cmd->flags & ~REFSLAB_CREATE_ALL)
+		return -EINVAL;
+	if (cmd->flags & REFSLAB_CREATE_MODE) {
+		if (cmd->mode & ~0777U)
+			return -EINVAL;
+		mode = cmd->mode;
+	} else if (cmd->mode) {
+		return -EINVAL;
+	}
+	if (!cmd->payload_size || cmd->payload_size > REFSLAB_PAYLOAD_MAX ||
+	    cmd->data_len > cmd->payload_size || (!cmd->data && cmd->data_len))
+		return -EINVAL;
+
+	obj = refslab_object_alloc(cmd->payload_size, mode);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	if (copy_from_user(obj->payload, u64_to_user_ptr(cmd->data),
+			   cmd->data_len)) {
+		ret = -EFAULT;
+		goto err_abort_object;
+	}
+
+	handle = refslab_handle_reserve(&rf->handles, &hid);
+	if (IS_ERR(handle)) {
+		ret = PTR_ERR(handle);
+		goto err_abort_object;
+	}
+
+	cmd->handle = hid;
+	cmd->id = obj->id;
+	ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		goto err_abort_handle;
+
+	refslab_object_publish(obj);
+	refslab_handle_publish(&rf->handles, handle, hid, obj,
+			       REFSLAB_RIGHTS_ALL);
+	return 0;
+
+err_abort_handle:
+	refslab_handle_abort(&rf->handles, handle, hid);
+err_abort_object:
+	refslab_object_abort(obj);
+	return ret;
+}
+
+static int refslab_ioc_get(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	struct refslab_ref *cmd = ucmd->cmd;
+	int ret;
+
+	if (cmd->flags || cmd->__reserved || !cmd->count)
+		return -EINVAL;
+
+	ret = refslab_handle_get(&rf->handles, cmd->handle, cmd->count,
+				 &cmd->refs);
+	if (ret)
+		return ret;
+	/*
+	 * The references are taken; a caller whose structure cannot be
+	 * written still owns them, as with any ioctl that succeeded before
+	 * its result was lost.
+	 */
+	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	struct refslab_ref *cmd = ucmd->cmd;
+	int ret;
+
+	if (cmd->flags || cmd->__reserved || !cmd->count)
+		return -EINVAL;
+
+	ret = refslab_handle_put(&rf->handles, cmd->handle, cmd->count,
+				 &cmd->refs);
+	if (ret)
+		return ret;
+	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int refslab_ioc_dup(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	struct refslab_dup *cmd = ucmd->cmd;
+	struct refslab_handle_state state;
+	struct refslab_handle *handle;
+	struct refslab_object *obj;
+	u32 hid;
+	int ret;
+
+	if (cmd->flags)
+		return -EINVAL;
+
+	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, &state);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	/* The new handle's reference, within the object's cap. */
+	ret = refslab_object_ref_add(obj, 1);
+	refslab_object_put(obj);
+	if (ret)
+		return ret;
+
+	handle = refslab_handle_reserve(&rf->handles, &hid);
+	if (IS_ERR(handle)) {
+		ret = PTR_ERR(handle);
+		goto err_put;
+	}
+
+	cmd->new_handle = hid;
+	ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret)
+		goto err_abort_handle;
+
+	refslab_handle_publish(&rf->handles, handle, hid, obj, state.rights);
+	return 0;
+
+err_abort_handle:
+	refslab_handle_abort(&rf->handles, handle, hid);
+err_put:
+	refslab_object_put(obj);
+	return ret;
+}
+
+static int refslab_ioc_info(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	struct refslab_info *cmd = ucmd->cmd;
+	struct user_namespace *ns = current_user_ns();
+	struct refslab_handle_state state;
+	struct refslab_object *obj;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+
+	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, &state);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	cmd->payload_size = obj->size;
+	cmd->id = obj->id;
+	cmd->capacity = refslab_object_capacity(obj);
+	cmd->mode = obj->mode;
+	cmd->uid = from_kuid_munged(ns, obj->uid);
+	cmd->gid = from_kgid_munged(ns, obj->gid);
+	/* Not counting this call's own short-lived reference. */
+	cmd->object_refs = refcount_read(&obj->ref) - 1;
+	cmd->handle_refs = state.refs;
+	cmd->rights = state.rights;
+	cmd->generation = refslab_object_generation(obj);
+	cmd->ctime_ns = obj->ctime_ns;
+	refslab_object_put(obj);
+
+	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+/*
+ * READ and WRITE copy through a kernel buffer, so that the payload is only
+ * ever touched with the object's sequence lock in force.  Small transfers,
+ * the common case, use the stack.
+ */
+#define REFSLAB_STACK_BUF	128
+
+static void *rw_buffer(u8 *stack_buf, u32 length)
+{
+	if (length <= REFSLAB_STACK_BUF)
+		return stack_buf;
+	return kmalloc(length, GFP_KERNEL);
+}
+
+static void rw_buffer_free(void *buf, u8 *stack_buf)
+{
+	if (buf != stack_buf)
+		kfree(buf);
+}
+
+static int rw_check(const struct refslab_rw *cmd, u32 flags_allowed)
+{
+	if (cmd->flags & ~flags_allowed || cmd->__reserved)
+		return -EINVAL;
+	if (!cmd->length || cmd->length > REFSLAB_PAYLOAD_MAX ||
+	    cmd->offset > REFSLAB_PAYLOAD_MAX - cmd->length)
+		return -EINVAL;
+	return 0;
+}
+
+static bool rw_in_payload(const struct refslab_rw *cmd,
+			  const struct refslab_object *obj)
+{
+	return cmd->offset + cmd->length <= obj->size;
+}
+
+static int refslab_ioc_read(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	struct refslab_rw *cmd = ucmd->cmd;
+	u8 stack_buf[REFSLAB_STACK_BUF];
+	struct refslab_object *obj;
+	void *buf;
+	int ret;
+
+	ret = rw_check(cmd, 0);
+	if (ret)
+		return ret;
+
+	obj = refslab_handle_lookup(&rf->handles, cmd->handle,
+				    REFSLAB_RIGHT_READ, NULL);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+
+	if (!rw_in_payload(cmd, obj)) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	buf = rw_buffer(stack_buf, cmd->length);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	refslab_object_read(obj, cmd->offset, cmd->length, buf,
+			    &cmd->generation);
+	refslab_object_put(obj);
+	obj = NULL;
+
+	if (copy_to_user(u64_to_user_ptr(cmd->buf), buf, cmd->length))
+		ret = -EFAULT;
+	rw_buffer_free(buf, stack_buf);
+	if (ret)
+		return ret;
+	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+
+out_put:
+	refslab_object_put(obj);
+	return ret;
+}
+
+static int refslab_ioc_write(struct refslab_file *rf,
+			     struct refslab_ucmd *ucmd)
+{
+	struct refslab_rw *cmd = ucmd->cmd;
+	u8 stack_buf[REFSLAB_STACK_BUF];
+	struct refslab_object *obj;
+	void *buf;
+	int ret;
+
+	ret = rw_check(cmd, REFSLAB_WRITE_ALL);
+	if (ret)
+		return ret;
+
+	buf = rw_buffer(stack_buf, cmd->length);
+	if (!buf)
+		return -ENOMEM;
+	if (copy_from_user(buf, u64_to_user_ptr(cmd->buf), cmd->length)) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+
+	obj = refslab_handle_lookup(&rf->handles, cmd->handle,
+				    REFSLAB_RIGHT_WRITE, NULL);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out_free;
+	}
+	if (rw_in_payload(cmd, obj))
+		ret = refslab_object_write(obj, cmd->offset, cmd->length, buf,
+					   cmd->flags & REFSLAB_WRITE_IF_GENERATION,
+					   &cmd->generation);
+	else
+		ret = -EINVAL;
+	refslab_object_put(obj);
+	if (ret && ret != -ESTALE)
+		goto out_free;
+
+	/* A failed conditional write still reports the current generation. */
+	if (refslab_ucmd_respond(ucmd, sizeof(*cmd)))
+		ret = -EFAULT;
+out_free:
+	rw_buffer_free(buf, stack_buf);
+	return ret;
+}
+
+struct refslab_ioctl_op {
+	unsigned int size;
+	unsigned int min_size;
+	unsigned int cmd;
+	int (*execute)(struct refslab_file *rf, struct refslab_ucmd *ucmd);
+};
+
+/*
+ * One entry per command: REFSLAB_IOC_<_NAME> runs refslab_ioc_<_fn>() on a
+ * struct refslab_<_struct>, whose first version ended with member @_last.
+ */
+#define REFSLAB_IOCTL_OP(_NAME, _fn, _struct, _last)			\
+	[REFSLAB_CMD_##_NAME] = {					\
+		.size = sizeof(struct refslab_##_struct) +		\
+			BUILD_BUG_ON_ZERO(sizeof(union refslab_ucmd_buffer) < \
+					  sizeof(struct refslab_##_struct)), \
+		.min_size = offsetofend(struct refslab_##_struct, _last), \
+		.cmd = REFSLAB_IOC_##_NAME,				\
+		.execute = refslab_ioc_##_fn,				\
+	}
+
+/* min_size is the first version of each structure: never change it. */
+static const struct refslab_ioctl_op refslab_ioctl_ops[] = {
+	REFSLAB_IOCTL_OP(VERSION, version, version, nr_classes),
+	REFSLAB_IOCTL_OP(CREATE, create, create, id),
+	REFSLAB_IOCTL_OP(GET, get, ref, __reserved),
+	REFSLAB_IOCTL_OP(PUT, put, ref, __reserved),
+	REFSLAB_IOCTL_OP(DUP, dup, dup, new_handle),
+	REFSLAB_IOCTL_OP(INFO, info, info, ctime_ns),
+	REFSLAB_IOCTL_OP(READ, read, rw, generation),
+	REFSLAB_IOCTL_OP(WRITE, write, rw, generation),
+};
+
+static long refslab_fops_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct refslab_file *rf = filp->private_data;
+	const struct refslab_ioctl_op *op;
+	union refslab_ucmd_buffer buf;
+	struct refslab_ucmd ucmd = {};
+	unsigned int nr = _IOC_NR(cmd);
+	int ret;
+
+	if (nr >= ARRAY_SIZE(refslab_ioctl_ops))
+		return -ENOTTY;
+	op = &refslab_ioctl_ops[array_index_nospec(nr,
+						   ARRAY_SIZE(refslab_ioctl_ops))];
+	if (op->cmd != cmd || !op->execute)
+		return -ENOTTY;
+
+	ucmd.ubuffer = (void __user *)arg;
+	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
+	if (ret)
+		return ret;
+	if (ucmd.user_size < op->min_size)
+		return -EINVAL;
+	ucmd.cmd = &buf;
+	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+				    ucmd.user_size);
+	if (ret)
+		return ret;
+	return op->execute(rf, &ucmd);
+}
+
+static int refslab_fops_open(struct inode *inode, struct file *filp)
+{
+	struct refslab_file *rf;
+
+	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	if (!rf)
+		return -ENOMEM;
+	refslab_handle_table_init(&rf->handles);
+	filp->private_data = rf;
+	refslab_stat_inc(REFSLAB_STAT_FILES_OPENED);
+	return nonseekable_open(inode, filp);
+}
+
+static int refslab_fops_release(struct inode *inode, struct file *filp)
+{
+	struct refslab_file *rf = filp->private_data;
+
+	refslab_handle_table_destroy(&rf->handles);
+	kfree(rf);
+	refslab_stat_inc(REFSLAB_STAT_FILES_CLOSED);
+	return 0;
+}
+
+static const struct file_operations refslab_fops = {
+	.owner = THIS_MODULE,
+	.open = refslab_fops_open,
+	.release = refslab_fops_release,
+	.unlocked_ioctl = refslab_fops_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice refslab_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "refslab",
+	.fops = &refslab_fops,
+	.mode = 0666,
+};
+
+/**
+ * refslab_dev_init() - register /dev/refslab
+ *
+ * Context: process context, module init, after everything the device
+ * uses is ready.
+ * Return: 0 or a negative errno.
+ */
+int refslab_dev_init(void)
+{
+	return misc_register(&refslab_misc);
+}
+
+/**
+ * refslab_dev_exit() - unregister /dev/refslab
+ *
+ * Context: process context, module exit; no file is open (each holds a
+ * reference to the module).
+ */
+void refslab_dev_exit(void)
+{
+	misc_deregister(&refslab_misc);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _REFSLAB_DEV_H
+#define _REFSLAB_DEV_H
+
+#include "handle.h"
+
+/**
+ * struct refslab_file - the state of one open /dev/refslab
+ * @handles: the file's handle table
+ */
+struct refslab_file {
+	struct refslab_handle_table handles;
+};
+
+int refslab_dev_init(void);
+void refslab_dev_exit(void);
+
+#endif /* _REFSLAB_DEV_H */

@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab handle tables: per-file maps from small numbers to objects.
+ *
+ * Lookups run under RCU and take no lock.  A handle's reference count is an
+ * atomic changed by compare-and-swap; the table's lock (the xarray's) is
+ * taken only to add or remove a handle.  The handle's references are also
+ * references to its object, and the object count never drops below the
+ * handle count: GET adds to the object before the handle, PUT takes from
+ * the handle before the object.
+ *
+ * Handle numbers are allocated cyclically, so a number that was just freed
+ * is not handed out again until the 32-bit space wraps: a stale handle
+ * finds nothing (ENOENT) rather than someone else's object.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <uapi/linux/refslab.h>
+
+#include <kunit/visibility.h>
+#include "handle.h"
+#include "object.h"
+#include "stats.h"
+
+/**
+ * refslab_handle_table_init() - set up an empty handle table
+ * @table: the table
+ *
+ * Context: any context.
+ */
+void refslab_handle_table_init(struct refslab_handle_table *table)
+{
+	xa_init_flags(&table->xa, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	table->next = 1;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
+
+/**
+ * refslab_handle_table_destroy() - drop every handle and its references
+ * @table: the table
+ *
+ * Context: process context, when no other task can use the table any more
+ * (the file's last reference is gone).
+ */
+void refslab_handle_table_destroy(struct refslab_handle_table *table)
+{
+	struct refslab_handle *handle;
+	unsigned long hid;
+	unsigned int refs;
+
+	xa_for_each(&table->xa, hid, handle) {
+		xa_erase(&table->xa, hid);
+		refs = atomic_xchg(&handle->refs, 0);
+		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, refs);
+		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
+		refslab_object_put_many(handle->obj, refs);
+		kfree_rcu(handle, rcu);
+	}
+	xa_destroy(&table->xa);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_destroy);
+
+/**
+ * refslab_handle_reserve() - reserve a handle number and its memory
+ * @table: the table
+ * @hid: set to the reserved number
+ *
+ * The number is not visible to lookups until refslab_handle_publish().
+ *
+ * Context: process context; may sleep.
+ * Return: the handle to publish, or ERR_PTR(-ENOMEM) or ERR_PTR(-EBUSY)
+ * when every number is taken.
+ */
+struct refslab_handle *refslab_handle_reserve(struct refslab_handle_table *table,
+					      u32 *hid)
+{
+	struct refslab_handle *handle;
+	int ret;
+
+	handle = kmalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
+	if (!handle)
+		return ERR_PTR(-ENOMEM);
+
+	ret = xa_alloc_cyclic(&table->xa, hid, NULL, xa_limit_32b,
+			      &table->next, GFP_KERNEL_ACCOUNT);
+	if (ret < 0) {
+		kfree(handle);
+		return ERR_PTR(ret);
+	}
+	return handle;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_reserve);
+
+/**
+ * refslab_handle_publish() - make a reserved handle usable
+ * @table: the table
+ * @handle: from refslab_handle_reserve()
+ * @hid: its number
+ * @obj: the object; the handle takes over one reference the caller owns
+ * @rights: REFSLAB_RIGHT_* bits
+ *
+ * Cannot fail.  The handle may be used and put by another thread as soon as
+ * this returns, so the caller must not touch it afterwards.
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_handle_publish(struct refslab_handle_table *table,
+			    struct refslab_handle *handle, u32 hid,
+			    struct refslab_object *obj, u32 rights)
+{
+	void *old;
+
+	handle->obj = obj;
+	atomic_set(&handle->refs, 1);
+	handle->rights = rights;
+	refslab_stat_inc(REFSLAB_STAT_HANDLES_CREATED);
+	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
+	old = xa_store(&table->xa, hid, handle, GFP_KERNEL_ACCOUNT);
+	WARN_ON_ONCE(old);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish);
+
+/**
+ * refslab_handle_abort() - give back a reserved, unpublished handle
+ * @table: the table
+ * @handle: from refslab_handle_reserve()
+ * @hid: its number
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_handle_abort(struct refslab_handle_table *table,
+			  struct refslab_handle *handle, u32 hid)
+{
+	xa_release(&table->xa, hid);
+	kfree(handle);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort);
+
+/**
+ * refslab_handle_lookup() - find a handle's object for an operation
+ * @table: the table
+ * @hid: the handle number
+ * @rights: REFSLAB_RIGHT_* bits the operation needs
+ * @state: if not NULL, filled with the handle's references and rights
+ *
+ * Context: any context.
+ * Return: the object with a new short-lived reference, which the caller
+ * drops with refslab_object_put(); ERR_PTR(-ENOENT) if there is no such
+ * handle, or ERR_PTR(-EACCES) if it lacks @rights.
+ */
+struct refslab_object *refslab_handle_lookup(struct refslab_handle_table *table,
+					     u32 hid, u32 rights,
+					     struct refslab_handle_state *state)
+{
+	struct refslab_handle *handle;
+	struct refslab_object *obj;
+
+	rcu_read_lock();
+	handle = xa_load(&table->xa, hid);
+	if (!handle) {
+		obj = ERR_PTR(-ENOENT);
+	} else if ((handle->rights & rights) != rights) {
+		obj = ERR_PTR(-EACCES);
+	} else {
+		obj = handle->obj;
+		/* Fails only if a racing PUT just dropped the last reference. */
+		if (!refslab_object_get_unless_zero(obj))
+			obj = ERR_PTR(-ENOENT);
+		else if (state)
+			*state = (struct refslab_handle_state){
+				.refs = atomic_read(&handle->refs),
+				.rights = handle->rights,
+			};
+	}
+	rcu_read_unlock();
+	return obj;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_lookup);
+
+/*
+ * Add @count to a handle's references unless it already reached zero (it
+ * is being removed) or would pass the cap.
+ */
+static int handle_refs_add(struct refslab_handle *handle, u32 count, u32 *refs)
+{
+	int old = atomic_read(&handle->refs);
+
+	do {
+		if (!old)
+			return -ENOENT;
+		if (count > REFSLAB_HANDLE_REFS_MAX - old)
+			return -EOVERFLOW;
+	} while (!atomic_try_cmpxchg(&handle->refs, &old, old + count));
+	*refs = old + count;
+	return 0;
+}
+
+/**
+ * refslab_handle_get() - add references to a handle and its object
+ * @table: the table
+ * @hid: the handle number
+ * @count: how many, at least 1
+ * @refs: set to the handle's references after the call
+ *
+ * Context: any context.
+ * Return: 0, -ENOENT for no such handle, or -EOVERFLOW if the handle's or
+ * the object's reference cap would be exceeded.
+ */
+int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
+		       u32 count, u32 *refs)
+{
+	struct refslab_handle *handle;
+	int ret;
+
+	if (count > REFSLAB_HANDLE_REFS_MAX)
+		return -EOVERFLOW;
+
+	rcu_read_lock();
+	handle = xa_load(&table->xa, hid);
+	if (!handle) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	/*
+	 * The object first: while the handle holds references, so does the
+	 * object, and a concurrent PUT of the handle can never take from the
+	 * object references that were not yet added to it.
+	 */
+	ret = refslab_object_ref_add(handle->obj, count);
+	if (ret)
+		goto out_unlock;
+	ret = handle_refs_add(handle, count, refs);
+	if (ret) {
+		refslab_object_put_many(handle->obj, count);
+		goto out_unlock;
+	}
+	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, count);
+out_unlock:
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_get);
+
+/**
+ * refslab_handle_put() - drop references from a handle and its object
+ * @table: the table
+ * @hid: the handle number
+ * @count: how many, at least 1 and at most what the handle holds
+ * @refs: set to the handle's references after the call; 0 when the handle
+ *	is gone
+ *
+ * Context: any context but hard interrupt.
+ * Return: 0, -ENOENT for no such handle, or -EINVAL if @count is more than
+ * the handle holds.
+ */
+int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
+		       u32 count, u32 *refs)
+{
+	struct refslab_handle *handle;
+	struct refslab_object *obj;
+	int old, ret = 0;
+
+	rcu_read_lock();
+	handle = xa_load(&table->xa, hid);
+	if (!handle) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	old = atomic_read(&handle->refs);
+	do {
+		if (!old) {
+			ret = -ENOENT;
+			goto out_unlock;
+		}
+		if (count > old) {
+			ret = -EINVAL;
+			goto out_unlock;
+		}
+	} while (!atomic_try_cmpxchg(&handle->refs, &old, old - count));
+
+	*refs = old - count;
+	obj = handle->obj;
+	if (!*refs) {
+		/* Only the task that reached zero gets here, once. */
+		xa_erase(&table->xa, hid);
+		kfree_rcu(handle, rcu);
+		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
+	}
+	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
+	refslab_object_put_many(obj, count);
+out_unlock:
+	rcu_read_unlock();
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_put);

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab: kernel-owned, reference-counted objects for userspace.
+ *
+ * This file only wires the parts together; each concern has its own file:
+ * stats.c (counters, sysfs), object.c (caches, registry, life cycle),
+ * quota.c (limits), handle.c (per-file handle tables), dev.c (the device).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "dev.h"
+#include "object.h"
+#include "stats.h"
+#include "version.h"
+
+#if defined(REFSLAB_TEST_FAULT_LEAK) || defined(REFSLAB_TEST_FAULT_WARN)
+/*
+ * Faults that only the rig's self-test builds in (REFSLAB_FAULT=...), to
+ * prove that a leak or a warning fails the run.  Never in a normal build.
+ */
+static void refslab_test_fault(void)
+{
+#ifdef REFSLAB_TEST_FAULT_LEAK
+	void *leak = kmalloc(64, GFP_KERNEL);
+
+	pr_info("test fault: leaking %p\n", leak);
+#endif
+#ifdef REFSLAB_TEST_FAULT_WARN
+	WARN(1, "refslab: test fault: deliberate warning\n");
+#endif
+}
+#else
+static inline void refslab_test_fault(void) { }
+#endif
+
+static int __init refslab_init(void)
+{
+	int ret;
+
+	ret = refslab_stats_init();
+	if (ret)
+		return ret;
+
+	ret = refslab_objects_init();
+	if (ret)
+		goto err_stats_exit;
+
+	ret = refslab_dev_init();
+	if (ret)
+		goto err_objects_exit;
+
+	refslab_test_fault();
+	pr_info("version %s loaded\n", REFSLAB_VERSION);
+	return 0;
+
+err_objects_exit:
+	refslab_objects_exit();
+err_stats_exit:
+	refslab_stats_exit();
+	return ret;
+}
+
+static void __exit refslab_exit(void)
+{
+	refslab_dev_exit();
+	refslab_objects_exit();
+	refslab_stats_exit();
+}
+
+module_init(refslab_init);
+module_exit(refslab_exit);
+
+MODULE_DESCRIPTION("Kernel-owned, reference-counted objects for userspace");
+MODULE_AUTHOR("The refslab developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(REFSLAB_VERSION);

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab objects: the size-class caches they come from, the global
+ * registry that maps ids to them, and their life cycle.
+ *
+ * Life cycle:
+ *
+ *  1. refslab_object_alloc() charges the creator's quota, allocates and
+ *     zeroes the object with one reference, and reserves its id in the
+ *     registry.  Nobody else can see it yet.
+ *  2. refslab_object_publish() stores it in the registry: from here on
+ *     lookups may find it.  Publishing cannot fail, so it is the last step
+ *     of a create; anything that can fail happens before it, and undoing an
+ *     unpublished object is refslab_object_abort().
+ *  3. The final put releases it: it is erased from the registry (no new
+ *     lookup can find it), its quota charge is returned, and its memory is
+ *     handed to call_rcu().
+ *  4. After a grace period, every lookup that might still see the object
+ *     has finished, and refslab_object_reclaim() frees it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/xarray.h>
+#include <uapi/linux/refslab.h>
+
+#include <kunit/visibility.h>
+#include "object.h"
+#include "quota.h"
+#include "stats.h"
+
+/*
+ * Payload capacities of the size classes, smallest first.  Each class is a
+ * factor of four above the last, so at most three quarters of a payload
+ * slot is ever unused; with the 64-byte header every object size is a
+ * multiple of the cache line.
+ */
+static const unsigned int refslab_class_capacities[REFSLAB_NR_CLASSES] = {
+	64, 256, 1024, 4096,
+};
+
+struct refslab_class {
+	struct kmem_cache *cache;
+	unsigned int capacity;
+	char name[16];
+};
+
+static struct refslab_class refslab_classes[REFSLAB_NR_CLASSES];
+
+/* id -> object, for every published object that is not yet released. */
+static DEFINE_XARRAY(refslab_registry);
+static atomic64_t refslab_last_id = ATOMIC64_INIT(0);
+
+static int class_index(unsigned int size)
+{
+	int i;
+
+	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
+		if (size <= refslab_classes[i].capacity)
+			return i;
+	return -1;
+}
+
+/**
+ * refslab_object_alloc() - build an object that nobody can see yet
+ * @size: payload size, 1 to REFSLAB_PAYLOAD_MAX
+ * @mode: permission bits
+ *
+ * The object belongs to the caller's fsuid and fsgid, is charged to the
+ * fsuid's quota and holds one reference, owned by the caller.  It must end
+ * in refslab_object_publish() or refslab_object_abort().
+ *
+ * Context: process context; may sleep.
+ * Return: the object, or ERR_PTR(-EINVAL), -EDQUOT or -ENOMEM.
+ */
+struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode)
+{
+	struct refslab_object *obj;
+	kuid_t uid = current_fsuid();
+	int class, ret;
+	u64 id;
+
+	class = size ? class_index(size) : -1;
+	if (class < 0)
+		return ERR_PTR(-EINVAL);
+
+	ret = refslab_quota_charge(uid, size, capable(CAP_SYS_RESOURCE));
+	if (ret)
+		return ERR_PTR(ret);
+
+	obj = kmem_cache_zalloc(refslab_classes[class].cache, GFP_KERNEL);
+	if (!obj) {
+		ret = -ENOMEM;
+		goto err_uncharge;
+	}
+
+	id = atomic64_inc_return(&refslab_last_id);
+	ret = xa_reserve(&refslab_registry, id, GFP_KERNEL);
+	if (ret)
+		goto err_free;
+
+	refcount_set(&obj->ref, 1);
+	obj->size = size;
+	obj->class = class;
+	obj->mode = mode;
+	obj->id = id;
+	seqlock_init(&obj->lock);
+	obj->uid = uid;
+	obj->gid = current_fsgid();
+	obj->ctime_ns = ktime_get_real_ns();
+	return obj;
+
+err_free:
+	kmem_cache_free(refslab_classes[class].cache, obj);
+err_uncharge:
+	refslab_quota_uncharge(uid, size);
+	return ERR_PTR(ret);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_alloc);
+
+/**
+ * refslab_object_publish() - make an object findable by its id
+ * @obj: an object from refslab_object_alloc(), fully built
+ *
+ * Cannot fail: the registry slot was reserved by refslab_object_alloc().
+ *
+ * Context: process context.
+ */
+void refslab_object_publish(struct refslab_object *obj)
+{
+	void *old;
+
+	old = xa_store(&refslab_registry, obj->id, obj, GFP_KERNEL);
+	WARN_ON_ONCE(old);
+	refslab_stat_inc(REFSLAB_STAT_OBJECTS_CREATED);
+	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_CREATED, obj->size);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_publish);
+
+/**
+ * refslab_object_abort() - undo refslab_object_alloc()
+ * @obj: an object that was never published
+ *
+ * Nobody else has seen the object, so it is freed at once.
+ *
+ * Context: process context.
+ */
+void refslab_object_abort(struct refslab_object *obj)
+{
+	xa_release(&refslab_registry, obj->id);
+	refslab_quota_uncharge(obj->uid, obj->size);
+	kmem_cache_free(refslab_classes[obj->class].cache, obj);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_abort);
+
+/**
+ * refslab_object_lookup() - find a published object by id
+ * @id: the id
+ *
+ * Context: any context.
+ * Return: the object with a new reference, or NULL if no live object has
+ * that id.
+ */
+struct refslab_object *refslab_object_lookup(u64 id)
+{
+	struct refslab_object *obj;
+
+	rcu_read_lock();
+	obj = xa_load(&refslab_registry, id);
+	if (obj && !refslab_object_get_unless_zero(obj))
+		obj = NULL;
+	rcu_read_unlock();
+	return obj;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_lookup);
+
+/**
+ * refslab_object_ref_add() - add references, within the object's cap
+ * @obj: the object; the caller must hold a reference or be in an RCU
+ *	read-side section that found it
+ * @n: how many
+ *
+ * refcount_t has no bounded add, so this is a compare-and-swap loop on the
+ * counter it wraps.  Holding the total to REFSLAB_OBJECT_REFS_MAX keeps
+ * userspace far from refcount_t saturation: the only references added
+ * without this cap are single short-lived ones, at most one per task.
+ *
+ * Context: any context.
+ * Return: 0, -ENOENT if the object has no references left (it is being
+ * released), or -EOVERFLOW if the cap would be exceeded.
+ */
+int refslab_object_ref_add(struct refslab_object *obj, unsigned int n)
+{
+	int old = refcount_read(&obj->ref);
+
+	do {
+		if (old <= 0)
+			return -ENOENT;
+		if (n > REFSLAB_OBJECT_REFS_MAX - old)
+			return -EOVERFLOW;
+	} while (!atomic_try_cmpxchg_relaxed(&obj->ref.refs, &old, old + n));
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_ref_add);
+
+static void refslab_object_reclaim(struct rcu_head *rcu)
+{
+	struct refslab_object *obj = container_of(rcu, struct refslab_object,
+						  rcu);
+
+	kmem_cache_free(refslab_classes[obj->class].cache, obj);
+	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RECLAIMED);
+}
+
+/*
+ * The last reference is gone.  Unpublish first, so that no lookup can find
+ * the object and try to revive it, then hand it to RCU: lookups that found
+ * it before the erase may still be reading @ref until they leave their
+ * read-side sections.  After call_rcu() nothing here touches the object.
+ */
+static void refslab_object_release(struct refslab_object *obj)
+{
+	xa_erase(&refslab_registry, obj->id);
+	refslab_quota_uncharge(obj->uid, obj->size);
+	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RELEASED);
+	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_RELEASED, obj->size);
+	obj->release_ns = ktime_get_ns();
+	call_rcu(&obj->rcu, refslab_object_reclaim);
+}
+
+/**
+ * refslab_object_put_many() - drop references
+ * @obj: the object
+ * @n: how many; the caller must own that many
+ *
+ * Releases the object when the last reference goes.
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_object_put_many(struct refslab_object *obj, unsigned int n)
+{
+	if (refcount_sub_and_test(n, &obj->ref))
+		refslab_object_release(obj);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_put_many);
+
+/**
+ * refslab_object_capacity() - payload capacity of an object's size class
+ * @obj: the object
+ *
+ * Return: the capacity in bytes.
+ */
+unsigned int refslab_object_capacity(const struct refslab_object *obj)
+{
+	return refslab_classes[obj->class].capacity;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_capacity);
+
+/**
+ * refslab_object_read() - copy a consistent range of the payload
+ * @obj: the object, with a reference held
+ * @offset: first byte; @offset + @len must not pass the payload size
+ * @len: number of bytes
+ * @buf: kernel buffer of @len bytes
+ * @generation: set to the generation of the bytes copied
+ *
+ * Retries until no write ran during the copy, so the bytes all come from
+ * one generation.
+ *
+ * Context: any context; does not sleep.
+ */
+void refslab_object_read(struct refslab_object *obj, unsigned int offset,
+			 unsigned int len, void *buf, u64 *generation)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&obj->lock);
+		memcpy(buf, obj->payload + offset, len);
+		*generation = obj->generation;
+	} while (read_seqretry(&obj->lock, seq));
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_read);
+
+/**
+ * refslab_object_write() - replace a range of the payload
+ * @obj: the object, with a reference held
+ * @offset: first byte; @offset + @len must not pass the payload size
+ * @len: number of bytes
+ * @buf: kernel buffer of @len bytes
+ * @conditional: write only if the generation equals *@generation
+ * @generation: the expected generation if @conditional; set to the
+ *	generation after the write, or the current one if it failed
+ *
+ * Context: process or softirq context; does not sleep.
+ * Return: 0, or -ESTALE if @conditional and the generation differed.
+ */
+int refslab_object_write(struct refslab_object *obj, unsigned int offset,
+			 unsigned int len, const void *buf, bool conditional,
+			 u64 *generation)
+{
+	int ret = 0;
+
+	write_seqlock(&obj->lock);
+	if (conditional && obj->generation != *generation) {
+		ret = -ESTALE;
+	} else {
+		memcpy(obj->payload + offset, buf, len);
+		obj->generation++;
+	}
+	*generation = obj->generation;
+	write_sequnlock(&obj->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_write);
+
+/**
+ * refslab_objects_init() - create the size-class caches
+ *
+ * Each class has its own cache, charged to the allocating task's memcg.
+ * Only the payload may be copied to and from userspace.
+ *
+ * Context: process context, module init.
+ * Return: 0 or a negative errno.
+ */
+int refslab_objects_init(void)
+{
+	const unsigned int useroffset = offsetof(struct refslab_object, payload);
+	struct refslab_class *c;
+	int i;
+
+	BUILD_BUG_ON(refslab_class_capacities[REFSLAB_NR_CLASSES - 1] !=
+		     REFSLAB_PAYLOAD_MAX);
+
+	for (i = 0; i < REFSLAB_NR_CLASSES; i++) {
+		c = &refslab_classes[i];
+		c->capacity = refslab_class_capacities[i];
+		snprintf(c->name, sizeof(c->name), "refslab_%u", c->capacity);
+		c->cache = kmem_cache_create_usercopy(c->name,
+						      useroffset + c->capacity,
+						      0, SLAB_HWCACHE_ALIGN |
+						      SLAB_ACCOUNT, useroffset,
+						      c->capacity, NULL);
+		if (!c->cache)
+			goto err_destroy_caches;
+	}
+	return 0;
+
+err_destroy_caches:
+	while (i--)
+		kmem_cache_destroy(refslab_classes[i].cache);
+	return -ENOMEM;
+}
+
+/**
+ * refslab_objects_exit() - wait for deferred frees and destroy the caches
+ *
+ * Every file is closed by now, so every object is released; some may still
+ * wait for their grace period.
+ *
+ * Context: process context, module exit.
+ */
+void refslab_objects_exit(void)
+{
+	int i;
+
+	rcu_barrier();
+	WARN_ON(!xa_empty(&refslab_registry));
+	xa_destroy(&refslab_registry);
+	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
+		kmem_cache_destroy(refslab_classes[i].cache);
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _REFSLAB_OBJECT_H
+#define _REFSLAB_OBJECT_H
+
+#include <linux/compiler.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/seqlock.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+/* Number of payload size classes, each with its own kmem_cache. */
+#define REFSLAB_NR_CLASSES	4
+
+/**
+ * struct refslab_object - a kernel-owned, reference-counted object
+ * @ref: references from handles, exported files and pins, plus short-lived
+ *	ones taken by operations in progress
+ * @size: payload size in bytes
+ * @class: index of the size class (and kmem_cache) the object came from
+ * @mode: permission bits
+ * @id: global id, never reused while the module is loaded
+ * @lock: serialises writers of @payload and @generation; readers retry
+ * @uid: owner, charged for the object's quota
+ * @gid: group
+ * @release_ns: CLOCK_MONOTONIC time of the final put, for reclaim latency
+ * @generation: number of writes so far
+ * @ctime_ns: CLOCK_REALTIME creation time
+ * @rcu: reclaims the object a grace period after it was released
+ * @payload: @size bytes of data, zeroed at allocation
+ *
+ * The object is reached only by holding a reference, with one exception: a
+ * registry lookup finds it under RCU and may touch @ref alone, to try
+ * refcount_inc_not_zero().  That is why @rcu may share storage with
+ * @generation and @ctime_ns, which nothing reads after the final put.
+ */
+struct refslab_object {
+	refcount_t ref;
+	u16 size;
+	u8 class;
+	umode_t mode;
+	u64 id;
+	seqlock_t lock;
+	kuid_t uid;
+	kgid_t gid;
+	u64 release_ns;
+	union {
+		struct {
+			u64 generation;
+			u64 ctime_ns;
+		};
+		struct rcu_head rcu;
+	};
+	u8 payload[] __aligned(8);
+};
+
+struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode);
+void refslab_object_publish(struct refslab_object *obj);
+void refslab_object_abort(struct refslab_object *obj);
+
+struct refslab_object *refslab_object_lookup(u64 id);
+int refslab_object_ref_add(struct refslab_object *obj, unsigned int n);
+void refslab_object_put_many(struct refslab_object *obj, unsigned int n);
+
+/**
+ * refslab_object_get_unless_zero() - take a reference unless none is left
+ * @obj: the object; its memory must be safe to read (RCU or a reference)
+ *
+ * Context: any context.
+ * Return: true if a reference was taken.
+ */
+static inline bool __must_check
+refslab_object_get_unless_zero(struct refslab_object *obj)
+{
+	return refcount_inc_not_zero(&obj->ref);
+}
+
+/**
+ * refslab_object_put() - drop one reference
+ * @obj: the object
+ *
+ * Context: any context but hard interrupt.
+ */
+static inline void refslab_object_put(struct refslab_object *obj)
+{
+	refslab_object_put_many(obj, 1);
+}
+
+/**
+ * refslab_object_generation() - read the number of writes so far
+ * @obj: the object, with a reference held
+ *
+ * Context: any context.
+ * Return: the generation.
+ */
+static inline u64 refslab_object_generation(struct refslab_object *obj)
+{
+	unsigned int seq;
+	u64 generation;
+
+	do {
+		seq = read_seqbegin(&obj->lock);
+		generation = obj->generation;
+	} while (read_seqretry(&obj->lock, seq));
+	return generation;
+}
+
+unsigned int refslab_object_capacity(const struct refslab_object *obj);
+void refslab_object_read(struct refslab_object *obj, unsigned int offset,
+			 unsigned int len, void *buf, u64 *generation);
+int refslab_object_write(struct refslab_object *obj, unsigned int offset,
+			 unsigned int len, const void *buf, bool conditional,
+			 u64 *generation);
+
+int refslab_objects_init(void);
+void refslab_objects_exit(void);
+
+#endif /* _REFSLAB_OBJECT_H */

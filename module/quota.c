@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab quotas: per-user limits on objects and payload bytes, larger ones
+ * for privileged creators, and one global object limit.  All limits are
+ * module parameters that root may change at run time.
+ *
+ * A user's charge is taken before the object is built and returned when the
+ * object is released (its last reference dropped), not when its memory is
+ * reclaimed a grace period later, so a create/release loop never fails on
+ * memory that is only waiting for RCU.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bits.h>
+#include <linux/hashtable.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include <kunit/visibility.h>
+#include "quota.h"
+#include "stats.h"
+
+/* Hard ceilings on what the object limits may be set to. */
+#define REFSLAB_OBJECTS_CEILING	BIT(26)
+
+static unsigned int max_objects = 2000000;
+static unsigned int user_max_objects = 10000;
+static unsigned int user_max_bytes = 16 << 20;
+static unsigned int priv_max_objects = 2000000;
+static unsigned int priv_max_bytes = 1U << 30;
+
+static int set_object_limit(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 0, REFSLAB_OBJECTS_CEILING);
+}
+
+static const struct kernel_param_ops object_limit_ops = {
+	.set = set_object_limit,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_objects, &object_limit_ops, &max_objects, 0644);
+MODULE_PARM_DESC(max_objects, "Most live objects over all users");
+module_param_cb(user_max_objects, &object_limit_ops, &user_max_objects, 0644);
+MODULE_PARM_DESC(user_max_objects, "Most live objects per unprivileged user");
+module_param(user_max_bytes, uint, 0644);
+MODULE_PARM_DESC(user_max_bytes, "Most payload bytes per unprivileged user");
+module_param_cb(priv_max_objects, &object_limit_ops, &priv_max_objects, 0644);
+MODULE_PARM_DESC(priv_max_objects,
+		 "Most live objects per user, for CAP_SYS_RESOURCE creators");
+module_param(priv_max_bytes, uint, 0644);
+MODULE_PARM_DESC(priv_max_bytes,
+		 "Most payload bytes per user, for CAP_SYS_RESOURCE creators");
+
+/*
+ * One entry per user with live objects, freed when its last object goes.
+ * Every field, and the table itself, is protected by refslab_users_lock.
+ */
+struct refslab_user {
+	struct hlist_node node;
+	kuid_t uid;
+	struct refslab_usage usage;
+};
+
+static DEFINE_HASHTABLE(refslab_users, 6);
+static DEFINE_SPINLOCK(refslab_users_lock);
+static unsigned int refslab_total_objects;
+
+static struct refslab_user *user_find(kuid_t uid)
+{
+	struct refslab_user *user;
+
+	lockdep_assert_held(&refslab_users_lock);
+	hash_for_each_possible(refslab_users, user, node, __kuid_val(uid))
+		if (uid_eq(user->uid, uid))
+			return user;
+	return NULL;
+}
+
+static bool over_limit(const struct refslab_user *user, unsigned int bytes,
+		       bool privileged)
+{
+	unsigned int objects = user ? user->usage.objects : 0;
+	u64 used = user ? user->usage.bytes : 0;
+	unsigned int max_obj, max_bytes;
+
+	if (privileged) {
+		max_obj = READ_ONCE(priv_max_objects);
+		max_bytes = READ_ONCE(priv_max_bytes);
+	} else {
+		max_obj = READ_ONCE(user_max_objects);
+		max_bytes = READ_ONCE(user_max_bytes);
+	}
+	return refslab_total_objects >= READ_ONCE(max_objects) ||
+	       objects >= max_obj || used + bytes > max_bytes;
+}
+
+/**
+ * refslab_quota_charge() - charge one object to a user
+ * @uid: the user
+ * @bytes: the object's payload size
+ * @privileged: apply the privileged limits
+ *
+ * Context: process context; may sleep.
+ * Return: 0 on success, -EDQUOT if a limit would be exceeded, -ENOMEM.
+ */
+int refslab_quota_charge(kuid_t uid, unsigned int bytes, bool privileged)
+{
+	struct refslab_user *user, *spare = NULL;
+	int ret = 0;
+
+retry:
+	spin_lock(&refslab_users_lock);
+	user = user_find(uid);
+	if (over_limit(user, bytes, privileged)) {
+		ret = -EDQUOT;
+		goto out_unlock;
+	}
+	if (!user) {
+		if (!spare) {
+			spin_unlock(&refslab_users_lock);
+			spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+			if (!spare)
+				return -ENOMEM;
+			goto retry;
+		}
+		user = spare;
+		spare = NULL;
+		user->uid = uid;
+		hash_add(refslab_users, &user->node, __kuid_val(uid));
+	}
+	user->usage.objects++;
+	user->usage.bytes += bytes;
+	refslab_total_objects++;
+out_unlock:
+	spin_unlock(&refslab_users_lock);
+	kfree(spare);
+	if (ret == -EDQUOT)
+		refslab_stat_inc(REFSLAB_STAT_QUOTA_DENIALS);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge);
+
+/**
+ * refslab_quota_uncharge() - return one object's charge to its user
+ * @uid: the user charged by refslab_quota_charge()
+ * @bytes: the same payload size
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_quota_uncharge(kuid_t uid, unsigned int bytes)
+{
+	struct refslab_user *user, *unused = NULL;
+
+	spin_lock(&refslab_users_lock);
+	user = user_find(uid);
+	if (!WARN_ON_ONCE(!user)) {
+		user->usage.objects--;
+		user->usage.bytes -= bytes;
+		if (!user->usage.objects) {
+			hash_del(&user->node);
+			unused = user;
+		}
+		refslab_total_objects--;
+	}
+	spin_unlock(&refslab_users_lock);
+	kfree(unused);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge);
+
+/**
+ * refslab_quota_usage() - read what a user's live objects use
+ * @uid: the user
+ * @usage: filled in; zero for a user with no objects
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_quota_usage(kuid_t uid, struct refslab_usage *usage)
+{
+	struct refslab_user *user;
+
+	spin_lock(&refslab_users_lock);
+	user = user_find(uid);
+	*usage = user ? user->usage : (struct refslab_usage){};
+	spin_unlock(&refslab_users_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_usage);
+
+/**
+ * refslab_quota_total_objects() - live objects charged over all users
+ *
+ * Context: any context but hard interrupt.
+ * Return: the number of charged objects.
+ */
+unsigned int refslab_quota_total_objects(void)
+{
+	unsigned int total;
+
+	spin_lock(&refslab_users_lock);
+	total = refslab_total_objects;
+	spin_unlock(&refslab_users_lock);
+	return total;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_total_objects);

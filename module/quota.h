@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _REFSLAB_QUOTA_H
+#define _REFSLAB_QUOTA_H
+
+#include <linux/types.h>
+#include <linux/uidgid.h>
+
+/**
+ * struct refslab_usage - what one user's objects use
+ * @objects: live objects charged to the user
+ * @bytes: payload bytes of those objects
+ */
+struct refslab_usage {
+	unsigned int objects;
+	u64 bytes;
+};
+
+int refslab_quota_charge(kuid_t uid, unsigned int bytes, bool privileged);
+void refslab_quota_uncharge(kuid_t uid, unsigned int bytes);
+void refslab_quota_usage(kuid_t uid, struct refslab_usage *usage);
+unsigned int refslab_quota_total_objects(void);
+
+#endif /* _REFSLAB_QUOTA_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _REFSLAB_STATS_H
+#define _REFSLAB_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+/*
+ * Event counters.  Each only ever grows; "live" figures are differences of
+ * two of them (objects created minus released, and so on), so a counter can
+ * be bumped on whichever CPU the event happens, with no shared cache line.
+ */
+enum refslab_stat_item {
+	REFSLAB_STAT_OBJECTS_CREATED,
+	REFSLAB_STAT_OBJECTS_RELEASED,
+	REFSLAB_STAT_OBJECTS_RECLAIMED,
+	REFSLAB_STAT_REFS_TAKEN,
+	REFSLAB_STAT_REFS_DROPPED,
+	REFSLAB_STAT_HANDLES_CREATED,
+	REFSLAB_STAT_HANDLES_DESTROYED,
+	REFSLAB_STAT_FILES_OPENED,
+	REFSLAB_STAT_FILES_CLOSED,
+	REFSLAB_STAT_PAYLOAD_BYTES_CREATED,
+	REFSLAB_STAT_PAYLOAD_BYTES_RELEASED,
+	REFSLAB_STAT_QUOTA_DENIALS,
+	REFSLAB_STAT_NR_ITEMS,
+};
+
+struct refslab_stats {
+	u64 item[REFSLAB_STAT_NR_ITEMS];
+};
+
+extern struct refslab_stats __percpu *refslab_stats;
+
+/**
+ * refslab_stat_add() - count @n events of one kind
+ * @item: the counter
+ * @n: how many events
+ *
+ * Context: any context.
+ */
+static inline void refslab_stat_add(enum refslab_stat_item item, u64 n)
+{
+	this_cpu_add(refslab_stats->item[item], n);
+}
+
+static inline void refslab_stat_inc(enum refslab_stat_item item)
+{
+	refslab_stat_add(item, 1);
+}
+
+u64 refslab_stat_read(enum refslab_stat_item item);
+
+int refslab_stats_init(void);
+void refslab_stats_exit(void);
+
+#endif /* _REFSLAB_STATS_H */

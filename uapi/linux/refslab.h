@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * refslab: kernel-owned, reference-counted objects for userspace.
+ */
+#ifndef _UAPI_LINUX_REFSLAB_H
+#define _UAPI_LINUX_REFSLAB_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/**
+ * DOC: refslab ioctl interface
+ *
+ * A process opens /dev/refslab and issues the ioctls below on the file.
+ * Objects live in the kernel; the file holds *handles* to them.  A handle is
+ * a non-zero __u32 local to the open file and holds one or more references
+ * to its object.  When the last reference to an object is dropped (by PUT,
+ * by closing the file, or by the process dying) the object can no longer be
+ * found, and its memory is freed after an RCU grace period.
+ *
+ * Every argument structure starts with ``__u32 size``, the size of the
+ * structure as the caller knows it, and ``__u32 flags``.  The kernel accepts
+ * a smaller structure from an older program (missing fields read as zero)
+ * and a larger one from a newer program if every byte it does not know is
+ * zero.  Fields named ``__reserved`` must be zero.  Output fields are
+ * ignored on input.
+ *
+ * Errors (a negative return of ioctl() sets errno):
+ *
+ * - ENOTTY: unknown command.
+ * - EINVAL: unknown flag, non-zero reserved field, structure smaller than
+ *   the command's first version, or a bad size, offset, length, mode or
+ *   count.
+ * - E2BIG: the structure is larger than the kernel knows and its unknown
+ *   tail is not zero.
+ * - EFAULT: a user pointer (the argument, or a buffer it names) is bad.
+ * - ENOENT: unknown handle, or a handle that has been put or closed.
+ * - EACCES: the handle lacks the right the operation needs.
+ * - EDQUOT: a per-user quota or the global object limit would be exceeded.
+ * - EOVERFLOW: the reference cap of a handle or an object would be exceeded.
+ * - ENOMEM: a kernel allocation failed.
+ * - ESTALE: a conditional WRITE found a generation other than the expected
+ *   one; the object is unchanged.
+ */
+
+#define REFSLAB_IOCTL_TYPE	0xBB
+
+/* ABI version reported by REFSLAB_IOC_VERSION. */
+#define REFSLAB_ABI_MAJOR	1
+#define REFSLAB_ABI_MINOR	0
+
+/* Largest payload an object can have, in bytes. */
+#define REFSLAB_PAYLOAD_MAX	4096
+
+/* Most references one handle can hold. */
+#define REFSLAB_HANDLE_REFS_MAX	(1U << 20)
+
+/* Most references one object can have, over all its holders. */
+#define REFSLAB_OBJECT_REFS_MAX	(1U << 24)
+
+/* Access rights a handle carries. */
+#define REFSLAB_RIGHT_READ	(1U << 0)
+#define REFSLAB_RIGHT_WRITE	(1U << 1)
+#define REFSLAB_RIGHTS_ALL	(REFSLAB_RIGHT_READ | REFSLAB_RIGHT_WRITE)
+
+enum {
+	REFSLAB_CMD_VERSION = 0x00,
+	REFSLAB_CMD_CREATE = 0x01,
+	REFSLAB_CMD_GET = 0x02,
+	REFSLAB_CMD_PUT = 0x03,
+	REFSLAB_CMD_DUP = 0x04,
+	REFSLAB_CMD_INFO = 0x05,
+	REFSLAB_CMD_READ = 0x06,
+	REFSLAB_CMD_WRITE = 0x07,
+};
+
+/* Features reported by REFSLAB_IOC_VERSION. */
+#define REFSLAB_FEATURE_CORE	(1ULL << 0)	/* CREATE GET PUT DUP INFO READ WRITE */
+
+/**
+ * struct refslab_version - REFSLAB_IOC_VERSION
+ * @size: sizeof(struct refslab_version)
+ * @flags: must be 0
+ * @abi_major: output, REFSLAB_ABI_MAJOR of the running module
+ * @abi_minor: output, REFSLAB_ABI_MINOR of the running module
+ * @features: output, REFSLAB_FEATURE_* bits the module supports
+ * @payload_max: output, largest payload size, in bytes
+ * @handle_refs_max: output, most references one handle can hold
+ * @object_refs_max: output, most references one object can have
+ * @nr_classes: output, number of payload size classes
+ *
+ * Tells userspace what the loaded module supports.
+ */
+struct refslab_version {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_major;
+	__u32 abi_minor;
+	__aligned_u64 features;
+	__u32 payload_max;
+	__u32 handle_refs_max;
+	__u32 object_refs_max;
+	__u32 nr_classes;
+};
+
+#define REFSLAB_IOC_VERSION	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_VERSION)
+
+/* @mode of struct refslab_create is valid; without it the mode is 0600. */
+#define REFSLAB_CREATE_MODE	(1U << 0)
+#define REFSLAB_CREATE_ALL	REFSLAB_CREATE_MODE
+
+/**
+ * struct refslab_create - REFSLAB_IOC_CREATE
+ * @size: sizeof(struct refslab_create)
+ * @flags: REFSLAB_CREATE_* flags
+ * @payload_size: payload size in bytes, 1 to REFSLAB_PAYLOAD_MAX
+ * @mode: permission bits (0777 at most) when REFSLAB_CREATE_MODE is set
+ * @data: pointer to initial payload bytes, or 0
+ * @data_len: number of bytes at @data, at most @payload_size; must be 0
+ *	when @data is 0.  The rest of the payload is zero.
+ * @handle: output, the new handle; it holds one reference and both rights
+ * @id: output, the object's id, never reused while the module is loaded
+ *
+ * Creates an object owned by the caller's fsuid and fsgid, charged to the
+ * caller's quota.  The object becomes visible only once the call succeeds.
+ */
+struct refslab_create {
+	__u32 size;
+	__u32 flags;
+	__u32 payload_size;
+	__u32 mode;
+	__aligned_u64 data;
+	__u32 data_len;
+	__u32 handle;
+	__aligned_u64 id;
+};
+
+#define REFSLAB_IOC_CREATE	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_CREATE)
+
+/**
+ * struct refslab_ref - REFSLAB_IOC_GET and REFSLAB_IOC_PUT
+ * @size: sizeof(struct refslab_ref)
+ * @flags: must be 0
+ * @handle: the handle
+ * @count: number of references to add (GET) or drop (PUT), at least 1;
+ *	PUT may not drop more than the handle holds
+ * @refs: output, references the handle holds after the call; 0 after a
+ *	PUT means the handle is gone
+ * @__reserved: must be 0
+ *
+ * GET adds @count references to the handle, each also a reference to its
+ * object.  PUT drops them; the handle disappears when it holds none.
+ */
+struct refslab_ref {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 count;
+	__u32 refs;
+	__u32 __reserved;
+};
+
+#define REFSLAB_IOC_GET		_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_GET)
+#define REFSLAB_IOC_PUT		_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_PUT)
+
+/**
+ * struct refslab_dup - REFSLAB_IOC_DUP
+ * @size: sizeof(struct refslab_dup)
+ * @flags: must be 0
+ * @handle: an existing handle
+ * @new_handle: output, a second handle to the same object, holding one
+ *	reference of its own and the rights of @handle
+ */
+struct refslab_dup {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 new_handle;
+};
+
+#define REFSLAB_IOC_DUP		_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_DUP)
+
+/**
+ * struct refslab_info - REFSLAB_IOC_INFO
+ * @size: sizeof(struct refslab_info)
+ * @flags: must be 0
+ * @handle: the handle
+ * @payload_size: output, payload size in bytes
+ * @id: output, the object's id
+ * @capacity: output, payload capacity of the object's size class
+ * @mode: output, permission bits
+ * @uid: output, owner, as seen from the caller's user namespace
+ * @gid: output, group, as seen from the caller's user namespace
+ * @object_refs: output, references to the object from all holders
+ * @handle_refs: output, references this handle holds
+ * @rights: output, REFSLAB_RIGHT_* bits of this handle
+ * @generation: output, number of writes to the payload so far
+ * @ctime_ns: output, creation time, CLOCK_REALTIME nanoseconds
+ *
+ * @object_refs is a snapshot: other holders may change it at any time.
+ */
+struct refslab_info {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 payload_size;
+	__aligned_u64 id;
+	__u32 capacity;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 object_refs;
+	__u32 handle_refs;
+	__u32 rights;
+	__u32 __reserved;
+	__aligned_u64 generation;
+	__aligned_u64 ctime_ns;
+};
+
+#define REFSLAB_IOC_INFO	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_INFO)
+
+/* WRITE only if the object's generation equals @generation, else ESTALE. */
+#define REFSLAB_WRITE_IF_GENERATION	(1U << 0)
+#define REFSLAB_WRITE_ALL		REFSLAB_WRITE_IF_GENERATION
+
+/**
+ * struct refslab_rw - REFSLAB_IOC_READ and REFSLAB_IOC_WRITE
+ * @size: sizeof(struct refslab_rw)
+ * @flags: 0 for READ; REFSLAB_WRITE_* flags for WRITE
+ * @handle: the handle; READ needs REFSLAB_RIGHT_READ, WRITE needs
+ *	REFSLAB_RIGHT_WRITE
+ * @offset: byte offset into the payload
+ * @length: number of bytes, at least 1; @offset + @length must not pass
+ *	the payload size
+ * @__reserved: must be 0
+ * @buf: user buffer to read into or write from
+ * @generation: input for a conditional WRITE, the expected generation;
+ *	output, the generation of the bytes read, or after the write
+ *
+ * A READ never returns a mix of two writes: each WRITE replaces its byte
+ * range atomically with respect to READs and other WRITEs of the object,
+ * and bumps the generation by one.
+ */
+struct refslab_rw {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 offset;
+	__u32 length;
+	__u32 __reserved;
+	__aligned_u64 buf;
+	__aligned_u64 generation;
+};
+
+#define REFSLAB_IOC_READ	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_READ)
+#define REFSLAB_IOC_WRITE	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_WRITE)
+
+#endif /* _UAPI_LINUX_REFSLAB_H */
