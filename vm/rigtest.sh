@@ -26,7 +26,7 @@ n=0 passed=0 failed=0
 
 expect() {
 	case $1 in
-	leak) echo '^fail: (rig .*kmemleak|splat .*kmemleak:.*suspected memory leak)' ;;
+	leak) echo '^fail: (rig.*kmemleak|splat .*kmemleak:.*suspected memory leak)' ;;
 	warn) echo '^fail: splat .*WARNING:' ;;
 	kunit) echo '^fail: kunit ' ;;
 	*) die "unknown fault '$1' (leak, warn, kunit)" ;;
@@ -34,16 +34,26 @@ expect() {
 }
 
 echo "== rigtest: every injected fault must fail the debug run =="
+# Build (or find) the kernel once, not three times in parallel.
+"$REFSLAB_TOP/vm/kernel.sh" debug >/dev/null || die "no debug kernel"
+# The runs are independent and mostly wait (boot, kmemleak's age limit):
+# they run side by side, and are judged in order.
+declare -A pid start
+for fault in "${faults[@]}"; do
+	expect "$fault" >/dev/null
+	start[$fault]=$SECONDS
+	"$REFSLAB_TOP/vm/run.sh" debug --mode rigtest --fault "$fault" \
+		>"$REFSLAB_BUILD/rigtest-$fault.log" 2>&1 &
+	pid[$fault]=$!
+done
 for fault in "${faults[@]}"; do
 	pattern=$(expect "$fault")
 	log=$REFSLAB_BUILD/rigtest-$fault.log
 	summary=$REFSLAB_BUILD/debug-fault-$fault/rigtest/summary
 	n=$((n + 1))
-	start=$SECONDS
 	rc=0
-	"$REFSLAB_TOP/vm/run.sh" debug --mode rigtest --fault "$fault" \
-		>"$log" 2>&1 || rc=$?
-	took=$((SECONDS - start))
+	wait "${pid[$fault]}" || rc=$?
+	took=$((SECONDS - ${start[$fault]}))
 	if ((rc == 1)) && grep -qE "$pattern" "$summary"; then
 		passed=$((passed + 1))
 		echo "    ok $n - REFSLAB_FAULT=$fault fails the run (${took}s)"

@@ -107,7 +107,7 @@ if [[ $mode == test && -d $src_top/selftests/refslab ]]; then
 	((${#progs[@]})) || die "selftests/refslab lists no programs"
 fi
 ctl=$src_top/userspace/cli/refslabctl
-if [[ -d $src_top/userspace ]]; then
+if [[ $mode != rigtest && -d $src_top/userspace ]]; then
 	make -s -C "$src_top/userspace" >&2 || die "userspace build failed"
 fi
 
@@ -170,6 +170,7 @@ summary=$rdir/summary
 # shellcheck disable=SC2016
 counts=$(awk '
 function fail(what) { failed++; print "fail: " what > "/dev/stderr" }
+function where() { return sec (name == "" ? "" : " " name) }
 function endsec() {
 	if (sec == "selftest") {
 		if (!exit_seen)
@@ -193,7 +194,7 @@ function count(line) {
 		skipped++
 	} else if (line ~ /^[ \t]*not ok/) {
 		notok++
-		fail(sec " " name ": " line)
+		fail(where() ": " line)
 	} else {
 		passed++
 	}
