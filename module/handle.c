@@ -189,7 +189,8 @@ static int handle_refs_add(struct refslab_handle *handle, u32 count, u32 *refs)
 	do {
 		if (!old)
 			return -ENOENT;
-		if (count > REFSLAB_HANDLE_REFS_MAX - old)
+		if (old >= REFSLAB_HANDLE_REFS_MAX ||
+		    count > REFSLAB_HANDLE_REFS_MAX - old)
 			return -EOVERFLOW;
 	} while (!atomic_try_cmpxchg(&handle->refs, &old, old + count));
 	*refs = old + count;

@@ -201,7 +201,9 @@ int refslab_object_ref_add(struct refslab_object *obj, unsigned int n)
 	do {
 		if (old <= 0)
 			return -ENOENT;
-		if (n > REFSLAB_OBJECT_REFS_MAX - old)
+		/* Short-lived references may already have passed the cap. */
+		if (old >= REFSLAB_OBJECT_REFS_MAX ||
+		    n > REFSLAB_OBJECT_REFS_MAX - old)
 			return -EOVERFLOW;
 	} while (!atomic_try_cmpxchg_relaxed(&obj->ref.refs, &old, old + n));
 	return 0;

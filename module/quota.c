@@ -13,6 +13,7 @@
 
 #include <linux/bits.h>
 #include <linux/hashtable.h>
+#include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -21,18 +22,39 @@
 #include "quota.h"
 #include "stats.h"
 
-/* Hard ceilings on what the object limits may be set to. */
-#define REFSLAB_OBJECTS_CEILING	BIT(26)
-
 static unsigned int max_objects = 2000000;
 static unsigned int user_max_objects = 10000;
 static unsigned int user_max_bytes = 16 << 20;
 static unsigned int priv_max_objects = 2000000;
 static unsigned int priv_max_bytes = 1U << 30;
 
+/* Object limits above this are refused: far more than memory allows. */
+#define REFSLAB_OBJECTS_CEILING	BIT(26)
+
+/*
+ * Every limit is a decimal or 0x-prefixed number; anything else, including
+ * a number too large for the limit, is refused with EINVAL and changes
+ * nothing.
+ */
+static int set_limit(const char *val, const struct kernel_param *kp,
+		     unsigned int max)
+{
+	unsigned int limit;
+
+	if (kstrtouint(val, 0, &limit) || limit > max)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, limit);
+	return 0;
+}
+
 static int set_object_limit(const char *val, const struct kernel_param *kp)
 {
-	return param_set_uint_minmax(val, kp, 0, REFSLAB_OBJECTS_CEILING);
+	return set_limit(val, kp, REFSLAB_OBJECTS_CEILING);
+}
+
+static int set_byte_limit(const char *val, const struct kernel_param *kp)
+{
+	return set_limit(val, kp, UINT_MAX);
 }
 
 static const struct kernel_param_ops object_limit_ops = {
@@ -40,16 +62,21 @@ static const struct kernel_param_ops object_limit_ops = {
 	.get = param_get_uint,
 };
 
+static const struct kernel_param_ops byte_limit_ops = {
+	.set = set_byte_limit,
+	.get = param_get_uint,
+};
+
 module_param_cb(max_objects, &object_limit_ops, &max_objects, 0644);
 MODULE_PARM_DESC(max_objects, "Most live objects over all users");
 module_param_cb(user_max_objects, &object_limit_ops, &user_max_objects, 0644);
 MODULE_PARM_DESC(user_max_objects, "Most live objects per unprivileged user");
-module_param(user_max_bytes, uint, 0644);
+module_param_cb(user_max_bytes, &byte_limit_ops, &user_max_bytes, 0644);
 MODULE_PARM_DESC(user_max_bytes, "Most payload bytes per unprivileged user");
 module_param_cb(priv_max_objects, &object_limit_ops, &priv_max_objects, 0644);
 MODULE_PARM_DESC(priv_max_objects,
 		 "Most live objects per user, for CAP_SYS_RESOURCE creators");
-module_param(priv_max_bytes, uint, 0644);
+module_param_cb(priv_max_bytes, &byte_limit_ops, &priv_max_bytes, 0644);
 MODULE_PARM_DESC(priv_max_bytes,
 		 "Most payload bytes per user, for CAP_SYS_RESOURCE creators");
 

@@ -795,8 +795,12 @@ TEST_F(refslab, object_reference_cap)
 	EXPECT_GT(info.object_refs,
 		  REFSLAB_OBJECT_REFS_MAX - REFSLAB_HANDLE_REFS_MAX);
 	/* Topping up to exactly the cap works, one more does not. */
-	ASSERT_EQ(0, rs_get(self->fd, handle,
-			    REFSLAB_OBJECT_REFS_MAX - info.object_refs, NULL));
+	if (info.object_refs < REFSLAB_OBJECT_REFS_MAX)
+		ASSERT_EQ(0, rs_get(self->fd, handle,
+				    REFSLAB_OBJECT_REFS_MAX - info.object_refs,
+				    NULL));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(REFSLAB_OBJECT_REFS_MAX, info.object_refs);
 	EXPECT_EQ(-EOVERFLOW, rs_get(self->fd, handle, 1, NULL));
 	EXPECT_EQ(-EOVERFLOW, rs_dup(self->fd, handle, &copy));
 	/* Closing the file drops them all (checked by the teardown). */
@@ -1131,6 +1135,7 @@ TEST_F(quota, parameters_validated)
 	EXPECT_EQ(-EINVAL, param_write("max_objects", "67108865"));
 	EXPECT_EQ(-EINVAL, param_write("user_max_objects", "1x"));
 	EXPECT_EQ(-EINVAL, param_write("user_max_bytes", "4294967296"));
+	EXPECT_EQ(-EINVAL, param_write("priv_max_bytes", "\n"));
 	EXPECT_EQ(before, param_read("max_objects"));
 	EXPECT_EQ(0, param_write("max_objects", "67108864"));
 	EXPECT_EQ(67108864, param_read("max_objects"));
