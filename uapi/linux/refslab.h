@@ -35,12 +35,22 @@
  *   tail is not zero.
  * - EFAULT: a user pointer (the argument, or a buffer it names) is bad.
  * - ENOENT: unknown handle, or a handle that has been put or closed.
- * - EACCES: the handle lacks the right the operation needs.
+ * - EACCES: the handle lacks the right the operation needs, or the
+ *   object's owner, group and mode do not grant the rights OPEN asks for.
+ * - EPERM: the caller is neither the object's owner nor privileged (SETATTR,
+ *   PIN, UNPIN), or a privileged change of owner without CAP_CHOWN.
+ * - EBADF: IMPORT of a file descriptor that is not a refslab object file.
+ * - EEXIST: PIN of an object that is already pinned.
+ * - EAGAIN: read() of an empty event queue on a non-blocking file.
  * - EDQUOT: a per-user quota or the global object limit would be exceeded.
  * - EOVERFLOW: the reference cap of a handle or an object would be exceeded.
  * - ENOMEM: a kernel allocation failed.
  * - ESTALE: a conditional WRITE found a generation other than the expected
  *   one; the object is unchanged.
+ *
+ * A handle created by CREATE, DUP, IMPORT or OPEN becomes usable only when
+ * the call succeeds; a call that fails leaves the handle table and every
+ * reference as they were.
  */
 
 #define REFSLAB_IOCTL_TYPE	0xBB
@@ -72,10 +82,23 @@ enum {
 	REFSLAB_CMD_INFO = 0x05,
 	REFSLAB_CMD_READ = 0x06,
 	REFSLAB_CMD_WRITE = 0x07,
+	REFSLAB_CMD_EXPORT = 0x08,
+	REFSLAB_CMD_IMPORT = 0x09,
+	REFSLAB_CMD_OPEN = 0x0a,
+	REFSLAB_CMD_SETATTR = 0x0b,
+	REFSLAB_CMD_PIN = 0x0c,
+	REFSLAB_CMD_UNPIN = 0x0d,
+	REFSLAB_CMD_LIST_PINNED = 0x0e,
+	REFSLAB_CMD_SUBSCRIBE = 0x0f,
+	REFSLAB_CMD_BATCH = 0x10,
 };
 
 /* Features reported by REFSLAB_IOC_VERSION. */
 #define REFSLAB_FEATURE_CORE	(1ULL << 0)	/* CREATE GET PUT DUP INFO READ WRITE */
+#define REFSLAB_FEATURE_SHARE	(1ULL << 1)	/* EXPORT IMPORT OPEN SETATTR */
+#define REFSLAB_FEATURE_PIN	(1ULL << 2)	/* PIN UNPIN LIST_PINNED */
+#define REFSLAB_FEATURE_NOTIFY	(1ULL << 3)	/* SUBSCRIBE, read() and poll() */
+#define REFSLAB_FEATURE_BATCH	(1ULL << 4)	/* BATCH */
 
 /**
  * struct refslab_version - REFSLAB_IOC_VERSION
@@ -254,5 +277,244 @@ struct refslab_rw {
 
 #define REFSLAB_IOC_READ	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_READ)
 #define REFSLAB_IOC_WRITE	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_WRITE)
+
+/* The exported file stays open across execve(); without it, O_CLOEXEC. */
+#define REFSLAB_EXPORT_KEEP_ON_EXEC	(1U << 0)
+/* @rights of struct refslab_export is valid; without it, the handle's. */
+#define REFSLAB_EXPORT_RIGHTS		(1U << 1)
+#define REFSLAB_EXPORT_ALL	(REFSLAB_EXPORT_KEEP_ON_EXEC | REFSLAB_EXPORT_RIGHTS)
+
+/**
+ * struct refslab_export - REFSLAB_IOC_EXPORT
+ * @size: sizeof(struct refslab_export)
+ * @flags: REFSLAB_EXPORT_* flags
+ * @handle: the handle to export
+ * @rights: with REFSLAB_EXPORT_RIGHTS, the rights the file carries: a
+ *	non-empty subset of the handle's (more gives EACCES)
+ * @fd: output, a new file descriptor for the object
+ * @__reserved: must be 0
+ *
+ * The file holds one reference to the object until it is closed, travels
+ * by fork() and SCM_RIGHTS like any file, and is turned back into a handle
+ * by IMPORT in whichever process holds it.  Holding it is the permission:
+ * IMPORT checks no owner or mode.
+ */
+struct refslab_export {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 rights;
+	__s32 fd;
+	__u32 __reserved;
+};
+
+#define REFSLAB_IOC_EXPORT	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_EXPORT)
+
+/**
+ * struct refslab_import - REFSLAB_IOC_IMPORT
+ * @size: sizeof(struct refslab_import)
+ * @flags: must be 0
+ * @fd: a file descriptor made by EXPORT
+ * @handle: output, a new handle holding one reference, with the rights
+ *	the file carries
+ *
+ * Every IMPORT makes a new handle, even for an object this file already
+ * holds.  The file descriptor stays open.
+ */
+struct refslab_import {
+	__u32 size;
+	__u32 flags;
+	__s32 fd;
+	__u32 handle;
+};
+
+#define REFSLAB_IOC_IMPORT	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_IMPORT)
+
+/**
+ * struct refslab_open - REFSLAB_IOC_OPEN
+ * @size: sizeof(struct refslab_open)
+ * @flags: must be 0
+ * @id: the object's id
+ * @rights: REFSLAB_RIGHT_* bits wanted, at least one
+ * @handle: output, a new handle holding one reference, with @rights
+ *
+ * Access is checked like a file's: the owner's mode bits apply to the
+ * caller whose fsuid owns the object, else the group's if the caller is in
+ * its group, else the others'.  Read needs the r bit, write the w bit.
+ * CAP_DAC_OVERRIDE grants both; CAP_DAC_READ_SEARCH grants read.
+ */
+struct refslab_open {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 id;
+	__u32 rights;
+	__u32 handle;
+};
+
+#define REFSLAB_IOC_OPEN	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_OPEN)
+
+#define REFSLAB_SETATTR_MODE	(1U << 0)
+#define REFSLAB_SETATTR_UID	(1U << 1)
+#define REFSLAB_SETATTR_GID	(1U << 2)
+#define REFSLAB_SETATTR_ALL	(REFSLAB_SETATTR_MODE | REFSLAB_SETATTR_UID | \
+				 REFSLAB_SETATTR_GID)
+
+/**
+ * struct refslab_setattr - REFSLAB_IOC_SETATTR
+ * @size: sizeof(struct refslab_setattr)
+ * @flags: REFSLAB_SETATTR_* bits: which of @mode, @uid and @gid to set
+ * @handle: a handle to the object (any rights)
+ * @mode: new permission bits, 0777 at most
+ * @uid: new owner, in the caller's user namespace
+ * @gid: new group, in the caller's user namespace
+ *
+ * As chmod() and chown(): the owner (or CAP_FOWNER) may change the mode,
+ * and the group to one the owner is in; changing the owner, or the group
+ * to any other, needs CAP_CHOWN.  A new owner is charged the object's
+ * quota (EDQUOT if it does not fit) and the old one released from it.
+ */
+struct refslab_setattr {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+};
+
+#define REFSLAB_IOC_SETATTR	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_SETATTR)
+
+/**
+ * struct refslab_pin - REFSLAB_IOC_PIN and REFSLAB_IOC_UNPIN
+ * @size: sizeof(struct refslab_pin)
+ * @flags: must be 0
+ * @id: the object's id
+ *
+ * PIN makes the module hold one reference to the object until UNPIN, so
+ * the object outlives every process.  Only the owner or a caller with
+ * CAP_FOWNER may pin or unpin.  A pin counts against the owner's pin quota
+ * as long as it lasts.  Pins end when the module is unloaded.
+ */
+struct refslab_pin {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 id;
+};
+
+#define REFSLAB_IOC_PIN		_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_PIN)
+#define REFSLAB_IOC_UNPIN	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_UNPIN)
+
+/**
+ * struct refslab_list - REFSLAB_IOC_LIST_PINNED
+ * @size: sizeof(struct refslab_list)
+ * @flags: must be 0
+ * @ids: user array of @count __u64 to fill with ids, in increasing order
+ * @count: input, the capacity of @ids; output, the number of ids written
+ * @__reserved: must be 0
+ * @after: list only ids greater than this; to page through a long list,
+ *	pass the last id of the previous call
+ */
+struct refslab_list {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 ids;
+	__u32 count;
+	__u32 __reserved;
+	__aligned_u64 after;
+};
+
+#define REFSLAB_IOC_LIST_PINNED	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_LIST_PINNED)
+
+/**
+ * struct refslab_subscribe - REFSLAB_IOC_SUBSCRIBE
+ * @size: sizeof(struct refslab_subscribe)
+ * @flags: must be 0
+ * @handle: a handle to the object to watch
+ * @__reserved: must be 0
+ *
+ * When the object is reclaimed (its memory freed, a grace period after its
+ * last reference went), one REFSLAB_EVENT_RECLAIMED record is queued on
+ * this file: poll() reports it readable and read() returns it.  Each
+ * SUBSCRIBE queues its own event.  The queue holds REFSLAB_EVENTS_MAX
+ * records; events that do not fit are counted and reported by one
+ * REFSLAB_EVENT_OVERFLOW record once there is room.
+ */
+struct refslab_subscribe {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+};
+
+#define REFSLAB_IOC_SUBSCRIBE	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_SUBSCRIBE)
+
+#define REFSLAB_EVENTS_MAX	256
+
+enum refslab_event_kind {
+	REFSLAB_EVENT_RECLAIMED = 1,
+	REFSLAB_EVENT_OVERFLOW = 2,
+};
+
+/**
+ * struct refslab_event - a record returned by read() on /dev/refslab
+ * @id: the object reclaimed; 0 for REFSLAB_EVENT_OVERFLOW
+ * @kind: enum refslab_event_kind
+ * @count: 1, or for REFSLAB_EVENT_OVERFLOW the number of events lost
+ * @time_ns: CLOCK_MONOTONIC time of the event
+ *
+ * read() returns whole records only; a buffer smaller than one record gives
+ * EINVAL.  It blocks while the queue is empty unless the file is
+ * non-blocking (EAGAIN).
+ */
+struct refslab_event {
+	__aligned_u64 id;
+	__u32 kind;
+	__u32 count;
+	__aligned_u64 time_ns;
+};
+
+/* Keep going after an operation fails; without it, the batch stops there. */
+#define REFSLAB_BATCH_CONTINUE	(1U << 0)
+#define REFSLAB_BATCH_ALL	REFSLAB_BATCH_CONTINUE
+
+/* Most operations in one batch. */
+#define REFSLAB_BATCH_MAX	1024
+
+/**
+ * struct refslab_batch_op - one operation of a batch
+ * @cmd: REFSLAB_CMD_* of the operation (any but BATCH)
+ * @result: output, 0 or the negative errno the operation gave
+ * @arg: pointer to the operation's argument structure, exactly as for the
+ *	single ioctl (size first); outputs are written back to it
+ */
+struct refslab_batch_op {
+	__u32 cmd;
+	__s32 result;
+	__aligned_u64 arg;
+};
+
+/**
+ * struct refslab_batch - REFSLAB_IOC_BATCH
+ * @size: sizeof(struct refslab_batch)
+ * @flags: REFSLAB_BATCH_* flags
+ * @ops: user array of @count struct refslab_batch_op
+ * @count: number of operations, 1 to REFSLAB_BATCH_MAX
+ * @done: output, number of operations run; without
+ *	REFSLAB_BATCH_CONTINUE the last one run is the one that failed, if any
+ *
+ * Runs the operations in order, each checked and carried out exactly as the
+ * single ioctl would be, in one system call.  The ioctl itself fails only
+ * for a bad batch structure or @ops array; each operation's own outcome is
+ * in its @result.
+ */
+struct refslab_batch {
+	__u32 size;
+	__u32 flags;
+	__aligned_u64 ops;
+	__u32 count;
+	__u32 done;
+};
+
+#define REFSLAB_IOC_BATCH	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_BATCH)
 
 #endif /* _UAPI_LINUX_REFSLAB_H */
