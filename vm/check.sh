@@ -16,8 +16,15 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 passed=0 failed=0 skipped=0
-tmp=$(mktemp)
-cleanup() { rm -f "$tmp"; }
+out=$(mktemp -d)
+lanes=()
+cleanup() {
+	local pid
+	for pid in "${lanes[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	rm -rf "$out"
+}
 trap cleanup EXIT
 
 total() {
@@ -25,27 +32,38 @@ total() {
 	echo "$passed passed, $failed failed, $skipped skipped"
 }
 
-# step <name> <command...>: run a step, show its output, add its counts.
-step() {
-	local name=$1 rc=0 start=$SECONDS p f s found=0
+# run <name> <command...>: run a step into $out/<name>.{log,rc,time}.
+run() {
+	local name=$1 start=$SECONDS rc=0
 	shift
+	"$@" >"$out/$name.log" 2>&1 || rc=$?
+	echo "$rc" >"$out/$name.rc"
+	echo "$((SECONDS - start))" >"$out/$name.time"
+	echo "#### $name finished (status $rc, $((SECONDS - start))s)"
+}
+
+# report <name>: show a step's output and add up its RESULT lines; a step
+# that ended without one counts as one failure.
+report() {
+	local name=$1 rc p f s found=0
+	rc=$(cat "$out/$name.rc" 2>/dev/null || echo "never ran")
 	echo
-	echo "#### $name"
-	"$@" 2>&1 | tee "$tmp" || rc=$?
+	echo "#### $name ($(cat "$out/$name.time" 2>/dev/null || echo ?)s)"
+	cat "$out/$name.log" 2>/dev/null || true
 	while read -r _ _ p f s; do
 		found=1
 		passed=$((passed + ${p#passed=}))
 		failed=$((failed + ${f#failed=}))
 		skipped=$((skipped + ${s#skipped=}))
-	done < <(grep -E '^RESULT [^ ]+ passed=[0-9]+ failed=[0-9]+ skipped=[0-9]+$' "$tmp")
+	done < <(grep -E '^RESULT [^ ]+ passed=[0-9]+ failed=[0-9]+ skipped=[0-9]+$' \
+		"$out/$name.log" 2>/dev/null)
 	if ((!found)); then
 		echo "check: $name ended (status $rc) without a RESULT line"
 		failed=$((failed + 1))
-	elif ((rc != 0)) && ! grep -qE '^RESULT .* failed=[1-9]' "$tmp"; then
+	elif [[ $rc != 0 ]] && ! grep -qE '^RESULT .* failed=[1-9]' "$out/$name.log"; then
 		echo "check: $name exited with status $rc"
 		failed=$((failed + 1))
 	fi
-	echo "#### $name: $((SECONDS - start))s"
 }
 
 start=$SECONDS
@@ -56,11 +74,37 @@ if ! "$REFSLAB_TOP/vm/setup.sh"; then
 	total
 	exit 1
 fi
-step lint "$REFSLAB_TOP/vm/lint.sh"
+# Kernels first, one at a time: a cold cache builds the debug kernel here
+# with every core, before the runs below share them.
+echo "#### kernels"
 for kernel in stock61 stock612 debug; do
-	step "vm $kernel" "$REFSLAB_TOP/vm/run.sh" "$kernel"
+	if ! "$REFSLAB_TOP/vm/kernel.sh" "$kernel" >/dev/null; then
+		echo "check: no $kernel kernel"
+		failed=1
+		total
+		exit 1
+	fi
 done
-step rigtest "$REFSLAB_TOP/vm/rigtest.sh"
+
+# Two lanes side by side: the debug run is long and mostly keeps one vCPU
+# busy; everything else fits beside it on a 2-core machine.  The outputs
+# are shown whole, in a fixed order, once all have finished.
+echo "#### running: lint, vm stock61, vm stock612, rigtest | vm debug"
+(
+	run lint "$REFSLAB_TOP/vm/lint.sh"
+	run vm-stock61 "$REFSLAB_TOP/vm/run.sh" stock61
+	run vm-stock612 "$REFSLAB_TOP/vm/run.sh" stock612
+	run rigtest "$REFSLAB_TOP/vm/rigtest.sh"
+) &
+lanes+=($!)
+run vm-debug "$REFSLAB_TOP/vm/run.sh" debug &
+lanes+=($!)
+wait "${lanes[@]}" || true
+lanes=()
+
+for name in lint vm-stock61 vm-stock612 vm-debug rigtest; do
+	report "$name"
+done
 echo
 echo "#### make check took $((SECONDS - start))s"
 total

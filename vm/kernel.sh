@@ -71,6 +71,11 @@ debug_kernel() {
 	echo "kdir=$out"
 }
 
+# One kernel fetch or build at a time: runs side by side share the cache.
+mkdir -p "$REFSLAB_CACHE/kernel"
+exec 9>"$REFSLAB_CACHE/kernel/.lock"
+flock 9
+
 case ${1:-} in
 stock61 | stock612) stock_kernel "$(kernel_release "$1")" ;;
 debug) debug_kernel ;;

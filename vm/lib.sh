@@ -32,14 +32,18 @@ source_tree() {
 	local ver dir
 	ver=$(source_version)
 	dir=$REFSLAB_CACHE/src/linux-source-6.12_$ver
-	if [[ ! -e $dir/.refslab-unpacked ]]; then
-		log "unpacking linux-source-6.12 $ver into $dir"
-		rm -rf "$dir"
-		mkdir -p "$dir"
-		tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$dir" \
-			--strip-components=1
-		touch "$dir/.refslab-unpacked"
-	fi
+	mkdir -p "$REFSLAB_CACHE/src"
+	(
+		flock 9
+		if [[ ! -e $dir/.refslab-unpacked ]]; then
+			log "unpacking linux-source-6.12 $ver into $dir"
+			rm -rf "$dir"
+			mkdir -p "$dir"
+			tar -xJf /usr/src/linux-source-6.12.tar.xz -C "$dir" \
+				--strip-components=1
+			touch "$dir/.refslab-unpacked"
+		fi
+	) 9>"$REFSLAB_CACHE/src/.lock"
 	echo "$dir"
 }
 
@@ -74,6 +78,16 @@ debug_build_dir() {
 	key=$( (source_version; cat "$REFSLAB_TOP/vm/debug.config") |
 		sha256sum | cut -c1-12)
 	echo "$REFSLAB_CACHE/kernel/debug-6.12_$(source_version)-$key"
+}
+
+# locked <name> <command...>: run a command (not a function) under an
+# exclusive lock, for the builds that runs side by side share (the in-tree
+# userspace build, build/selftests).
+locked() {
+	local name=$1
+	shift
+	mkdir -p "$REFSLAB_BUILD"
+	flock "$REFSLAB_BUILD/.$name.lock" "$@"
 }
 
 # Kernel splats that fail a run wherever they appear in the console log

@@ -94,7 +94,9 @@ gate_userspace() {
 		skip "userspace -Wall -Wextra -Werror" "no userspace/"
 		return
 	fi
-	if ! make -C "$top/userspace" -B >"$out/userspace.log" 2>&1; then
+	# VM runs may build userspace at the same time: share their lock.
+	if ! locked userspace make -C "$top/userspace" -B \
+		>"$out/userspace.log" 2>&1; then
 		not_ok "userspace build failed" "$out/userspace.log"
 		return
 	fi

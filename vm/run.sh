@@ -95,36 +95,40 @@ build_module "$src_top" "$bdir/src" "$kdir" \
 mapfile -t kos < <(find "$bdir/src" -name 'refslab*.ko' | sort)
 ((${#kos[@]})) || die "the module build produced no refslab*.ko"
 
-# 3. Selftests (static, kernel independent) and refslabctl, when present.
-progs=()
-if [[ $mode == test && -d $src_top/selftests/refslab ]]; then
-	mkdir -p "$REFSLAB_BUILD/selftests"
-	make -s -C "$src_top/selftests/refslab" \
-		OUTPUT="$REFSLAB_BUILD/selftests" \
-		KSFT_DIR="$(source_tree)/tools/testing/selftests" >&2 ||
-		die "selftests build failed"
-	mapfile -t progs < <(make -s -C "$src_top/selftests/refslab" print-progs)
-	((${#progs[@]})) || die "selftests/refslab lists no programs"
-fi
-ctl=$src_top/userspace/cli/refslabctl
-if [[ $mode != rigtest && -d $src_top/userspace ]]; then
-	make -s -C "$src_top/userspace" >&2 || die "userspace build failed"
-fi
-
-# 4. The initramfs.
+# 3. Selftests (static, kernel independent) and refslabctl, when present;
+# other runs may be building them at the same time, hence the locks.
 stage=$rdir/initramfs
 rm -rf "$rdir"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,refslab,selftests}
+progs=()
+if [[ $mode == test && -d $src_top/selftests/refslab ]]; then
+	ksft=$(source_tree)/tools/testing/selftests
+	mkdir -p "$REFSLAB_BUILD/selftests"
+	locked selftests make -s -C "$src_top/selftests/refslab" \
+		OUTPUT="$REFSLAB_BUILD/selftests" KSFT_DIR="$ksft" >&2 ||
+		die "selftests build failed"
+	mapfile -t progs < <(make -s -C "$src_top/selftests/refslab" print-progs)
+	((${#progs[@]})) || die "selftests/refslab lists no programs"
+	for p in "${progs[@]}"; do
+		locked selftests cp "$REFSLAB_BUILD/selftests/$p" "$stage/selftests/" ||
+			die "selftest $p was not built"
+		echo "$p" >>"$stage/selftests/list"
+	done
+fi
+if [[ $mode != rigtest && -d $src_top/userspace ]]; then
+	locked userspace make -s -C "$src_top/userspace" >&2 ||
+		die "userspace build failed"
+	ctl=$src_top/userspace/cli/refslabctl
+	if [[ -x $ctl ]]; then
+		locked userspace cp "$ctl" "$stage/bin/"
+	fi
+fi
+
+# 4. The initramfs.
 cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$REFSLAB_TOP/vm/guest-init.sh" "$stage/init"
 install -m 644 "$REFSLAB_TOP/vm/guest-demo.sh" "$stage/demo.sh"
 cp "${kos[@]}" "$stage/refslab/"
-for p in "${progs[@]}"; do
-	[[ -x $REFSLAB_BUILD/selftests/$p ]] || die "selftest $p was not built"
-	cp "$REFSLAB_BUILD/selftests/$p" "$stage/selftests/"
-	echo "$p" >>"$stage/selftests/list"
-done
-[[ -x $ctl ]] && cp "$ctl" "$stage/bin/"
 printf 'MODE=%s\nKERNEL=%s\n' "$mode" "$kernel" >"$stage/etc/refslab.conf"
 printf "SPLATS='%s'\n" "$SPLAT_RE" >"$stage/etc/refslab-splats.conf"
 ((EUID == 0)) && mknod -m 600 "$stage/dev/console" c 5 1
