@@ -51,14 +51,14 @@ source_tree() {
 stock61_release() {
 	dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
 		grep -o 'linux-headers-6\.1\.[^ ,]*-amd64' | head -n 1 |
-		sed 's/^linux-headers-//'
+		sed 's/^linux-headers-//' || true
 }
 
 # Kernel release of the newest installed stock 6.12 kernel headers.
 stock612_release() {
 	dpkg-query -W -f='${Package} ${Status}\n' 'linux-headers-6.12.*+deb12-amd64' 2>/dev/null |
 		awk '$NF == "installed" { print $1 }' |
-		sed 's/^linux-headers-//' | sort -V | tail -n 1
+		sed 's/^linux-headers-//' | sort -V | tail -n 1 || true
 }
 
 # Release name of a kernel alias: stock61, stock612 or debug.
