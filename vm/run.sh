@@ -94,6 +94,11 @@ build_module "$src_top" "$bdir/src" "$kdir" \
 	${fault:+"REFSLAB_FAULT=$fault"} || die "cannot build the module"
 mapfile -t kos < <(find "$bdir/src" -name 'refslab*.ko' | sort)
 ((${#kos[@]})) || die "the module build produced no refslab*.ko"
+# A kernel with KUnit must get the KUnit module, or its tests silently vanish.
+if grep -qx 'CONFIG_KUNIT=y' "$kdir/.config" 2>/dev/null &&
+	[[ ! -e $bdir/src/module/refslab_kunit.ko ]]; then
+	die "$kernel has CONFIG_KUNIT=y but no module/refslab_kunit.ko was built"
+fi
 
 # 3. Selftests (static, kernel independent) and refslabctl, when present;
 # other runs may be building them at the same time, hence the locks.
