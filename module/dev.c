@@ -14,6 +14,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -25,7 +27,9 @@
 
 #include "dev.h"
 #include "handle.h"
+#include "notify.h"
 #include "object.h"
+#include "objfile.h"
 #include "stats.h"
 
 struct refslab_ucmd {
@@ -41,6 +45,14 @@ union refslab_ucmd_buffer {
 	struct refslab_dup dup;
 	struct refslab_info info;
 	struct refslab_rw rw;
+	struct refslab_export export;
+	struct refslab_import import;
+	struct refslab_open open;
+	struct refslab_setattr setattr;
+	struct refslab_pin pin;
+	struct refslab_list list;
+	struct refslab_subscribe subscribe;
+	struct refslab_batch batch;
 };
 
 /* Copy the answer out, as much of it as the caller's structure holds. */
@@ -62,7 +74,9 @@ static int refslab_ioc_version(struct refslab_file *rf,
 
 	cmd->abi_major = REFSLAB_ABI_MAJOR;
 	cmd->abi_minor = REFSLAB_ABI_MINOR;
-	cmd->features = REFSLAB_FEATURE_CORE;
+	cmd->features = REFSLAB_FEATURE_CORE | REFSLAB_FEATURE_SHARE |
+			REFSLAB_FEATURE_PIN | REFSLAB_FEATURE_NOTIFY |
+			REFSLAB_FEATURE_BATCH;
 	cmd->payload_max = REFSLAB_PAYLOAD_MAX;
 	cmd->handle_refs_max = REFSLAB_HANDLE_REFS_MAX;
 	cmd->object_refs_max = REFSLAB_OBJECT_REFS_MAX;
@@ -162,13 +176,54 @@ static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+/*
+ * Give @obj a new handle with @rights, answer the caller with its number
+ * in *@hid (part of the command structure), and only then publish it.
+ * Consumes one reference the caller owns, also on failure.
+ */
+static int refslab_new_handle(struct refslab_file *rf,
+			      struct refslab_ucmd *ucmd, size_t len,
+			      struct refslab_object *obj, u32 rights, u32 *hid)
+{
+	struct refslab_handle *handle;
+	int ret;
+
+	handle = refslab_handle_reserve(&rf->handles, hid);
+	if (IS_ERR(handle)) {
+		ret = PTR_ERR(handle);
+		goto err_put;
+	}
+	ret = refslab_ucmd_respond(ucmd, len);
+	if (ret)
+		goto err_abort_handle;
+
+	refslab_handle_publish(&rf->handles, handle, *hid, obj, rights);
+	return 0;
+
+err_abort_handle:
+	refslab_handle_abort(&rf->handles, handle, *hid);
+err_put:
+	refslab_object_put(obj);
+	return ret;
+}
+
+/*
+ * Turn the short-lived reference of a lookup into a counted one, within
+ * the object's reference cap.  Drops the short-lived reference either way.
+ */
+static int refslab_keep_ref(struct refslab_object *obj)
+{
+	int ret = refslab_object_ref_add(obj, 1);
+
+	refslab_object_put(obj);
+	return ret;
+}
+
 static int refslab_ioc_dup(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
 	struct refslab_dup *cmd = ucmd->cmd;
 	struct refslab_handle_state state;
-	struct refslab_handle *handle;
 	struct refslab_object *obj;
-	u32 hid;
 	int ret;
 
 	if (cmd->flags)
@@ -177,31 +232,11 @@ static int refslab_ioc_dup(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, &state);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
-	/* The new handle's reference, within the object's cap. */
-	ret = refslab_object_ref_add(obj, 1);
-	refslab_object_put(obj);
+	ret = refslab_keep_ref(obj);
 	if (ret)
 		return ret;
-
-	handle = refslab_handle_reserve(&rf->handles, &hid);
-	if (IS_ERR(handle)) {
-		ret = PTR_ERR(handle);
-		goto err_put;
-	}
-
-	cmd->new_handle = hid;
-	ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret)
-		goto err_abort_handle;
-
-	refslab_handle_publish(&rf->handles, handle, hid, obj, state.rights);
-	return 0;
-
-err_abort_handle:
-	refslab_handle_abort(&rf->handles, handle, hid);
-err_put:
-	refslab_object_put(obj);
-	return ret;
+	return refslab_new_handle(rf, ucmd, sizeof(*cmd), obj, state.rights,
+				  &cmd->new_handle);
 }
 
 static int refslab_ioc_info(struct refslab_file *rf, struct refslab_ucmd *ucmd)
@@ -359,15 +394,258 @@ out_free:
 	return ret;
 }
 
+static int refslab_ioc_export(struct refslab_file *rf,
+			      struct refslab_ucmd *ucmd)
+{
+	struct refslab_export *cmd = ucmd->cmd;
+	struct refslab_handle_state state;
+	struct refslab_object *obj;
+	struct file *file;
+	u32 rights;
+	int fd, ret;
+
+	if (cmd->flags & ~REFSLAB_EXPORT_ALL || cmd->__reserved)
+		return -EINVAL;
+	if (cmd->flags & REFSLAB_EXPORT_RIGHTS) {
+		if (!cmd->rights || cmd->rights & ~REFSLAB_RIGHTS_ALL)
+			return -EINVAL;
+	} else if (cmd->rights) {
+		return -EINVAL;
+	}
+
+	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, &state);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	rights = cmd->flags & REFSLAB_EXPORT_RIGHTS ? cmd->rights : state.rights;
+	if (rights & ~state.rights) {
+		refslab_object_put(obj);
+		return -EACCES;
+	}
+	ret = refslab_keep_ref(obj);
+	if (ret)
+		return ret;
+
+	fd = get_unused_fd_flags(cmd->flags & REFSLAB_EXPORT_KEEP_ON_EXEC ?
+				 0 : O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_put;
+	}
+	file = refslab_objfile_create(obj, rights, 0);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto err_put_fd;
+	}
+
+	cmd->fd = fd;
+	ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	if (ret) {
+		/* The file owns the reference now; its release drops it. */
+		fput(file);
+		put_unused_fd(fd);
+		return ret;
+	}
+	fd_install(fd, file);
+	return 0;
+
+err_put_fd:
+	put_unused_fd(fd);
+err_put:
+	refslab_object_put(obj);
+	return ret;
+}
+
+static int refslab_ioc_import(struct refslab_file *rf,
+			      struct refslab_ucmd *ucmd)
+{
+	struct refslab_import *cmd = ucmd->cmd;
+	struct refslab_object *obj;
+	u32 rights;
+	int ret;
+
+	if (cmd->flags)
+		return -EINVAL;
+
+	obj = refslab_objfile_get_object(cmd->fd, &rights);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ret = refslab_keep_ref(obj);
+	if (ret)
+		return ret;
+	return refslab_new_handle(rf, ucmd, sizeof(*cmd), obj, rights,
+				  &cmd->handle);
+}
+
+static int refslab_ioc_open(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	struct refslab_open *cmd = ucmd->cmd;
+	struct refslab_object *obj;
+	int ret;
+
+	if (cmd->flags || !cmd->rights || cmd->rights & ~REFSLAB_RIGHTS_ALL)
+		return -EINVAL;
+
+	obj = refslab_object_lookup(cmd->id);
+	if (!obj)
+		return -ENOENT;
+	ret = refslab_object_permission(obj, cmd->rights);
+	if (ret) {
+		refslab_object_put(obj);
+		return ret;
+	}
+	ret = refslab_keep_ref(obj);
+	if (ret)
+		return ret;
+	return refslab_new_handle(rf, ucmd, sizeof(*cmd), obj, cmd->rights,
+				  &cmd->handle);
+}
+
+static int refslab_ioc_setattr(struct refslab_file *rf,
+			       struct refslab_ucmd *ucmd)
+{
+	struct refslab_setattr *cmd = ucmd->cmd;
+	struct user_namespace *ns = current_user_ns();
+	struct refslab_object *obj;
+	kuid_t uid = INVALID_UID;
+	kgid_t gid = INVALID_GID;
+	int ret;
+
+	if (!cmd->flags || cmd->flags & ~REFSLAB_SETATTR_ALL)
+		return -EINVAL;
+	if ((cmd->flags & REFSLAB_SETATTR_MODE) ? cmd->mode & ~0777U : cmd->mode)
+		return -EINVAL;
+	if (cmd->flags & REFSLAB_SETATTR_UID) {
+		uid = make_kuid(ns, cmd->uid);
+		if (!uid_valid(uid))
+			return -EINVAL;
+	} else if (cmd->uid) {
+		return -EINVAL;
+	}
+	if (cmd->flags & REFSLAB_SETATTR_GID) {
+		gid = make_kgid(ns, cmd->gid);
+		if (!gid_valid(gid))
+			return -EINVAL;
+	} else if (cmd->gid) {
+		return -EINVAL;
+	}
+
+	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, NULL);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ret = refslab_object_setattr(obj, cmd->flags, cmd->mode, uid, gid);
+	refslab_object_put(obj);
+	return ret;
+}
+
+static int refslab_ioc_pin(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	struct refslab_pin *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EINVAL;
+	return refslab_object_pin(cmd->id);
+}
+
+static int refslab_ioc_unpin(struct refslab_file *rf,
+			     struct refslab_ucmd *ucmd)
+{
+	struct refslab_pin *cmd = ucmd->cmd;
+
+	if (cmd->flags)
+		return -EINVAL;
+	return refslab_object_unpin(cmd->id);
+}
+
+/* Ids returned by one LIST_PINNED call at most; callers page with @after. */
+#define REFSLAB_LIST_MAX	512
+
+static int refslab_ioc_list_pinned(struct refslab_file *rf,
+				   struct refslab_ucmd *ucmd)
+{
+	struct refslab_list *cmd = ucmd->cmd;
+	unsigned int n;
+	u64 *ids;
+	int ret = 0;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+
+	n = min_t(u32, cmd->count, REFSLAB_LIST_MAX);
+	ids = kmalloc_array(max(n, 1U), sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	n = refslab_object_list_pinned(cmd->after, ids, n);
+	if (copy_to_user(u64_to_user_ptr(cmd->ids), ids, n * sizeof(*ids)))
+		ret = -EFAULT;
+	kfree(ids);
+	if (ret)
+		return ret;
+	cmd->count = n;
+	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
+static int refslab_ioc_subscribe(struct refslab_file *rf,
+				 struct refslab_ucmd *ucmd)
+{
+	struct refslab_subscribe *cmd = ucmd->cmd;
+	struct refslab_object *obj;
+	int ret;
+
+	if (cmd->flags || cmd->__reserved)
+		return -EINVAL;
+
+	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, NULL);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	ret = refslab_notify_subscribe(rf->notifier, obj->id);
+	refslab_object_put(obj);
+	return ret;
+}
+
+static int refslab_run(struct refslab_file *rf, unsigned int nr,
+		       void __user *arg);
+
+static int refslab_ioc_batch(struct refslab_file *rf,
+			     struct refslab_ucmd *ucmd)
+{
+	struct refslab_batch *cmd = ucmd->cmd;
+	struct refslab_batch_op __user *uops = u64_to_user_ptr(cmd->ops);
+	struct refslab_batch_op op;
+	int result;
+	u32 i;
+
+	if (cmd->flags & ~REFSLAB_BATCH_ALL)
+		return -EINVAL;
+	if (!cmd->count || cmd->count > REFSLAB_BATCH_MAX)
+		return -EINVAL;
+
+	for (i = 0; i < cmd->count; i++) {
+		if (copy_from_user(&op, &uops[i], sizeof(op)))
+			return -EFAULT;
+		if (op.cmd == REFSLAB_CMD_BATCH)
+			result = -EINVAL;
+		else
+			result = refslab_run(rf, op.cmd, u64_to_user_ptr(op.arg));
+		if (put_user(result, &uops[i].result))
+			return -EFAULT;
+		if (result && !(cmd->flags & REFSLAB_BATCH_CONTINUE)) {
+			i++;
+			break;
+		}
+		cond_resched();
+	}
+	cmd->done = i;
+	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+}
+
 struct refslab_ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
-	unsigned int cmd;
 	int (*execute)(struct refslab_file *rf, struct refslab_ucmd *ucmd);
 };
 
 /*
- * One entry per command: REFSLAB_IOC_<_NAME> runs refslab_ioc_<_fn>() on a
+ * One entry per command: REFSLAB_CMD_<_NAME> runs refslab_ioc_<_fn>() on a
  * struct refslab_<_struct>, whose first version ended with member @_last.
  */
 #define REFSLAB_IOCTL_OP(_NAME, _fn, _struct, _last)			\
@@ -376,7 +654,6 @@ struct refslab_ioctl_op {
 			BUILD_BUG_ON_ZERO(sizeof(union refslab_ucmd_buffer) < \
 					  sizeof(struct refslab_##_struct)), \
 		.min_size = offsetofend(struct refslab_##_struct, _last), \
-		.cmd = REFSLAB_IOC_##_NAME,				\
 		.execute = refslab_ioc_##_fn,				\
 	}
 
@@ -390,26 +667,37 @@ static const struct refslab_ioctl_op refslab_ioctl_ops[] = {
 	REFSLAB_IOCTL_OP(INFO, info, info, ctime_ns),
 	REFSLAB_IOCTL_OP(READ, read, rw, generation),
 	REFSLAB_IOCTL_OP(WRITE, write, rw, generation),
+	REFSLAB_IOCTL_OP(EXPORT, export, export, __reserved),
+	REFSLAB_IOCTL_OP(IMPORT, import, import, handle),
+	REFSLAB_IOCTL_OP(OPEN, open, open, handle),
+	REFSLAB_IOCTL_OP(SETATTR, setattr, setattr, gid),
+	REFSLAB_IOCTL_OP(PIN, pin, pin, id),
+	REFSLAB_IOCTL_OP(UNPIN, unpin, pin, id),
+	REFSLAB_IOCTL_OP(LIST_PINNED, list_pinned, list, after),
+	REFSLAB_IOCTL_OP(SUBSCRIBE, subscribe, subscribe, __reserved),
+	REFSLAB_IOCTL_OP(BATCH, batch, batch, done),
 };
 
-static long refslab_fops_ioctl(struct file *filp, unsigned int cmd,
-			       unsigned long arg)
+/*
+ * Run command @nr on the argument at @arg: shared by the ioctl and by each
+ * operation of a batch, so both check exactly the same things.
+ */
+static int refslab_run(struct refslab_file *rf, unsigned int nr,
+		       void __user *arg)
 {
-	struct refslab_file *rf = filp->private_data;
 	const struct refslab_ioctl_op *op;
 	union refslab_ucmd_buffer buf;
 	struct refslab_ucmd ucmd = {};
-	unsigned int nr = _IOC_NR(cmd);
 	int ret;
 
 	if (nr >= ARRAY_SIZE(refslab_ioctl_ops))
 		return -ENOTTY;
 	op = &refslab_ioctl_ops[array_index_nospec(nr,
 						   ARRAY_SIZE(refslab_ioctl_ops))];
-	if (op->cmd != cmd || !op->execute)
+	if (!op->execute)
 		return -ENOTTY;
 
-	ucmd.ubuffer = (void __user *)arg;
+	ucmd.ubuffer = arg;
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)
 		return ret;
@@ -423,6 +711,16 @@ static long refslab_fops_ioctl(struct file *filp, unsigned int cmd,
 	return op->execute(rf, &ucmd);
 }
 
+static long refslab_fops_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (cmd != _IO(REFSLAB_IOCTL_TYPE, nr))
+		return -ENOTTY;
+	return refslab_run(filp->private_data, nr, (void __user *)arg);
+}
+
 static int refslab_fops_open(struct inode *inode, struct file *filp)
 {
 	struct refslab_file *rf;
@@ -430,26 +728,50 @@ static int refslab_fops_open(struct inode *inode, struct file *filp)
 	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
 	if (!rf)
 		return -ENOMEM;
+	rf->notifier = refslab_notifier_create();
+	if (!rf->notifier) {
+		kfree(rf);
+		return -ENOMEM;
+	}
 	refslab_handle_table_init(&rf->handles);
 	filp->private_data = rf;
 	refslab_stat_inc(REFSLAB_STAT_FILES_OPENED);
-	return nonseekable_open(inode, filp);
+	return stream_open(inode, filp);
 }
 
 static int refslab_fops_release(struct inode *inode, struct file *filp)
 {
 	struct refslab_file *rf = filp->private_data;
 
+	refslab_notifier_destroy(rf->notifier);
 	refslab_handle_table_destroy(&rf->handles);
 	kfree(rf);
 	refslab_stat_inc(REFSLAB_STAT_FILES_CLOSED);
 	return 0;
 }
 
+static ssize_t refslab_fops_read(struct file *filp, char __user *buf,
+				 size_t count, loff_t *ppos)
+{
+	struct refslab_file *rf = filp->private_data;
+
+	return refslab_notifier_read(rf->notifier, buf, count,
+				     filp->f_flags & O_NONBLOCK);
+}
+
+static __poll_t refslab_fops_poll(struct file *filp, poll_table *wait)
+{
+	struct refslab_file *rf = filp->private_data;
+
+	return refslab_notifier_poll(rf->notifier, filp, wait);
+}
+
 static const struct file_operations refslab_fops = {
 	.owner = THIS_MODULE,
 	.open = refslab_fops_open,
 	.release = refslab_fops_release,
+	.read = refslab_fops_read,
+	.poll = refslab_fops_poll,
 	.unlocked_ioctl = refslab_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

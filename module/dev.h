@@ -4,12 +4,16 @@
 
 #include "handle.h"
 
+struct refslab_notifier;
+
 /**
  * struct refslab_file - the state of one open /dev/refslab
  * @handles: the file's handle table
+ * @notifier: the file's queue of release events
  */
 struct refslab_file {
 	struct refslab_handle_table handles;
+	struct refslab_notifier *notifier;
 };
 
 int refslab_dev_init(void);

@@ -17,6 +17,10 @@
  *     handed to call_rcu().
  *  4. After a grace period, every lookup that might still see the object
  *     has finished, and refslab_object_reclaim() frees it.
+ *
+ * A pin is one more reference, owned by the registry and marked on the
+ * object's registry entry.  Pins and changes of owner are serialised by
+ * refslab_owner_mutex, which also keeps quota transfers whole.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,6 +28,7 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/kernel.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/xarray.h>
@@ -31,6 +36,7 @@
 
 #include <kunit/visibility.h>
 #include "object.h"
+#include "notify.h"
 #include "quota.h"
 #include "stats.h"
 
@@ -52,9 +58,15 @@ struct refslab_class {
 
 static struct refslab_class refslab_classes[REFSLAB_NR_CLASSES];
 
-/* id -> object, for every published object that is not yet released. */
+/*
+ * id -> object, for every published object that is not yet released.  The
+ * entries of pinned objects carry REFSLAB_PINNED.
+ */
 static DEFINE_XARRAY(refslab_registry);
 static atomic64_t refslab_last_id = ATOMIC64_INIT(0);
+#define REFSLAB_PINNED	XA_MARK_1
+
+static DEFINE_MUTEX(refslab_owner_mutex);
 
 static int class_index(unsigned int size)
 {
@@ -214,9 +226,11 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
 {
 	struct refslab_object *obj = container_of(rcu, struct refslab_object,
 						  rcu);
+	u64 id = obj->id;
 
 	kmem_cache_free(refslab_classes[obj->class].cache, obj);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RECLAIMED);
+	refslab_notify_reclaimed(id);
 }
 
 /*
@@ -262,6 +276,268 @@ unsigned int refslab_object_capacity(const struct refslab_object *obj)
 	return refslab_classes[obj->class].capacity;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_capacity);
+
+/**
+ * refslab_object_attrs() - read an object's owner, group and mode together
+ * @obj: the object, with a reference held
+ * @attrs: filled in
+ *
+ * Context: any context.
+ */
+void refslab_object_attrs(struct refslab_object *obj,
+			  struct refslab_attrs *attrs)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&obj->lock);
+		attrs->uid = obj->uid;
+		attrs->gid = obj->gid;
+		attrs->mode = obj->mode;
+	} while (read_seqretry(&obj->lock, seq));
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_attrs);
+
+/**
+ * refslab_object_permission() - may the caller open an object with rights?
+ * @obj: the object, with a reference held
+ * @rights: REFSLAB_RIGHT_* bits wanted
+ *
+ * The owner's, group's or others' mode bits apply, as for a file; read
+ * needs r, write needs w.  CAP_DAC_OVERRIDE grants everything and
+ * CAP_DAC_READ_SEARCH grants read, as they do for files.
+ *
+ * Context: process context.
+ * Return: 0 or -EACCES.
+ */
+int refslab_object_permission(struct refslab_object *obj, u32 rights)
+{
+	struct refslab_attrs attrs;
+	unsigned int need = 0, mode;
+
+	refslab_object_attrs(obj, &attrs);
+	if (uid_eq(current_fsuid(), attrs.uid))
+		mode = attrs.mode >> 6;
+	else if (in_group_p(attrs.gid))
+		mode = attrs.mode >> 3;
+	else
+		mode = attrs.mode;
+
+	if (rights & REFSLAB_RIGHT_READ)
+		need |= 04;
+	if (rights & REFSLAB_RIGHT_WRITE)
+		need |= 02;
+	if ((mode & need) == need)
+		return 0;
+	if (capable(CAP_DAC_OVERRIDE))
+		return 0;
+	if (!(rights & REFSLAB_RIGHT_WRITE) && capable(CAP_DAC_READ_SEARCH))
+		return 0;
+	return -EACCES;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_permission);
+
+static bool owner_or_capable(const struct refslab_attrs *attrs)
+{
+	return uid_eq(current_fsuid(), attrs->uid) || capable(CAP_FOWNER);
+}
+
+static int setattr_allowed(const struct refslab_attrs *attrs, u32 flags,
+			   kuid_t uid, kgid_t gid)
+{
+	bool owner = owner_or_capable(attrs);
+
+	if ((flags & REFSLAB_SETATTR_MODE) && !owner)
+		return -EPERM;
+	if ((flags & REFSLAB_SETATTR_UID) && !uid_eq(uid, attrs->uid) &&
+	    !capable(CAP_CHOWN))
+		return -EPERM;
+	if ((flags & REFSLAB_SETATTR_GID) && !gid_eq(gid, attrs->gid) &&
+	    !(owner && in_group_p(gid)) && !capable(CAP_CHOWN))
+		return -EPERM;
+	return 0;
+}
+
+/**
+ * refslab_object_setattr() - change an object's mode, owner or group
+ * @obj: the object, with a reference held
+ * @flags: REFSLAB_SETATTR_* bits: which of the values to set
+ * @mode: new permission bits
+ * @uid: new owner, valid
+ * @gid: new group, valid
+ *
+ * Permissions are those of chmod() and chown().  A new owner takes over the
+ * object's quota charge, and its pin's if it is pinned.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EPERM, or -EDQUOT if the new owner cannot be charged.
+ */
+int refslab_object_setattr(struct refslab_object *obj, u32 flags,
+			   umode_t mode, kuid_t uid, kgid_t gid)
+{
+	bool pinned, privileged = capable(CAP_SYS_RESOURCE);
+	struct refslab_attrs attrs;
+	int ret;
+
+	mutex_lock(&refslab_owner_mutex);
+	refslab_object_attrs(obj, &attrs);
+	ret = setattr_allowed(&attrs, flags, uid, gid);
+	if (ret)
+		goto out_unlock;
+
+	if ((flags & REFSLAB_SETATTR_UID) && !uid_eq(uid, attrs.uid)) {
+		pinned = xa_get_mark(&refslab_registry, obj->id, REFSLAB_PINNED);
+		ret = refslab_quota_charge(uid, obj->size, privileged);
+		if (ret)
+			goto out_unlock;
+		if (pinned) {
+			ret = refslab_quota_charge_pin(uid, privileged);
+			if (ret) {
+				refslab_quota_uncharge(uid, obj->size);
+				goto out_unlock;
+			}
+			refslab_quota_uncharge_pin(attrs.uid);
+		}
+		refslab_quota_uncharge(attrs.uid, obj->size);
+	}
+
+	write_seqlock(&obj->lock);
+	if (flags & REFSLAB_SETATTR_MODE)
+		obj->mode = mode;
+	if (flags & REFSLAB_SETATTR_UID)
+		obj->uid = uid;
+	if (flags & REFSLAB_SETATTR_GID)
+		obj->gid = gid;
+	write_sequnlock(&obj->lock);
+out_unlock:
+	mutex_unlock(&refslab_owner_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_setattr);
+
+/**
+ * refslab_object_pin() - make the registry hold a reference to an object
+ * @id: the object's id
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -ENOENT for no such object; -EPERM if the caller is neither
+ * its owner nor has CAP_FOWNER; -EEXIST if it is pinned already; -EDQUOT
+ * if the owner's pin quota is full; -EOVERFLOW at the reference cap.
+ */
+int refslab_object_pin(u64 id)
+{
+	struct refslab_attrs attrs;
+	struct refslab_object *obj;
+	int ret;
+
+	obj = refslab_object_lookup(id);
+	if (!obj)
+		return -ENOENT;
+
+	mutex_lock(&refslab_owner_mutex);
+	refslab_object_attrs(obj, &attrs);
+	if (!owner_or_capable(&attrs)) {
+		ret = -EPERM;
+		goto out_unlock;
+	}
+	if (xa_get_mark(&refslab_registry, id, REFSLAB_PINNED)) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	ret = refslab_quota_charge_pin(attrs.uid, capable(CAP_SYS_RESOURCE));
+	if (ret)
+		goto out_unlock;
+	ret = refslab_object_ref_add(obj, 1);
+	if (ret) {
+		refslab_quota_uncharge_pin(attrs.uid);
+		goto out_unlock;
+	}
+	xa_set_mark(&refslab_registry, id, REFSLAB_PINNED);
+	refslab_stat_inc(REFSLAB_STAT_PINS);
+	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
+out_unlock:
+	mutex_unlock(&refslab_owner_mutex);
+	refslab_object_put(obj);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_pin);
+
+/* Drop a pin; the caller holds refslab_owner_mutex or is module exit. */
+static void unpin_locked(struct refslab_object *obj)
+{
+	xa_clear_mark(&refslab_registry, obj->id, REFSLAB_PINNED);
+	refslab_quota_uncharge_pin(obj->uid);
+	refslab_stat_inc(REFSLAB_STAT_UNPINS);
+	refslab_stat_inc(REFSLAB_STAT_REFS_DROPPED);
+	refslab_object_put(obj);
+}
+
+/**
+ * refslab_object_unpin() - drop the registry's reference to an object
+ * @id: the object's id
+ *
+ * If nothing else holds the object, it is released.
+ *
+ * Context: process context; may sleep.
+ * Return: 0; -ENOENT for no such object or one that is not pinned; -EPERM
+ * if the caller is neither its owner nor has CAP_FOWNER.
+ */
+int refslab_object_unpin(u64 id)
+{
+	struct refslab_attrs attrs;
+	struct refslab_object *obj;
+	int ret = 0;
+
+	obj = refslab_object_lookup(id);
+	if (!obj)
+		return -ENOENT;
+
+	mutex_lock(&refslab_owner_mutex);
+	refslab_object_attrs(obj, &attrs);
+	if (!owner_or_capable(&attrs))
+		ret = -EPERM;
+	else if (!xa_get_mark(&refslab_registry, id, REFSLAB_PINNED))
+		ret = -ENOENT;
+	else
+		unpin_locked(obj);
+	mutex_unlock(&refslab_owner_mutex);
+	refslab_object_put(obj);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_unpin);
+
+/**
+ * refslab_object_list_pinned() - ids of pinned objects, in increasing order
+ * @after: list only ids above this one
+ * @ids: array to fill
+ * @max: capacity of @ids
+ *
+ * Context: any context; does not sleep.
+ * Return: the number of ids written.
+ */
+unsigned int refslab_object_list_pinned(u64 after, u64 *ids,
+					unsigned int max)
+{
+	unsigned long index = after;
+	unsigned int n = 0;
+	void *entry;
+
+	if (after == ULONG_MAX)
+		return 0;
+	index++;
+	while (n < max) {
+		entry = xa_find(&refslab_registry, &index, ULONG_MAX,
+				REFSLAB_PINNED);
+		if (!entry)
+			break;
+		ids[n++] = index;
+		if (index == ULONG_MAX)
+			break;
+		index++;
+	}
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_list_pinned);
 
 /**
  * refslab_object_read() - copy a consistent range of the payload
@@ -362,15 +638,19 @@ err_destroy_caches:
 /**
  * refslab_objects_exit() - wait for deferred frees and destroy the caches
  *
- * Every file is closed by now, so every object is released; some may still
- * wait for their grace period.
+ * Every file is closed by now, so only pins keep objects alive: drop them,
+ * then wait for every released object's grace period.
  *
  * Context: process context, module exit.
  */
 void refslab_objects_exit(void)
 {
+	struct refslab_object *obj;
+	unsigned long id;
 	int i;
 
+	xa_for_each_marked(&refslab_registry, id, obj, REFSLAB_PINNED)
+		unpin_locked(obj);
 	rcu_barrier();
 	WARN_ON(!xa_empty(&refslab_registry));
 	xa_destroy(&refslab_registry);

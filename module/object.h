@@ -20,7 +20,8 @@
  * @class: index of the size class (and kmem_cache) the object came from
  * @mode: permission bits
  * @id: global id, never reused while the module is loaded
- * @lock: serialises writers of @payload and @generation; readers retry
+ * @lock: serialises writers of @payload, @generation, @uid, @gid and @mode;
+ *	readers retry
  * @uid: owner, charged for the object's quota
  * @gid: group
  * @release_ns: CLOCK_MONOTONIC time of the final put, for reclaim latency
@@ -52,6 +53,18 @@ struct refslab_object {
 		struct rcu_head rcu;
 	};
 	u8 payload[] __aligned(8);
+};
+
+/**
+ * struct refslab_attrs - who may do what with an object
+ * @uid: owner
+ * @gid: group
+ * @mode: permission bits
+ */
+struct refslab_attrs {
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
 };
 
 struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode);
@@ -106,6 +119,16 @@ static inline u64 refslab_object_generation(struct refslab_object *obj)
 }
 
 unsigned int refslab_object_capacity(const struct refslab_object *obj);
+void refslab_object_attrs(struct refslab_object *obj,
+			  struct refslab_attrs *attrs);
+int refslab_object_permission(struct refslab_object *obj, u32 rights);
+int refslab_object_setattr(struct refslab_object *obj, u32 flags,
+			   umode_t mode, kuid_t uid, kgid_t gid);
+
+int refslab_object_pin(u64 id);
+int refslab_object_unpin(u64 id);
+unsigned int refslab_object_list_pinned(u64 after, u64 *ids,
+					unsigned int max);
 void refslab_object_read(struct refslab_object *obj, unsigned int offset,
 			 unsigned int len, void *buf, u64 *generation);
 int refslab_object_write(struct refslab_object *obj, unsigned int offset,

@@ -27,6 +27,8 @@ static unsigned int user_max_objects = 10000;
 static unsigned int user_max_bytes = 16 << 20;
 static unsigned int priv_max_objects = 2000000;
 static unsigned int priv_max_bytes = 1U << 30;
+static unsigned int user_max_pins = 100;
+static unsigned int priv_max_pins = 1000000;
 
 /* Object limits above this are refused: far more than memory allows. */
 #define REFSLAB_OBJECTS_CEILING	BIT(26)
@@ -79,6 +81,11 @@ MODULE_PARM_DESC(priv_max_objects,
 module_param_cb(priv_max_bytes, &byte_limit_ops, &priv_max_bytes, 0644);
 MODULE_PARM_DESC(priv_max_bytes,
 		 "Most payload bytes per user, for CAP_SYS_RESOURCE creators");
+module_param_cb(user_max_pins, &object_limit_ops, &user_max_pins, 0644);
+MODULE_PARM_DESC(user_max_pins, "Most pinned objects per unprivileged user");
+module_param_cb(priv_max_pins, &object_limit_ops, &priv_max_pins, 0644);
+MODULE_PARM_DESC(priv_max_pins,
+		 "Most pinned objects per user, for CAP_SYS_RESOURCE callers");
 
 /*
  * One entry per user with live objects, freed when its last object goes.
@@ -195,6 +202,53 @@ void refslab_quota_uncharge(kuid_t uid, unsigned int bytes)
 	kfree(unused);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge);
+
+/**
+ * refslab_quota_charge_pin() - charge one pin to a user
+ * @uid: the owner of the object being pinned; it has live objects, so it
+ *	is charged already
+ * @privileged: apply the privileged limit
+ *
+ * Context: any context but hard interrupt.
+ * Return: 0, or -EDQUOT if the user's pin limit would be exceeded.
+ */
+int refslab_quota_charge_pin(kuid_t uid, bool privileged)
+{
+	unsigned int max = privileged ? READ_ONCE(priv_max_pins) :
+					READ_ONCE(user_max_pins);
+	struct refslab_user *user;
+	int ret = 0;
+
+	spin_lock(&refslab_users_lock);
+	user = user_find(uid);
+	if (WARN_ON_ONCE(!user) || user->usage.pins >= max)
+		ret = -EDQUOT;
+	else
+		user->usage.pins++;
+	spin_unlock(&refslab_users_lock);
+	if (ret)
+		refslab_stat_inc(REFSLAB_STAT_QUOTA_DENIALS);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge_pin);
+
+/**
+ * refslab_quota_uncharge_pin() - return one pin's charge
+ * @uid: the user charged by refslab_quota_charge_pin()
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_quota_uncharge_pin(kuid_t uid)
+{
+	struct refslab_user *user;
+
+	spin_lock(&refslab_users_lock);
+	user = user_find(uid);
+	if (!WARN_ON_ONCE(!user || !user->usage.pins))
+		user->usage.pins--;
+	spin_unlock(&refslab_users_lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge_pin);
 
 /**
  * refslab_quota_usage() - read what a user's live objects use

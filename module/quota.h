@@ -9,14 +9,18 @@
  * struct refslab_usage - what one user's objects use
  * @objects: live objects charged to the user
  * @bytes: payload bytes of those objects
+ * @pins: those objects that are pinned
  */
 struct refslab_usage {
 	unsigned int objects;
+	unsigned int pins;
 	u64 bytes;
 };
 
 int refslab_quota_charge(kuid_t uid, unsigned int bytes, bool privileged);
 void refslab_quota_uncharge(kuid_t uid, unsigned int bytes);
+int refslab_quota_charge_pin(kuid_t uid, bool privileged);
+void refslab_quota_uncharge_pin(kuid_t uid);
 void refslab_quota_usage(kuid_t uid, struct refslab_usage *usage);
 unsigned int refslab_quota_total_objects(void);
 

@@ -77,6 +77,9 @@ REFSLAB_STAT_ATTR(open_files, LIVE(FILES_OPENED, FILES_CLOSED));
 REFSLAB_STAT_ATTR(payload_bytes,
 		  LIVE(PAYLOAD_BYTES_CREATED, PAYLOAD_BYTES_RELEASED));
 REFSLAB_STAT_ATTR(quota_denials, COUNT(QUOTA_DENIALS));
+REFSLAB_STAT_ATTR(pinned_objects, LIVE(PINS, UNPINS));
+REFSLAB_STAT_ATTR(events_delivered, COUNT(EVENTS_QUEUED));
+REFSLAB_STAT_ATTR(events_dropped, COUNT(EVENTS_LOST));
 
 static struct attribute *refslab_attrs[] = {
 	&version_attr.attr,
@@ -92,6 +95,9 @@ static struct attribute *refslab_attrs[] = {
 	&open_files_attr.attr,
 	&payload_bytes_attr.attr,
 	&quota_denials_attr.attr,
+	&pinned_objects_attr.attr,
+	&events_delivered_attr.attr,
+	&events_dropped_attr.attr,
 	NULL,
 };
 

@@ -22,217 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/refslab.h>
-
-#include "kselftest_harness.h"
-
-#define DEV		"/dev/refslab"
-#define SYSFS		"/sys/kernel/refslab/"
-#define PARAMS		"/sys/module/refslab/parameters/"
-
-/* ---------------------------------------------------------------------- */
-/* Small helpers: each returns 0 or -errno, like librefslab.             */
-
-static int rs_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
-
-static int rs_create(int fd, uint32_t size, const void *data, uint32_t len,
-		     uint32_t *handle, uint64_t *id)
-{
-	struct refslab_create c = {
-		.size = sizeof(c),
-		.payload_size = size,
-		.data = (uintptr_t)data,
-		.data_len = len,
-	};
-	int ret = rs_ioctl(fd, REFSLAB_IOC_CREATE, &c);
-
-	if (!ret) {
-		*handle = c.handle;
-		if (id)
-			*id = c.id;
-	}
-	return ret;
-}
-
-static int rs_ref(int fd, unsigned long cmd, uint32_t handle, uint32_t count,
-		  uint32_t *refs)
-{
-	struct refslab_ref r = {
-		.size = sizeof(r),
-		.handle = handle,
-		.count = count,
-	};
-	int ret = rs_ioctl(fd, cmd, &r);
-
-	if (!ret && refs)
-		*refs = r.refs;
-	return ret;
-}
-
-static int rs_get(int fd, uint32_t handle, uint32_t count, uint32_t *refs)
-{
-	return rs_ref(fd, REFSLAB_IOC_GET, handle, count, refs);
-}
-
-static int rs_put(int fd, uint32_t handle, uint32_t count, uint32_t *refs)
-{
-	return rs_ref(fd, REFSLAB_IOC_PUT, handle, count, refs);
-}
-
-static int rs_dup(int fd, uint32_t handle, uint32_t *new_handle)
-{
-	struct refslab_dup d = { .size = sizeof(d), .handle = handle };
-	int ret = rs_ioctl(fd, REFSLAB_IOC_DUP, &d);
-
-	if (!ret)
-		*new_handle = d.new_handle;
-	return ret;
-}
-
-static int rs_info(int fd, uint32_t handle, struct refslab_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	info->handle = handle;
-	return rs_ioctl(fd, REFSLAB_IOC_INFO, info);
-}
-
-static int rs_rw(int fd, unsigned long cmd, uint32_t handle, uint32_t flags,
-		 uint32_t offset, uint32_t length, void *buf, uint64_t *gen)
-{
-	struct refslab_rw rw = {
-		.size = sizeof(rw),
-		.flags = flags,
-		.handle = handle,
-		.offset = offset,
-		.length = length,
-		.buf = (uintptr_t)buf,
-		.generation = gen ? *gen : 0,
-	};
-	int ret = rs_ioctl(fd, cmd, &rw);
-
-	if ((!ret || ret == -ESTALE) && gen)
-		*gen = rw.generation;
-	return ret;
-}
-
-static int rs_read(int fd, uint32_t handle, uint32_t offset, uint32_t length,
-		   void *buf, uint64_t *gen)
-{
-	return rs_rw(fd, REFSLAB_IOC_READ, handle, 0, offset, length, buf, gen);
-}
-
-static int rs_write(int fd, uint32_t handle, uint32_t offset, uint32_t length,
-		    const void *buf, uint64_t *gen)
-{
-	return rs_rw(fd, REFSLAB_IOC_WRITE, handle, 0, offset, length,
-		     (void *)buf, gen);
-}
-
-static long long read_long(const char *path)
-{
-	char buf[64] = "";
-	long long val = -1;
-	int fd = open(path, O_RDONLY);
-
-	if (fd >= 0) {
-		if (read(fd, buf, sizeof(buf) - 1) > 0)
-			val = strtoll(buf, NULL, 10);
-		close(fd);
-	}
-	return val;
-}
-
-static long long stat_read(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), SYSFS "%s", name);
-	return read_long(path);
-}
-
-/* Write a module parameter; returns 0 or -errno. */
-static int param_write(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static long long param_read(const char *name)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	return read_long(path);
-}
-
-/* The figures that must be back to their baseline after every test. */
-static const char *const balanced[] = {
-	"objects_live", "handles_live", "references_live", "payload_bytes",
-	"open_files",
-};
-
-#define NR_BALANCED (sizeof(balanced) / sizeof(balanced[0]))
-
-struct baseline {
-	long long val[NR_BALANCED];
-};
-
-static void baseline_take(struct baseline *b)
-{
-	unsigned int i;
-
-	for (i = 0; i < NR_BALANCED; i++)
-		b->val[i] = stat_read(balanced[i]);
-}
-
-/* Wait up to 10 s for released objects to be reclaimed (RCU). */
-static long long wait_reclaimed(void)
-{
-	long long pending = -1;
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		pending = stat_read("reclaim_pending");
-		if (pending == 0)
-			break;
-		usleep(10000);
-	}
-	return pending;
-}
-
-#define EXPECT_BASELINE(b) do {						\
-	struct baseline __now;						\
-	unsigned int __i;						\
-	baseline_take(&__now);						\
-	for (__i = 0; __i < NR_BALANCED; __i++) {			\
-		EXPECT_EQ((b)->val[__i], __now.val[__i])		\
-			TH_LOG("%s not back to baseline", balanced[__i]); \
-	}								\
-	EXPECT_EQ(0, wait_reclaimed());					\
-} while (0)
-
-static int open_dev(struct __test_metadata *_metadata)
-{
-	int fd = open(DEV, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0 && errno == ENOENT)
-		SKIP(return -1, DEV " not present (is refslab loaded?)");
-	ASSERT_LE(0, fd);
-	return fd;
-}
+#include "refslab_selftest.h"
 
 /* ---------------------------------------------------------------------- */
 
@@ -593,7 +383,7 @@ TEST_F(refslab, create_with_data_rest_zero)
 {
 	uint8_t out[64], data[10];
 	uint32_t handle;
-	uint64_t gen;
+	uint64_t gen = 0;
 
 	for (unsigned int i = 0; i < sizeof(data); i++)
 		data[i] = 0xa0 + i;
@@ -898,7 +688,7 @@ TEST_F(refslab, conditional_write)
 	uint8_t a[4] = { 1, 1, 1, 1 }, b[4] = { 2, 2, 2, 2 }, out[4];
 	struct refslab_rw rw;
 	uint32_t handle;
-	uint64_t gen;
+	uint64_t gen = 0;
 
 	ASSERT_EQ(0, rs_create(self->fd, 4, NULL, 0, &handle, NULL));
 	gen = 0;

@@ -1,0 +1,1041 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab kselftest: sharing between processes (export/import over fork,
+ * exec and SCM_RIGHTS, open by id with permissions), pins, release
+ * notifications (read, poll, epoll, overflow) and batches.  Permission
+ * tests change credentials for real in child processes, so the test must
+ * run as root.
+ */
+#define _GNU_SOURCE
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "refslab_selftest.h"
+
+/* Users and groups the tests switch to; nobody else uses them in the VM. */
+#define OWNER_UID	3000
+#define GROUP_GID	3000
+#define MEMBER_UID	3001
+#define OTHER_UID	3002
+
+static int rs_export(int fd, uint32_t handle, uint32_t flags, uint32_t rights,
+		     int *out)
+{
+	struct refslab_export e = {
+		.size = sizeof(e), .flags = flags, .handle = handle,
+		.rights = rights,
+	};
+	int ret = rs_ioctl(fd, REFSLAB_IOC_EXPORT, &e);
+
+	if (!ret)
+		*out = e.fd;
+	return ret;
+}
+
+static int rs_import(int fd, int objfd, uint32_t *handle)
+{
+	struct refslab_import im = { .size = sizeof(im), .fd = objfd };
+	int ret = rs_ioctl(fd, REFSLAB_IOC_IMPORT, &im);
+
+	if (!ret)
+		*handle = im.handle;
+	return ret;
+}
+
+static int rs_open(int fd, uint64_t id, uint32_t rights, uint32_t *handle)
+{
+	struct refslab_open o = { .size = sizeof(o), .id = id, .rights = rights };
+	int ret = rs_ioctl(fd, REFSLAB_IOC_OPEN, &o);
+
+	if (!ret && handle)
+		*handle = o.handle;
+	return ret;
+}
+
+static int rs_setattr(int fd, uint32_t handle, uint32_t flags, uint32_t mode,
+		      uint32_t uid, uint32_t gid)
+{
+	struct refslab_setattr a = {
+		.size = sizeof(a), .flags = flags, .handle = handle,
+		.mode = mode, .uid = uid, .gid = gid,
+	};
+
+	return rs_ioctl(fd, REFSLAB_IOC_SETATTR, &a);
+}
+
+static int rs_pin(int fd, unsigned long cmd, uint64_t id)
+{
+	struct refslab_pin p = { .size = sizeof(p), .id = id };
+
+	return rs_ioctl(fd, cmd, &p);
+}
+
+static int rs_subscribe(int fd, uint32_t handle)
+{
+	struct refslab_subscribe s = { .size = sizeof(s), .handle = handle };
+
+	return rs_ioctl(fd, REFSLAB_IOC_SUBSCRIBE, &s);
+}
+
+/* Read one event, waiting up to @ms; returns 1, 0 on timeout, or -errno. */
+static int read_event(int fd, struct refslab_event *ev, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	n = read(fd, ev, sizeof(*ev));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*ev);
+}
+
+static int send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* Become @uid with primary group @gid and the given supplementary group. */
+static int become(uid_t uid, gid_t gid, gid_t supplementary)
+{
+	gid_t groups[1] = { supplementary };
+
+	if (setgroups(supplementary ? 1 : 0, groups) || setgid(gid) ||
+	    setuid(uid))
+		return -1;
+	return 0;
+}
+
+/* Wait for a live counter to reach @want, as deferred fput() may lag. */
+static long long wait_stat(const char *name, long long want)
+{
+	long long val = -1;
+
+	for (int i = 0; i < 500; i++) {
+		val = stat_read(name);
+		if (val == want)
+			break;
+		usleep(10000);
+	}
+	return val;
+}
+
+static int run_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+FIXTURE(share) {
+	int fd;
+	struct baseline base;
+	long long reclaimed;
+};
+
+FIXTURE_SETUP(share)
+{
+	baseline_take(&self->base);
+	self->reclaimed = stat_read("objects_reclaimed");
+	self->fd = open_dev(_metadata);
+}
+
+FIXTURE_TEARDOWN(share)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	EXPECT_BASELINE(&self->base);
+}
+
+/* --- EXPORT and IMPORT ------------------------------------------------------ */
+
+TEST_F(share, export_import_same_process)
+{
+	struct refslab_info info;
+	uint32_t handle, h2, h3;
+	int objfd;
+
+	ASSERT_EQ(0, rs_create(self->fd, 16, "exported", 8, &handle, NULL));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &objfd));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(objfd, F_GETFD) & FD_CLOEXEC);
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(2, info.object_refs);
+
+	/* Every import is a handle of its own, no de-duplication. */
+	ASSERT_EQ(0, rs_import(self->fd, objfd, &h2));
+	ASSERT_EQ(0, rs_import(self->fd, objfd, &h3));
+	EXPECT_NE(h2, h3);
+	EXPECT_NE(handle, h2);
+	ASSERT_EQ(0, rs_info(self->fd, h3, &info));
+	EXPECT_EQ(4, info.object_refs);
+	EXPECT_EQ(1, info.handle_refs);
+	EXPECT_EQ(REFSLAB_RIGHTS_ALL, info.rights);
+
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, h2, 1, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, h3, 1, NULL));
+	/* The file alone keeps the object. */
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+	close(objfd);
+	EXPECT_EQ(0, wait_stat("objects_live", self->base.val[0]) -
+		  self->base.val[0]);
+}
+
+TEST_F(share, export_rights)
+{
+	uint8_t buf[4] = { 0 };
+	struct refslab_info info;
+	uint32_t handle, ro;
+	int objfd;
+
+	ASSERT_EQ(0, rs_create(self->fd, 4, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+			       REFSLAB_RIGHT_READ, &objfd));
+	ASSERT_EQ(0, rs_import(self->fd, objfd, &ro));
+	close(objfd);
+	ASSERT_EQ(0, rs_info(self->fd, ro, &info));
+	EXPECT_EQ(REFSLAB_RIGHT_READ, info.rights);
+	EXPECT_EQ(0, rs_read(self->fd, ro, 0, 4, buf, NULL));
+	EXPECT_EQ(-EACCES, rs_write(self->fd, ro, 0, 4, buf, NULL));
+	/* A read-only handle cannot export more than it has. */
+	EXPECT_EQ(-EACCES, rs_export(self->fd, ro, REFSLAB_EXPORT_RIGHTS,
+				     REFSLAB_RIGHTS_ALL, &objfd));
+	/* DUP keeps the rights. */
+	ASSERT_EQ(0, rs_dup(self->fd, ro, &handle));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(REFSLAB_RIGHT_READ, info.rights);
+}
+
+TEST_F(share, export_import_errors)
+{
+	uint32_t handle, out;
+	int objfd, null_fd;
+
+	ASSERT_EQ(0, rs_create(self->fd, 4, NULL, 0, &handle, NULL));
+	EXPECT_EQ(-ENOENT, rs_export(self->fd, handle + 1000, 0, 0, &objfd));
+	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS, 0,
+				     &objfd));
+	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+				     4, &objfd));
+	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, 0, REFSLAB_RIGHT_READ,
+				     &objfd));
+	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, 1U << 30, 0, &objfd));
+
+	EXPECT_EQ(-EBADF, rs_import(self->fd, -1, &out));
+	EXPECT_EQ(-EBADF, rs_import(self->fd, 100000, &out));
+	null_fd = open("/dev/null", O_RDONLY);
+	ASSERT_LE(0, null_fd);
+	EXPECT_EQ(-EBADF, rs_import(self->fd, null_fd, &out));
+	close(null_fd);
+	/* The device is not an object file either. */
+	EXPECT_EQ(-EBADF, rs_import(self->fd, self->fd, &out));
+	EXPECT_EQ(1, stat_read("handles_live") - self->base.val[1]);
+}
+
+TEST_F(share, export_answer_lost_leaves_nothing)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	struct refslab_export *e;
+	uint32_t handle;
+	int fds_before, fds_after, probe;
+
+	ASSERT_EQ(0, rs_create(self->fd, 4, NULL, 0, &handle, NULL));
+	e = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	ASSERT_NE(MAP_FAILED, e);
+	*e = (struct refslab_export){ .size = sizeof(*e), .handle = handle };
+	ASSERT_EQ(0, mprotect(e, psz, PROT_READ));
+	fds_before = dup(0);
+	close(fds_before);
+	EXPECT_EQ(-EFAULT, rs_ioctl(self->fd, REFSLAB_IOC_EXPORT, e));
+	probe = dup(0);
+	fds_after = probe;
+	close(probe);
+	/* No descriptor was installed, and no reference was left behind. */
+	EXPECT_EQ(fds_before, fds_after);
+	EXPECT_EQ(1, wait_stat("references_live", self->base.val[2] + 1) -
+		  self->base.val[2]);
+	munmap(e, psz);
+}
+
+TEST_F(share, fdinfo_of_exported_file)
+{
+	char path[64], buf[512] = "", want[64];
+	uint32_t handle;
+	uint64_t id;
+	int objfd, f;
+
+	ASSERT_EQ(0, rs_create(self->fd, 77, NULL, 0, &handle, &id));
+	ASSERT_EQ(0, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+			       REFSLAB_RIGHT_READ, &objfd));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", objfd);
+	f = open(path, O_RDONLY);
+	ASSERT_LE(0, f);
+	ASSERT_LT(0, read(f, buf, sizeof(buf) - 1));
+	close(f);
+	snprintf(want, sizeof(want), "refslab-id:\t%llu\n",
+		 (unsigned long long)id);
+	EXPECT_NE(NULL, strstr(buf, want)) TH_LOG("fdinfo: %s", buf);
+	EXPECT_NE(NULL, strstr(buf, "refslab-size:\t77\n"));
+	EXPECT_NE(NULL, strstr(buf, "refslab-references:\t2\n"));
+	EXPECT_NE(NULL, strstr(buf, "refslab-rights:\tr-\n"));
+	close(objfd);
+}
+
+/* A creates, exports, sends by SCM_RIGHTS and exits; B imports and reads. */
+TEST_F(share, scm_rights_between_processes)
+{
+	struct refslab_event ev;
+	char data[32] = "";
+	uint32_t handle;
+	int sv[2], objfd, status;
+	pid_t a;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	a = fork();
+	ASSERT_LE(0, a);
+	if (a == 0) {
+		int fd = open(DEV, O_RDWR), efd;
+		uint32_t h;
+
+		if (fd < 0 || rs_create(fd, 32, "hello from A", 13, &h, NULL) ||
+		    rs_export(fd, h, 0, 0, &efd) || send_fd(sv[1], efd))
+			_exit(1);
+		_exit(0);	/* everything A holds is dropped here */
+	}
+	ASSERT_EQ(a, waitpid(a, &status, 0));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	/* Only the file in flight holds the object now. */
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+
+	objfd = recv_fd(sv[0]);
+	ASSERT_LE(0, objfd);
+	ASSERT_EQ(0, rs_import(self->fd, objfd, &handle));
+	ASSERT_EQ(0, rs_subscribe(self->fd, handle));
+	ASSERT_EQ(0, rs_read(self->fd, handle, 0, 32, data, NULL));
+	EXPECT_STREQ("hello from A", data);
+	close(objfd);
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+
+	/* Reclaimed exactly once, and told exactly once. */
+	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.kind);
+	EXPECT_EQ(1, ev.count);
+	EXPECT_EQ(0, read_event(self->fd, &ev, 200));
+	EXPECT_EQ(0, wait_reclaimed());
+	EXPECT_EQ(1, stat_read("objects_reclaimed") - self->reclaimed);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+TEST_F(share, fd_in_flight_closed_unreceived)
+{
+	uint32_t handle;
+	int sv[2], objfd;
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &objfd));
+	ASSERT_EQ(0, send_fd(sv[0], objfd));
+	close(objfd);
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+	/* Nobody ever receives it: closing the sockets drops it. */
+	close(sv[0]);
+	close(sv[1]);
+	EXPECT_EQ(self->base.val[0], wait_stat("objects_live",
+					       self->base.val[0]));
+}
+
+TEST_F(share, fork_shares_the_handle_table)
+{
+	struct refslab_info info;
+	uint32_t handle;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, NULL));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(rs_put(self->fd, handle, 1, NULL) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(-ENOENT, rs_info(self->fd, handle, &info));
+}
+
+/* Run by the re-executed test binary: see main(). */
+static int exec_check(int dropped, int kept)
+{
+	char data[8] = "";
+	uint32_t handle;
+	int fd;
+
+	if (fcntl(dropped, F_GETFD) != -1 || errno != EBADF)
+		return 10;
+	fd = open(DEV, O_RDWR);
+	if (fd < 0)
+		return 11;
+	if (rs_import(fd, kept, &handle))
+		return 12;
+	if (rs_read(fd, handle, 0, 5, data, NULL) || strcmp(data, "exec"))
+		return 13;
+	return 0;
+}
+
+TEST_F(share, exec_drops_cloexec_object_files)
+{
+	char a1[16], a2[16];
+	uint32_t handle;
+	int dropped, kept, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, "exec", 5, &handle, NULL));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &dropped));
+	ASSERT_EQ(0, rs_export(self->fd, handle, REFSLAB_EXPORT_KEEP_ON_EXEC, 0,
+			       &kept));
+	EXPECT_EQ(0, fcntl(kept, F_GETFD) & FD_CLOEXEC);
+	snprintf(a1, sizeof(a1), "%d", dropped);
+	snprintf(a2, sizeof(a2), "%d", kept);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		execl("/proc/self/exe", "refslab_share_test", "--exec-check",
+		      a1, a2, (char *)NULL);
+		_exit(99);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	close(dropped);
+	close(kept);
+}
+
+/* --- OPEN by id and permissions ------------------------------------------- */
+
+struct open_case {
+	uint64_t id;
+	uid_t uid;
+	gid_t gid;
+	gid_t supplementary;
+	uint32_t rights;
+	int expect;
+};
+
+static int open_child(void *arg)
+{
+	struct open_case *c = arg;
+	uint32_t handle;
+	int fd, ret;
+
+	if (c->uid && become(c->uid, c->gid, c->supplementary))
+		return 100;
+	fd = open(DEV, O_RDWR);
+	if (fd < 0)
+		return 101;
+	ret = rs_open(fd, c->id, c->rights, &handle);
+	return ret == c->expect ? 0 : 1;
+}
+
+TEST_F(share, open_permission_matrix)
+{
+	static const unsigned int modes[] = {
+		0600, 0640, 0604, 0460, 0000, 0222, 0444, 0777, 0060, 0006,
+	};
+	static const uint32_t rights[] = {
+		REFSLAB_RIGHT_READ, REFSLAB_RIGHT_WRITE, REFSLAB_RIGHTS_ALL,
+	};
+	/* owner, group member, other, root */
+	static const struct { uid_t uid; gid_t gid, sup; int shift; } who[] = {
+		{ OWNER_UID, 3999, 0, 6 },
+		{ MEMBER_UID, MEMBER_UID, GROUP_GID, 3 },
+		{ OTHER_UID, OTHER_UID, 0, 0 },
+		{ 0, 0, 0, -1 },
+	};
+	unsigned int checked = 0;
+	uint32_t handle;
+	uint64_t id;
+
+	for (unsigned int m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, &id));
+		ASSERT_EQ(0, rs_setattr(self->fd, handle,
+					REFSLAB_SETATTR_ALL, modes[m],
+					OWNER_UID, GROUP_GID));
+		for (unsigned int w = 0; w < 4; w++) {
+			for (unsigned int r = 0; r < 3; r++) {
+				unsigned int bits, need = 0;
+				struct open_case c = {
+					.id = id, .uid = who[w].uid,
+					.gid = who[w].gid,
+					.supplementary = who[w].sup,
+					.rights = rights[r],
+				};
+
+				if (rights[r] & REFSLAB_RIGHT_READ)
+					need |= 4;
+				if (rights[r] & REFSLAB_RIGHT_WRITE)
+					need |= 2;
+				bits = who[w].shift < 0 ? 7 :
+				       (modes[m] >> who[w].shift) & 7;
+				c.expect = (bits & need) == need ? 0 : -EACCES;
+				EXPECT_EQ(0, run_child(open_child, &c))
+					TH_LOG("mode %04o who %u rights %u: want %d",
+					       modes[m], w, rights[r], c.expect);
+				checked++;
+			}
+		}
+		ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	}
+	EXPECT_EQ(120, checked);
+}
+
+TEST_F(share, open_handle_carries_rights)
+{
+	uint8_t buf[4] = { 1, 2, 3, 4 };
+	struct refslab_info info;
+	uint32_t handle, ro, wo;
+	uint64_t id;
+
+	ASSERT_EQ(0, rs_create(self->fd, 4, NULL, 0, &handle, &id));
+	ASSERT_EQ(0, rs_open(self->fd, id, REFSLAB_RIGHT_READ, &ro));
+	ASSERT_EQ(0, rs_open(self->fd, id, REFSLAB_RIGHT_WRITE, &wo));
+	EXPECT_EQ(-EACCES, rs_write(self->fd, ro, 0, 4, buf, NULL));
+	EXPECT_EQ(0, rs_read(self->fd, ro, 0, 4, buf, NULL));
+	EXPECT_EQ(-EACCES, rs_read(self->fd, wo, 0, 4, buf, NULL));
+	EXPECT_EQ(0, rs_write(self->fd, wo, 0, 4, buf, NULL));
+	ASSERT_EQ(0, rs_info(self->fd, wo, &info));
+	EXPECT_EQ(REFSLAB_RIGHT_WRITE, info.rights);
+	EXPECT_EQ(3, info.object_refs);
+
+	EXPECT_EQ(-EINVAL, rs_open(self->fd, id, 0, NULL));
+	EXPECT_EQ(-EINVAL, rs_open(self->fd, id, 4, NULL));
+	EXPECT_EQ(-ENOENT, rs_open(self->fd, 0, REFSLAB_RIGHT_READ, NULL));
+	EXPECT_EQ(-ENOENT, rs_open(self->fd, id + 1000000, REFSLAB_RIGHT_READ,
+				   NULL));
+	/* A released object cannot be opened again. */
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, ro, 1, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, wo, 1, NULL));
+	EXPECT_EQ(-ENOENT, rs_open(self->fd, id, REFSLAB_RIGHT_READ, NULL));
+}
+
+/* --- SETATTR ------------------------------------------------------------- */
+
+struct attr_case {
+	int fd;
+	uint32_t handle;
+	uid_t uid;
+	uint32_t flags, mode, new_uid, new_gid;
+	int expect;
+};
+
+static int setattr_child(void *arg)
+{
+	struct attr_case *c = arg;
+
+	/* The parent's file, and so its handle, is shared across fork. */
+	if (become(c->uid, c->uid, GROUP_GID))
+		return 100;
+	return rs_setattr(c->fd, c->handle, c->flags, c->mode, c->new_uid,
+			  c->new_gid) == c->expect ? 0 : 1;
+}
+
+TEST_F(share, setattr_like_chmod_and_chown)
+{
+	struct refslab_info info;
+	struct attr_case c;
+	uint32_t handle;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_ALL, 0644,
+				OWNER_UID, 4000));
+
+	c = (struct attr_case){ self->fd, handle, OWNER_UID, REFSLAB_SETATTR_MODE, 0640, 0, 0, 0 };
+	EXPECT_EQ(0, run_child(setattr_child, &c));	/* owner chmod */
+	c = (struct attr_case){ self->fd, handle, OTHER_UID, REFSLAB_SETATTR_MODE, 0666, 0, 0, -EPERM };
+	EXPECT_EQ(0, run_child(setattr_child, &c));	/* stranger chmod */
+	c = (struct attr_case){ self->fd, handle, OWNER_UID, REFSLAB_SETATTR_UID, 0, OTHER_UID, 0, -EPERM };
+	EXPECT_EQ(0, run_child(setattr_child, &c));	/* give away */
+	c = (struct attr_case){ self->fd, handle, OWNER_UID, REFSLAB_SETATTR_GID, 0, 0, GROUP_GID, 0 };
+	EXPECT_EQ(0, run_child(setattr_child, &c));	/* chgrp to own group */
+	c = (struct attr_case){ self->fd, handle, OWNER_UID, REFSLAB_SETATTR_GID, 0, 0, 4001, -EPERM };
+	EXPECT_EQ(0, run_child(setattr_child, &c));	/* chgrp elsewhere */
+
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(0640, info.mode);
+	EXPECT_EQ(OWNER_UID, info.uid);
+	EXPECT_EQ(GROUP_GID, info.gid);
+
+	/* Root changes the owner. */
+	ASSERT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_UID, 0,
+				OTHER_UID, 0));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(OTHER_UID, info.uid);
+
+	EXPECT_EQ(-EINVAL, rs_setattr(self->fd, handle, 0, 0, 0, 0));
+	EXPECT_EQ(-EINVAL, rs_setattr(self->fd, handle, REFSLAB_SETATTR_MODE,
+				      01777, 0, 0));
+	EXPECT_EQ(-EINVAL, rs_setattr(self->fd, handle, REFSLAB_SETATTR_UID, 0,
+				      (uint32_t)-1, 0));
+	EXPECT_EQ(-EINVAL, rs_setattr(self->fd, handle, REFSLAB_SETATTR_MODE,
+				      0600, 5, 0));
+	EXPECT_EQ(-EINVAL, rs_setattr(self->fd, handle, 1U << 9, 0, 0, 0));
+	EXPECT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+}
+
+static int create_one_child(void *arg)
+{
+	uid_t uid = *(uid_t *)arg;
+	uint32_t handle;
+	int fd, ret;
+
+	if (become(uid, uid, 0))
+		return 100;
+	fd = open(DEV, O_RDWR);
+	if (fd < 0)
+		return 101;
+	ret = rs_create(fd, 8, NULL, 0, &handle, NULL);
+	return ret == 0 ? 0 : ret == -EDQUOT ? 2 : 1;
+}
+
+TEST_F(share, chown_moves_the_quota_charge)
+{
+	long long saved = param_read("user_max_objects");
+	uid_t uid = 3005;
+	uint32_t handle;
+	char val[32];
+
+	ASSERT_EQ(0, param_write("user_max_objects", "1"));
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_UID, 0, uid,
+				0));
+	EXPECT_EQ(2, run_child(create_one_child, &uid));	/* EDQUOT */
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(0, run_child(create_one_child, &uid));
+	snprintf(val, sizeof(val), "%lld", saved);
+	ASSERT_EQ(0, param_write("user_max_objects", val));
+}
+
+/* --- PIN ------------------------------------------------------------------- */
+
+static int pin_creator_child(void *arg)
+{
+	uint64_t *id = arg;
+	uint32_t handle;
+	int fd;
+
+	if (become(OWNER_UID, OWNER_UID, 0))
+		return 100;
+	fd = open(DEV, O_RDWR);
+	if (fd < 0 || rs_create(fd, 16, "pinned", 7, &handle, id))
+		return 101;
+	if (rs_pin(fd, REFSLAB_IOC_PIN, *id))
+		return 102;
+	if (rs_pin(fd, REFSLAB_IOC_PIN, *id) != -EEXIST)
+		return 103;
+	return 0;	/* exits: the pin alone keeps the object */
+}
+
+struct unpin_case {
+	uint64_t id;
+	uid_t uid;
+	int expect;
+};
+
+static int unpin_child(void *arg)
+{
+	struct unpin_case *c = arg;
+	int fd;
+
+	if (become(c->uid, c->uid, 0))
+		return 100;
+	fd = open(DEV, O_RDWR);
+	if (fd < 0)
+		return 101;
+	return rs_pin(fd, REFSLAB_IOC_UNPIN, c->id) == c->expect ? 0 : 1;
+}
+
+static int list_has(int fd, uint64_t id)
+{
+	uint64_t ids[4];
+	struct refslab_list l = {
+		.size = sizeof(l), .ids = (uintptr_t)ids, .count = 4,
+		.after = id - 1,
+	};
+
+	if (rs_ioctl(fd, REFSLAB_IOC_LIST_PINNED, &l))
+		return -1;
+	return l.count > 0 && ids[0] == id;
+}
+
+TEST_F(share, pinned_object_outlives_its_creator)
+{
+	uint64_t *id = mmap(NULL, sizeof(*id), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct refslab_event ev;
+	struct unpin_case c;
+	char data[16] = "";
+	uint32_t handle;
+
+	ASSERT_NE(MAP_FAILED, id);
+	ASSERT_EQ(0, run_child(pin_creator_child, id));
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+	EXPECT_EQ(1, list_has(self->fd, *id));
+
+	ASSERT_EQ(0, rs_open(self->fd, *id, REFSLAB_RIGHT_READ, &handle));
+	ASSERT_EQ(0, rs_read(self->fd, handle, 0, 7, data, NULL));
+	EXPECT_STREQ("pinned", data);
+	ASSERT_EQ(0, rs_subscribe(self->fd, handle));
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+
+	c = (struct unpin_case){ *id, OTHER_UID, -EPERM };
+	EXPECT_EQ(0, run_child(unpin_child, &c));
+	EXPECT_EQ(0, read_event(self->fd, &ev, 300));	/* still alive */
+	c = (struct unpin_case){ *id, OWNER_UID, 0 };
+	EXPECT_EQ(0, run_child(unpin_child, &c));
+	c = (struct unpin_case){ *id, OWNER_UID, -ENOENT };
+	EXPECT_EQ(0, run_child(unpin_child, &c));
+
+	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
+	EXPECT_EQ(*id, ev.id);
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.kind);
+	EXPECT_EQ(0, list_has(self->fd, *id));
+	munmap(id, sizeof(*id));
+}
+
+TEST_F(share, pin_quota_and_listing)
+{
+	long long saved = param_read("priv_max_pins");
+	uint64_t ids[5], got[8];
+	struct refslab_list l;
+	uint32_t handle;
+	char val[32];
+	int i;
+
+	ASSERT_EQ(0, param_write("priv_max_pins", "3"));
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, &ids[i]));
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_PIN, ids[i]));
+	EXPECT_EQ(-EDQUOT, rs_pin(self->fd, REFSLAB_IOC_PIN, ids[3]));
+	EXPECT_EQ(-ENOENT, rs_pin(self->fd, REFSLAB_IOC_UNPIN, ids[4]));
+	EXPECT_EQ(-ENOENT, rs_pin(self->fd, REFSLAB_IOC_PIN, 0));
+
+	/* Page through the list two at a time. */
+	l = (struct refslab_list){ .size = sizeof(l), .ids = (uintptr_t)got,
+				   .count = 2, .after = ids[0] - 1 };
+	ASSERT_EQ(0, rs_ioctl(self->fd, REFSLAB_IOC_LIST_PINNED, &l));
+	ASSERT_EQ(2, l.count);
+	EXPECT_EQ(ids[0], got[0]);
+	EXPECT_EQ(ids[1], got[1]);
+	l.after = got[1];
+	l.count = 8;
+	ASSERT_EQ(0, rs_ioctl(self->fd, REFSLAB_IOC_LIST_PINNED, &l));
+	EXPECT_EQ(ids[2], got[0]);
+	l.ids = 8;
+	l.after = ids[0] - 1;
+	EXPECT_EQ(-EFAULT, rs_ioctl(self->fd, REFSLAB_IOC_LIST_PINNED, &l));
+
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_UNPIN, ids[i]));
+	snprintf(val, sizeof(val), "%lld", saved);
+	ASSERT_EQ(0, param_write("priv_max_pins", val));
+}
+
+/* --- Release notifications -------------------------------------------------- */
+
+TEST_F(share, poll_and_read)
+{
+	struct pollfd pfd = { .fd = self->fd, .events = POLLIN };
+	struct refslab_event ev[2];
+	uint32_t handle, copy;
+	uint64_t id;
+	int flags;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, &id));
+	ASSERT_EQ(0, rs_subscribe(self->fd, handle));
+	ASSERT_EQ(0, rs_subscribe(self->fd, handle));	/* two events */
+	ASSERT_EQ(0, rs_dup(self->fd, handle, &copy));
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	usleep(100000);
+	EXPECT_EQ(0, poll(&pfd, 1, 0));		/* the copy keeps it */
+
+	flags = fcntl(self->fd, F_GETFL);
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, flags | O_NONBLOCK));
+	EXPECT_EQ(-1, read(self->fd, ev, sizeof(ev)));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, read(self->fd, ev, sizeof(ev[0]) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, flags));
+
+	ASSERT_EQ(0, rs_put(self->fd, copy, 1, NULL));
+	ASSERT_EQ(1, poll(&pfd, 1, 5000));
+	EXPECT_TRUE(pfd.revents & POLLIN);
+	/* Both records, in one read, and a partial record is never split. */
+	for (int got = 0; got < 2;) {
+		ssize_t n = read(self->fd, &ev[got],
+				 (2 - got) * sizeof(ev[0]) + 5);
+
+		ASSERT_LT(0, n);
+		ASSERT_EQ(0, n % sizeof(ev[0]));
+		got += n / sizeof(ev[0]);
+	}
+	EXPECT_EQ(id, ev[0].id);
+	EXPECT_EQ(id, ev[1].id);
+	EXPECT_EQ(0, poll(&pfd, 1, 100));
+}
+
+struct delayed_put {
+	int fd;
+	uint32_t handle;
+};
+
+static void *put_later(void *arg)
+{
+	struct delayed_put *d = arg;
+
+	usleep(200000);
+	rs_put(d->fd, d->handle, 1, NULL);
+	return NULL;
+}
+
+TEST_F(share, blocking_read_and_epoll)
+{
+	struct delayed_put d = { .fd = self->fd };
+	struct epoll_event eev = { .events = EPOLLIN }, out;
+	struct refslab_event ev;
+	pthread_t thread;
+	uint64_t id;
+	int ep;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &d.handle, &id));
+	ASSERT_EQ(0, rs_subscribe(self->fd, d.handle));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, put_later, &d));
+	/* Blocks until the other thread's put leads to reclamation. */
+	ASSERT_EQ(sizeof(ev), read(self->fd, &ev, sizeof(ev)));
+	EXPECT_EQ(id, ev.id);
+	pthread_join(thread, NULL);
+
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, self->fd, &eev));
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &d.handle, &id));
+	ASSERT_EQ(0, rs_subscribe(self->fd, d.handle));
+	EXPECT_EQ(0, epoll_wait(ep, &out, 1, 100));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, put_later, &d));
+	EXPECT_EQ(1, epoll_wait(ep, &out, 1, 5000));
+	pthread_join(thread, NULL);
+	ASSERT_EQ(sizeof(ev), read(self->fd, &ev, sizeof(ev)));
+	EXPECT_EQ(id, ev.id);
+	close(ep);
+}
+
+TEST_F(share, queue_overflow_is_reported)
+{
+	const unsigned int n = REFSLAB_EVENTS_MAX + 44;
+	unsigned int reclaimed = 0, lost = 0, overflows = 0;
+	uint32_t *handles = calloc(n, sizeof(*handles));
+	long long queued = stat_read("events_delivered");
+	long long dropped = stat_read("events_dropped");
+	struct refslab_event ev[32];
+
+	ASSERT_NE(NULL, handles);
+	for (unsigned int i = 0; i < n; i++) {
+		ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handles[i], NULL));
+		ASSERT_EQ(0, rs_subscribe(self->fd, handles[i]));
+	}
+	for (unsigned int i = 0; i < n; i++)
+		ASSERT_EQ(0, rs_put(self->fd, handles[i], 1, NULL));
+	EXPECT_EQ(0, wait_reclaimed());
+	/* Let the last reclamation callbacks finish delivering. */
+	for (int i = 0; i < 500; i++) {
+		if (stat_read("events_delivered") - queued +
+		    stat_read("events_dropped") - dropped >= n)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(REFSLAB_EVENTS_MAX, stat_read("events_delivered") - queued);
+	EXPECT_EQ(44, stat_read("events_dropped") - dropped);
+
+	ASSERT_EQ(0, fcntl(self->fd, F_SETFL, O_NONBLOCK));
+	for (;;) {
+		ssize_t got = read(self->fd, ev, sizeof(ev));
+
+		if (got < 0) {
+			ASSERT_EQ(EAGAIN, errno);
+			break;
+		}
+		for (unsigned int i = 0; i < got / sizeof(ev[0]); i++) {
+			if (ev[i].kind == REFSLAB_EVENT_RECLAIMED) {
+				reclaimed++;
+			} else {
+				ASSERT_EQ(REFSLAB_EVENT_OVERFLOW, ev[i].kind);
+				overflows++;
+				lost += ev[i].count;
+			}
+		}
+	}
+	EXPECT_EQ(REFSLAB_EVENTS_MAX, reclaimed);
+	EXPECT_EQ(1, overflows);
+	EXPECT_EQ(44, lost);
+	free(handles);
+}
+
+TEST_F(share, close_cancels_subscriptions)
+{
+	int fd2 = open(DEV, O_RDWR);
+	uint32_t handle, h2;
+	uint64_t id;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, &id));
+	ASSERT_EQ(0, rs_open(fd2, id, REFSLAB_RIGHT_READ, &h2));
+	ASSERT_EQ(0, rs_subscribe(fd2, h2));
+	close(fd2);	/* the watch goes with the file */
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(0, wait_reclaimed());
+}
+
+/* --- BATCH ------------------------------------------------------------------- */
+
+static int rs_batch(int fd, uint32_t flags, struct refslab_batch_op *ops,
+		    uint32_t count, uint32_t *done)
+{
+	struct refslab_batch b = {
+		.size = sizeof(b), .flags = flags, .ops = (uintptr_t)ops,
+		.count = count,
+	};
+	int ret = rs_ioctl(fd, REFSLAB_IOC_BATCH, &b);
+
+	if (!ret && done)
+		*done = b.done;
+	return ret;
+}
+
+TEST_F(share, batch_runs_each_operation)
+{
+	struct refslab_create c[3];
+	struct refslab_info info = { .size = sizeof(info) };
+	struct refslab_batch_op ops[4];
+	uint32_t done;
+
+	for (int i = 0; i < 3; i++) {
+		c[i] = (struct refslab_create){ .size = sizeof(c[i]),
+						.payload_size = 8 + i };
+		ops[i] = (struct refslab_batch_op){ .cmd = REFSLAB_CMD_CREATE,
+						    .arg = (uintptr_t)&c[i] };
+	}
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, 3, &done));
+	EXPECT_EQ(3, done);
+	info.handle = c[2].handle;
+	ops[3] = (struct refslab_batch_op){ .cmd = REFSLAB_CMD_INFO,
+					    .arg = (uintptr_t)&info };
+	ASSERT_EQ(0, rs_batch(self->fd, 0, &ops[3], 1, &done));
+	EXPECT_EQ(0, ops[3].result);
+	EXPECT_EQ(10, info.payload_size);
+	EXPECT_EQ(c[2].id, info.id);
+	EXPECT_EQ(3, stat_read("objects_live") - self->base.val[0]);
+}
+
+TEST_F(share, batch_stops_or_continues)
+{
+	struct refslab_create c1 = { .size = sizeof(c1), .payload_size = 8 };
+	struct refslab_create c2 = { .size = sizeof(c2), .payload_size = 8 };
+	struct refslab_ref bad = { .size = sizeof(bad), .handle = 99999,
+				   .count = 1 };
+	struct refslab_batch_op ops[3] = {
+		{ .cmd = REFSLAB_CMD_CREATE, .arg = (uintptr_t)&c1 },
+		{ .cmd = REFSLAB_CMD_GET, .arg = (uintptr_t)&bad },
+		{ .cmd = REFSLAB_CMD_CREATE, .arg = (uintptr_t)&c2 },
+	};
+	uint32_t done;
+
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, 3, &done));
+	EXPECT_EQ(2, done);
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(-ENOENT, ops[1].result);
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+
+	ops[2].result = 12345;
+	ASSERT_EQ(0, rs_batch(self->fd, REFSLAB_BATCH_CONTINUE, ops, 3, &done));
+	EXPECT_EQ(3, done);
+	EXPECT_EQ(-ENOENT, ops[1].result);
+	EXPECT_EQ(0, ops[2].result);
+	EXPECT_EQ(3, stat_read("objects_live") - self->base.val[0]);
+}
+
+TEST_F(share, batch_errors)
+{
+	struct refslab_batch nested = { .size = sizeof(nested), .count = 1 };
+	struct refslab_version v = { .size = sizeof(v) };
+	struct refslab_batch_op ops[3] = {
+		{ .cmd = REFSLAB_CMD_BATCH, .arg = (uintptr_t)&nested },
+		{ .cmd = 0x7f, .arg = (uintptr_t)&v },
+		{ .cmd = REFSLAB_CMD_VERSION, .arg = 8 },
+	};
+	uint32_t done;
+
+	nested.ops = (uintptr_t)ops;
+	ASSERT_EQ(0, rs_batch(self->fd, REFSLAB_BATCH_CONTINUE, ops, 3, &done));
+	EXPECT_EQ(-EINVAL, ops[0].result);
+	EXPECT_EQ(-ENOTTY, ops[1].result);
+	EXPECT_EQ(-EFAULT, ops[2].result);
+
+	EXPECT_EQ(-EINVAL, rs_batch(self->fd, 0, ops, 0, &done));
+	EXPECT_EQ(-EINVAL, rs_batch(self->fd, 0, ops, REFSLAB_BATCH_MAX + 1,
+				    &done));
+	EXPECT_EQ(-EINVAL, rs_batch(self->fd, 1U << 5, ops, 1, &done));
+	EXPECT_EQ(-EFAULT, rs_batch(self->fd, 0, NULL, 1, &done));
+	EXPECT_EQ(-EFAULT, rs_batch(self->fd, 0, (void *)8, 1, &done));
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[1], "--exec-check"))
+		return exec_check(atoi(argv[2]), atoi(argv[3]));
+	return test_harness_run(argc, argv);
+}
