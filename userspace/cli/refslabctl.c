@@ -1063,7 +1063,9 @@ static int cmd_chown(struct ctx *c, int argc, char **argv)
 		bad_option(c, argv, opt);
 	want_operands(c, argc, argv, 2, "ID USER[:GROUP]");
 	id = arg_id(c, argv[optind]);
-	spec = argv[optind + 1];
+	spec = strdup(argv[optind + 1]);
+	if (!spec)
+		die("chown: out of memory");
 	user = spec;
 	colon = strchr(spec, ':');
 	if (colon) {

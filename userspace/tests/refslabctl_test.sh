@@ -1,0 +1,667 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=dash disable=SC2317,SC2162
+#
+# refslabctl CLI test, for busybox sh inside the test VM (and, for the
+# usage part, any POSIX shell on a machine without the module).
+#
+# Proves: every subcommand does what its --help says against the real
+# module; --json output parses back (with sed/grep only: no jq in the
+# guest) to the values sysfs and the other subcommands report; errors name
+# the object, the operation and the errno meaning, with the mode and owner
+# for permission errors; exit status 0 on success, 1 when an operation
+# fails, 2 for bad usage.  Commands the loaded module does not implement
+# yet (see `refslabctl version`) are SKIPped, not passed.
+#
+# Output: TAP on stdout.  Exit: 0 all passed or skipped, 1 a test failed,
+# 4 (kselftest skip) if refslabctl itself is missing.
+#
+# Environment: REFSLABCTL (default: refslabctl next to this script, else in
+# PATH), REFSLAB_RUNAS (default: refslab_runas next to this script).
+
+here=$(dirname "$0")
+CTL=${REFSLABCTL:-}
+if [ -z "$CTL" ]; then
+	if [ -x "$here/refslabctl" ]; then
+		CTL=$here/refslabctl
+	else
+		CTL=$(command -v refslabctl 2>/dev/null)
+	fi
+fi
+RUNAS=${REFSLAB_RUNAS:-$here/refslab_runas}
+NOBODY=65534
+
+T=$(mktemp -d /tmp/refslabctl_test.XXXXXX) || exit 1
+made_passwd=
+pins=
+
+cleanup() {
+	for id in $pins; do
+		"$CTL" unpin "$id" >/dev/null 2>&1
+	done
+	[ -n "$made_passwd" ] && rm -f /etc/passwd /etc/group
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+n=0
+failed=0
+
+echo "TAP version 13"
+if [ -z "$CTL" ] || [ ! -x "$CTL" ]; then
+	echo "1..0 # SKIP refslabctl not found"
+	exit 4
+fi
+echo "# refslabctl: $CTL"
+
+# Diagnostics for a failed test: the last command and its output.
+diag() {
+	echo "#   command: $last"
+	echo "#   exit status: $rc"
+	sed 's/^/#   stdout: /' "$T/out" | head -n 20
+	sed 's/^/#   stderr: /' "$T/err" | head -n 20
+}
+
+pass() { n=$((n + 1)); echo "ok $n $1"; }
+fail() { n=$((n + 1)); failed=1; echo "not ok $n $1"; diag; }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+
+# run ARGS...: run refslabctl, keep stdout, stderr and the exit status.
+run() {
+	last="refslabctl $*"
+	"$CTL" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+}
+
+# run_in FILE ARGS...: the same, with FILE as standard input.
+run_in() {
+	local input=$1
+	shift
+	last="refslabctl $* <$input"
+	"$CTL" "$@" >"$T/out" 2>"$T/err" <"$input"
+	rc=$?
+}
+
+# run_as UID GID ARGS...: the same, as another user.
+run_as() {
+	local uid=$1 gid=$2
+	shift 2
+	last="(uid $uid gid $gid) refslabctl $*"
+	"$RUNAS" "$uid" "$gid" "$CTL" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+}
+
+out_has() { grep -q -e "$1" "$T/out"; }
+err_has() { grep -q -e "$1" "$T/err"; }
+out_is() { [ "$(cat "$T/out")" = "$1" ]; }
+
+# usage_error DESC NEEDLE ARGS...: exit 2 and NEEDLE in stderr.
+usage_error() {
+	local desc=$1 needle=$2
+	shift 2
+	run "$@"
+	if [ "$rc" = 2 ] && err_has "$needle" && err_has "--help"; then
+		pass "usage: $desc"
+	else
+		fail "usage: $desc"
+	fi
+}
+
+# json_field FILE KEY: the value of "KEY": on its own line (quotes kept).
+json_field() {
+	sed -n "s/^ *\"$2\": \(.*\)$/\1/p" "$1" | sed 's/,$//' | head -n 1
+}
+
+# -------------------------------------------------------------------------
+# Usage: no module needed.
+
+run
+if [ "$rc" = 2 ] && err_has "missing command"; then
+	pass "no command: exit 2, says so"
+else
+	fail "no command: exit 2, says so"
+fi
+run --help
+ok=0
+[ "$rc" = 0 ] && out_has "SYNOPSIS" && out_has "EXIT STATUS" && ok=1
+for cmd in version create open read write info pin unpin pinned chmod chown \
+	stats objects users wait; do
+	out_has "^    $cmd " || ok=0
+done
+if [ $ok = 1 ]; then
+	pass "--help lists every command, man-page style"
+else
+	fail "--help lists every command, man-page style"
+fi
+
+for cmd in version create open read write info pin unpin pinned chmod chown \
+	stats objects users wait; do
+	run "$cmd" --help
+	if [ "$rc" = 0 ] && out_has "refslabctl $cmd" && out_has "^SYNOPSIS" &&
+		out_has "^DESCRIPTION" && out_has "^EXIT STATUS" && out_has "^EXAMPLES"; then
+		pass "$cmd --help: synopsis, description, exit status, examples"
+	else
+		fail "$cmd --help: synopsis, description, exit status, examples"
+	fi
+done
+run help create
+if [ "$rc" = 0 ] && out_has "refslabctl create SIZE"; then
+	pass "help CMD is CMD --help"
+else
+	fail "help CMD is CMD --help"
+fi
+
+usage_error "unknown command" "unknown command 'frob'" frob
+usage_error "unknown global option" "unknown option '--frob'" --frob version
+usage_error "create without SIZE" "missing operand: SIZE" create
+usage_error "create size 0" "invalid size '0'" create 0
+usage_error "create size too large" "invalid size '4097'" create 4097
+usage_error "create size not a number" "invalid size 'big'" create big
+usage_error "create unknown option" "unknown option '--bogus'" create 8 --bogus
+usage_error "create --data without argument" "option '--data' needs an argument" create 8 --data
+usage_error "create two data sources" "exclude each other" create 8 --data a --stdin
+usage_error "create bad mode" "invalid mode '0999'" create 8 --mode 0999
+usage_error "create extra operand" "unexpected operand '9'" create 8 9
+usage_error "read id 0" "invalid object id '0'" read 0
+usage_error "read id not a number" "invalid object id 'x1'" read x1
+usage_error "read --length 0" "invalid length '0'" read 1 --length 0
+usage_error "read offset too large" "invalid offset" read 1 --offset 4096
+usage_error "write without data" "exactly one of" write 1
+usage_error "write bad generation" "invalid generation '-1'" write 1 --data a --if-generation -1
+usage_error "info without ID" "missing operand: ID" info
+usage_error "chmod without MODE" "missing operand: ID MODE" chmod 1
+usage_error "chmod bad mode" "invalid mode 'rw'" chmod 1 rw
+usage_error "chown unknown user" "unknown user 'no-such-user-x'" chown 1 no-such-user-x
+usage_error "chown unknown group" "unknown group 'no-such-group-x'" chown 1 0:no-such-group-x
+usage_error "chown empty owner" "invalid owner ':'" chown 1 :
+usage_error "stats --count without --watch" "needs --watch" stats --count 2
+usage_error "stats --watch 0" "invalid interval '0'" stats --watch 0
+usage_error "pinned takes no operand" "unexpected operand '5'" pinned 5
+usage_error "wait bad timeout" "invalid timeout 'soon'" wait 1 --timeout soon
+
+if [ ! -c /dev/refslab ]; then
+	run create 8
+	if [ "$rc" = 1 ] && err_has "cannot open /dev/refslab" && err_has "module loaded"; then
+		pass "no module: create fails with exit 1 and a hint"
+	else
+		fail "no module: create fails with exit 1 and a hint"
+	fi
+	run stats
+	if [ "$rc" = 1 ] && err_has "/sys/kernel/refslab"; then
+		pass "no module: stats fails with exit 1"
+	else
+		fail "no module: stats fails with exit 1"
+	fi
+	echo "# /dev/refslab missing: the module tests did not run"
+	echo "1..$n"
+	exit $failed
+fi
+
+# -------------------------------------------------------------------------
+# With the module.
+
+run version
+if [ "$rc" = 0 ] && out_has "ABI 1\." && out_has "core"; then
+	pass "version: ABI and features"
+else
+	fail "version: ABI and features"
+fi
+run version --json
+cp "$T/out" "$T/version.json"
+if [ "$rc" = 0 ] && [ "$(json_field "$T/version.json" abi_major)" = 1 ] &&
+	[ "$(json_field "$T/version.json" payload_max)" = 4096 ] &&
+	grep -q '"features": \[.*"core"' "$T/version.json"; then
+	pass "version --json: abi_major 1, payload_max 4096, core feature"
+else
+	fail "version --json: abi_major 1, payload_max 4096, core feature"
+fi
+has() { grep -q "\"features\": \[.*\"$1\"" "$T/version.json"; }
+
+# stats: every sysfs file, table and JSON agreeing with sysfs.
+live0=$(cat /sys/kernel/refslab/objects_live)
+run stats
+cp "$T/out" "$T/stats.txt"
+ok=1
+[ "$rc" = 0 ] && out_has "^counter  *value$" || ok=0
+for f in $(cd /sys/kernel/refslab && find . -type f | sed 's|^\./||'); do
+	grep -q "^$f  *$(cat "/sys/kernel/refslab/$f")$" "$T/stats.txt" || {
+		echo "# stats table lacks $f"
+		ok=0
+	}
+done
+if [ $ok = 1 ]; then
+	pass "stats: an aligned table of every file in /sys/kernel/refslab"
+else
+	fail "stats: an aligned table of every file in /sys/kernel/refslab"
+fi
+run stats --json
+cp "$T/out" "$T/stats.json"
+ok=1
+[ "$rc" = 0 ] && [ "$(head -n 1 "$T/stats.json")" = "{" ] &&
+	[ "$(tail -n 1 "$T/stats.json")" = "}" ] || ok=0
+for f in /sys/kernel/refslab/*; do
+	[ -f "$f" ] || continue
+	name=${f##*/}
+	want=$(cat "$f")
+	case $want in
+	'' | *[!0-9-]*) want="\"$want\"" ;;
+	esac
+	[ "$(json_field "$T/stats.json" "$name")" = "$want" ] || {
+		echo "# stats --json: $name is '$(json_field "$T/stats.json" "$name")', sysfs '$want'"
+		ok=0
+	}
+done
+if [ $ok = 1 ]; then
+	pass "stats --json: every counter parses back to its sysfs value"
+else
+	fail "stats --json: every counter parses back to its sysfs value"
+fi
+run stats --watch 1 --count 2
+if [ "$rc" = 0 ] && [ "$(grep -c '^-- ' "$T/out")" = 2 ] &&
+	[ "$(grep -c '^counter ' "$T/out")" = 2 ]; then
+	pass "stats --watch 1 --count 2: two samples"
+else
+	fail "stats --watch 1 --count 2: two samples"
+fi
+run stats --json --watch 1 --count 2
+if [ "$rc" = 0 ] && [ "$(wc -l <"$T/out")" = 2 ] &&
+	[ "$(grep -c '^{.*"objects_live": *[0-9][0-9]*.*}$' "$T/out")" = 2 ]; then
+	pass "stats --json --watch: one JSON object per line"
+else
+	fail "stats --json --watch: one JSON object per line"
+fi
+
+# create without --pin: the object dies with refslabctl.
+run create 64 --data hello
+id=$(cat "$T/out")
+if [ "$rc" = 0 ] && [ "$id" -gt 0 ] 2>/dev/null; then
+	pass "create: prints a numeric id"
+else
+	fail "create: prints a numeric id"
+fi
+if [ "$(cat /sys/kernel/refslab/objects_live)" = "$live0" ]; then
+	pass "create without --pin: the object is gone when refslabctl exits"
+else
+	fail "create without --pin: the object is gone when refslabctl exits"
+fi
+printf 'x%.0s' $(seq 1 65) >"$T/big"
+run_in "$T/big" create 64 --stdin
+if [ "$rc" = 1 ] && err_has "more than the 64 bytes"; then
+	pass "create: more data than SIZE fails (exit 1)"
+else
+	fail "create: more data than SIZE fails (exit 1)"
+fi
+run create 64 --file "$T/no-such-file"
+if [ "$rc" = 1 ] && err_has "no-such-file"; then
+	pass "create --file missing: exit 1, names the file"
+else
+	fail "create --file missing: exit 1, names the file"
+fi
+
+# objects and users, from debugfs.
+for what in objects users; do
+	run "$what"
+	if [ -e "/sys/kernel/debug/refslab/$what" ]; then
+		if [ "$rc" = 0 ] && [ -s "$T/out" ]; then
+			pass "$what: the debugfs table"
+		else
+			fail "$what: the debugfs table"
+		fi
+	else
+		if [ "$rc" = 1 ] && err_has "not available"; then
+			pass "$what: 'not available' (exit 1) without the debugfs file"
+		else
+			fail "$what: 'not available' (exit 1) without the debugfs file"
+		fi
+	fi
+done
+
+# Operations by id need OPEN (the share feature).
+if ! has share; then
+	run info 1
+	if [ "$rc" = 1 ] && err_has "info object 1" && err_has "ENOTTY"; then
+		pass "by-id commands fail cleanly while OPEN is missing (exit 1, ENOTTY)"
+	else
+		fail "by-id commands fail cleanly while OPEN is missing (exit 1, ENOTTY)"
+	fi
+	for t in open read write info chmod chown wait "permission errors"; do
+		skip "$t by id" "module lacks the share feature (OPEN)"
+	done
+fi
+if ! has pin; then
+	run create 8 --pin
+	if [ "$rc" = 1 ] && err_has "pin new object" && err_has "ENOTTY"; then
+		pass "create --pin fails cleanly while PIN is missing (exit 1)"
+	else
+		fail "create --pin fails cleanly while PIN is missing (exit 1)"
+	fi
+	if [ "$(cat /sys/kernel/refslab/objects_live)" = "$live0" ]; then
+		pass "a create --pin that failed leaves no object"
+	else
+		fail "a create --pin that failed leaves no object"
+	fi
+	skip "pin, unpin, pinned" "module lacks the pin feature"
+fi
+
+if has pin; then
+	run create 64 --data hello --mode 0644 --pin
+	id=$(cat "$T/out")
+	pins="$pins $id"
+	if [ "$rc" = 0 ] && [ "$(cat /sys/kernel/refslab/objects_live)" = $((live0 + 1)) ]; then
+		pass "create --pin: prints the id, object outlives refslabctl"
+	else
+		fail "create --pin: prints the id, object outlives refslabctl"
+	fi
+	run pinned
+	if [ "$rc" = 0 ] && out_has "^$id$"; then
+		pass "pinned: lists the id"
+	else
+		fail "pinned: lists the id"
+	fi
+	run pinned --json
+	if [ "$rc" = 0 ] && grep -qE "^\[(.*, )?$id(, .*)?\]$" "$T/out"; then
+		pass "pinned --json: an array holding the id"
+	else
+		fail "pinned --json: an array holding the id"
+	fi
+	run pin "$id"
+	if [ "$rc" = 1 ] && err_has "pin object $id" && err_has "already pinned"; then
+		pass "pin twice: exit 1, says already pinned"
+	else
+		fail "pin twice: exit 1, says already pinned"
+	fi
+	run pin 999999999
+	if [ "$rc" = 1 ] && err_has "pin object 999999999" && err_has "ENOENT"; then
+		pass "pin unknown id: exit 1, ENOENT"
+	else
+		fail "pin unknown id: exit 1, ENOENT"
+	fi
+fi
+
+if has pin && has share; then
+	run info "$id"
+	if [ "$rc" = 0 ] && out_has "^id  *$id$" && out_has "^size  *64 bytes" &&
+		out_has "^mode  *0644$" && out_has "^owner  *0"; then
+		pass "info: id, size, mode, owner"
+	else
+		fail "info: id, size, mode, owner"
+	fi
+	run info "$id" --json
+	cp "$T/out" "$T/info.json"
+	if [ "$rc" = 0 ] && [ "$(json_field "$T/info.json" id)" = "$id" ] &&
+		[ "$(json_field "$T/info.json" size)" = 64 ] &&
+		[ "$(json_field "$T/info.json" mode)" = '"0644"' ] &&
+		[ "$(json_field "$T/info.json" uid)" = "$(id -u)" ] &&
+		[ "$(json_field "$T/info.json" generation)" = 0 ] &&
+		[ "$(json_field "$T/info.json" refs)" = 1 ]; then
+		pass "info --json: parses back (id, size, mode, uid, generation, refs)"
+	else
+		fail "info --json: parses back (id, size, mode, uid, generation, refs)"
+	fi
+	run open "$id" --read --write
+	if [ "$rc" = 0 ] && out_has "^rights  *read,write"; then
+		pass "open --read --write: granted, prints info"
+	else
+		fail "open --read --write: granted, prints info"
+	fi
+	run open "$id"
+	if [ "$rc" = 0 ] && out_has "^rights  *read "; then
+		pass "open: read by default"
+	else
+		fail "open: read by default"
+	fi
+
+	run read "$id" --length 5
+	if [ "$rc" = 0 ] && out_is hello; then
+		pass "read --length 5: the bytes written by create"
+	else
+		fail "read --length 5: the bytes written by create"
+	fi
+	run read "$id"
+	if [ "$rc" = 0 ] && [ "$(wc -c <"$T/out")" = 64 ] && [ "$(head -c 5 "$T/out")" = hello ]; then
+		pass "read: the whole 64-byte payload"
+	else
+		fail "read: the whole 64-byte payload"
+	fi
+	run read "$id" --offset 1 --length 4
+	if [ "$rc" = 0 ] && out_is ello; then
+		pass "read --offset 1 --length 4"
+	else
+		fail "read --offset 1 --length 4"
+	fi
+	run read "$id" --length 5 --hex
+	if [ "$rc" = 0 ] && out_has "68 65 6c 6c 6f" && out_has "|hello|"; then
+		pass "read --hex: a hex dump"
+	else
+		fail "read --hex: a hex dump"
+	fi
+	run read "$id" --offset 60 --length 5
+	if [ "$rc" = 1 ] && err_has "read object $id" && err_has "64-byte payload"; then
+		pass "read past the payload: exit 1, names object and sizes"
+	else
+		fail "read past the payload: exit 1, names object and sizes"
+	fi
+
+	run write "$id" --data HELLO
+	if [ "$rc" = 0 ] && out_is 1; then
+		pass "write: prints the new generation"
+	else
+		fail "write: prints the new generation"
+	fi
+	run read "$id" --length 5
+	if out_is HELLO; then
+		pass "write: read sees it"
+	else
+		fail "write: read sees it"
+	fi
+	run write "$id" --data zz --if-generation 0
+	if [ "$rc" = 1 ] && err_has "write object $id" && err_has "ESTALE" && err_has "now 1"; then
+		pass "write --if-generation stale: exit 1, ESTALE, current generation"
+	else
+		fail "write --if-generation stale: exit 1, ESTALE, current generation"
+	fi
+	run read "$id" --length 5
+	if out_is HELLO; then
+		pass "stale write changed nothing"
+	else
+		fail "stale write changed nothing"
+	fi
+	run write "$id" --data J --offset 4 --if-generation 1
+	if [ "$rc" = 0 ] && out_is 2; then
+		pass "write --if-generation current: done, generation 2"
+	else
+		fail "write --if-generation current: done, generation 2"
+	fi
+	printf 'from-stdin' >"$T/in"
+	run_in "$T/in" write "$id" --stdin
+	run read "$id" --length 10
+	if out_is from-stdin; then
+		pass "write --stdin"
+	else
+		fail "write --stdin"
+	fi
+	run write "$id" --file "$T/in" --offset 20
+	run read "$id" --offset 20 --length 10
+	if out_is from-stdin; then
+		pass "write --file --offset"
+	else
+		fail "write --file --offset"
+	fi
+	run write "$id" --file "$T/big"
+	if [ "$rc" = 1 ] && err_has "more than"; then
+		pass "write more than the payload: exit 1"
+	else
+		fail "write more than the payload: exit 1"
+	fi
+
+	run_in "$T/in" create 16 --stdin --pin
+	id2=$(cat "$T/out")
+	pins="$pins $id2"
+	run read "$id2" --length 10
+	if out_is from-stdin; then
+		pass "create --stdin"
+	else
+		fail "create --stdin"
+	fi
+	run create 16 --file "$T/in" --pin
+	id3=$(cat "$T/out")
+	pins="$pins $id3"
+	run read "$id3" --length 10
+	if out_is from-stdin; then
+		pass "create --file"
+	else
+		fail "create --file"
+	fi
+
+	# Permissions: mode 0600 keeps nobody out; 0640 lets group 0 read.
+	run chmod "$id" 0600
+	run info "$id" --json
+	if [ "$(json_field "$T/out" mode)" = '"0600"' ]; then
+		pass "chmod: info shows the new mode"
+	else
+		fail "chmod: info shows the new mode"
+	fi
+	if [ -x "$RUNAS" ]; then
+		run_as $NOBODY $NOBODY open "$id"
+		if [ "$rc" = 1 ] && err_has "open object $id" && err_has "EACCES" &&
+			{ err_has "mode 0600" || err_has "cannot be read"; }; then
+			pass "open denied: exit 1, EACCES, says mode/owner or that they are unreadable"
+		else
+			fail "open denied: exit 1, EACCES, says mode/owner or that they are unreadable"
+		fi
+		run chmod "$id" 0640
+		run_as $NOBODY 0 write "$id" --data no
+		if [ "$rc" = 1 ] && err_has "write object $id" && err_has "EACCES" &&
+			err_has "mode 0640" && err_has "owner 0"; then
+			pass "write denied: exit 1, EACCES with mode 0640 and owner 0"
+		else
+			fail "write denied: exit 1, EACCES with mode 0640 and owner 0"
+		fi
+		run_as $NOBODY 0 read "$id" --length 5
+		if [ "$rc" = 0 ] && out_is HELLO; then
+			pass "read allowed to the group"
+		else
+			fail "read allowed to the group"
+		fi
+		run_as $NOBODY 0 chmod "$id" 0666
+		if [ "$rc" = 1 ] && err_has "chmod object $id" && err_has "EPERM" && err_has "owner 0"; then
+			pass "chmod by a non-owner: exit 1, EPERM with mode and owner"
+		else
+			fail "chmod by a non-owner: exit 1, EPERM with mode and owner"
+		fi
+	else
+		skip "permission errors" "no refslab_runas helper"
+	fi
+
+	# chown: numbers, then names from /etc/passwd and /etc/group.
+	run chown "$id2" $NOBODY:$NOBODY
+	run info "$id2" --json
+	if [ "$(json_field "$T/out" uid)" = $NOBODY ] &&
+		[ "$(json_field "$T/out" gid)" = $NOBODY ]; then
+		pass "chown UID:GID"
+	else
+		fail "chown UID:GID"
+	fi
+	if [ ! -e /etc/passwd ]; then
+		made_passwd=1
+		echo "root:x:0:0:root:/root:/bin/sh" >/etc/passwd
+		echo "rsuser:x:4242:4343::/:/bin/false" >>/etc/passwd
+		echo "root:x:0:" >/etc/group
+		echo "rsgroup:x:4343:" >>/etc/group
+	fi
+	if grep -q '^rsuser:' /etc/passwd; then
+		run chown "$id2" rsuser:
+		run info "$id2" --json
+		if [ "$(json_field "$T/out" uid)" = 4242 ] &&
+			[ "$(json_field "$T/out" gid)" = 4343 ]; then
+			pass "chown USER: (name, login group)"
+		else
+			fail "chown USER: (name, login group)"
+		fi
+		run info "$id2"
+		if out_has "^owner  *4242 (rsuser)$"; then
+			pass "info names the owner"
+		else
+			fail "info names the owner"
+		fi
+	else
+		skip "chown by name" "cannot add a test user to an existing /etc/passwd"
+	fi
+	run chown "$id2" root:root
+	run info "$id2" --json
+	if [ "$rc" = 0 ] && [ "$(json_field "$T/out" uid)" = 0 ] &&
+		[ "$(json_field "$T/out" gid)" = 0 ]; then
+		pass "chown root:root (names)"
+	else
+		fail "chown root:root (names)"
+	fi
+
+	# Errors for an object that does not exist name it and the operation.
+	for op in info read; do
+		run "$op" 999999999
+		if [ "$rc" = 1 ] && err_has "$op object 999999999" && err_has "ENOENT"; then
+			pass "$op unknown id: exit 1, names the object and ENOENT"
+		else
+			fail "$op unknown id: exit 1, names the object and ENOENT"
+		fi
+	done
+fi
+
+if has pin && has share && has notify; then
+	run wait 999999999 --timeout 2
+	if [ "$rc" = 1 ] && err_has "ENOENT"; then
+		pass "wait unknown id: exit 1, ENOENT"
+	else
+		fail "wait unknown id: exit 1, ENOENT"
+	fi
+	run wait "$id3" --timeout 1
+	if [ "$rc" = 1 ] && err_has "not reclaimed within 1"; then
+		pass "wait on a pinned object times out: exit 1"
+	else
+		fail "wait on a pinned object times out: exit 1"
+	fi
+	"$CTL" wait "$id3" --timeout 30 >"$T/wait.out" 2>"$T/wait.err" &
+	waiter=$!
+	sleep 1
+	run unpin "$id3"
+	wait $waiter
+	wrc=$?
+	cp "$T/wait.out" "$T/out"
+	cp "$T/wait.err" "$T/err"
+	rc=$wrc
+	last="refslabctl wait $id3 (then unpin)"
+	if [ "$wrc" = 0 ] && out_has "object $id3 reclaimed"; then
+		pass "wait: returns once the object is reclaimed after unpin"
+	else
+		fail "wait: returns once the object is reclaimed after unpin"
+	fi
+else
+	skip "wait" "module lacks share, pin or notify"
+fi
+
+if has pin; then
+	for p in $pins; do
+		run unpin "$p"
+	done
+	run unpin "$id"
+	if [ "$rc" = 1 ] && err_has "not pinned"; then
+		pass "unpin twice: exit 1, says not pinned"
+	else
+		fail "unpin twice: exit 1, says not pinned"
+	fi
+	pins=
+	run pinned
+	if [ "$rc" = 0 ] && ! out_has "^$id$"; then
+		pass "unpinned objects leave the list"
+	else
+		fail "unpinned objects leave the list"
+	fi
+fi
+if [ "$(cat /sys/kernel/refslab/objects_live)" = "$live0" ]; then
+	pass "every object is released at the end"
+else
+	fail "every object is released at the end"
+fi
+
+echo "1..$n"
+exit $failed
