@@ -1122,7 +1122,7 @@ static int name_cmp(const void *a, const void *b)
 	/* Top-level files first, then subdirectories, each by name. */
 	if (xs != ys)
 		return xs ? 1 : -1;
-	return strcmp(x->name, y->name);
+	return strverscmp(x->name, y->name);
 }
 
 static void stats_walk(struct stat_list *l, const char *dir, const char *prefix)

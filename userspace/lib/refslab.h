@@ -17,6 +17,8 @@
 #ifndef REFSLAB_H
 #define REFSLAB_H
 
+/* Every call returns -errno: callers compare with -EACCES etc. */
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -58,8 +58,9 @@ echo "# refslabctl: $CTL"
 diag() {
 	echo "#   command: $last"
 	echo "#   exit status: $rc"
-	sed 's/^/#   stdout: /' "$T/out" | head -n 20
-	sed 's/^/#   stderr: /' "$T/err" | head -n 20
+	# awk ends every line, even a last one without a newline.
+	awk '{ print "#   stdout: " $0 }' "$T/out" | head -n 20
+	awk '{ print "#   stderr: " $0 }' "$T/err" | head -n 20
 }
 
 pass() { n=$((n + 1)); echo "ok $n $1"; }
@@ -537,8 +538,8 @@ if has pin && has share; then
 		else
 			fail "write denied: exit 1, EACCES with mode 0640 and owner 0"
 		fi
-		run_as $NOBODY 0 read "$id" --length 5
-		if [ "$rc" = 0 ] && out_is HELLO; then
+		run_as $NOBODY 0 read "$id" --length 10
+		if [ "$rc" = 0 ] && out_is from-stdin; then
 			pass "read allowed to the group"
 		else
 			fail "read allowed to the group"
