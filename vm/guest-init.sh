@@ -83,13 +83,15 @@ load() { insmod /refslab/refslab.ko && [ -c /dev/refslab ]; }
 
 # Every selftest binary, its TAP and exit status to the result channel.
 run_selftests() {
-	local prog rc
+	local prog rc t0
 	[ -e /selftests/list ] || return 0
 	while read -r prog; do
 		section selftest "$prog"
+		t0=$(date +%s)
 		timeout 600 "/selftests/$prog" </dev/null >/tmp/st.out 2>&1
 		rc=$?
 		cat /tmp/st.out >&3
+		out "# $prog took $(($(date +%s) - t0)) s in this VM"
 		out "# refslab-exit: $rc"
 		if [ $rc != 0 ] && [ $rc != 4 ]; then
 			failed=1
@@ -102,10 +104,12 @@ run_selftests() {
 # Load the KUnit module (its suites run at load), copy every refslab_*
 # suite's KTAP results, unload it.
 run_kunit() {
-	local f suite found=1
+	local f suite found=1 t0
 	[ -e /refslab/refslab_kunit.ko ] || return 0
+	t0=$(date +%s)
 	check "insmod refslab_kunit.ko" insmod /refslab/refslab_kunit.ko ||
 		return 0
+	out "# KUnit suites took $(($(date +%s) - t0)) s in this VM"
 	for f in /sys/kernel/debug/kunit/refslab*/results; do
 		[ -e "$f" ] || continue
 		found=0
