@@ -10,7 +10,7 @@ say() { out ""; out "$*"; }
 
 show() {
 	out "  \$ $*"
-	"$@" >/tmp/demo.out 2>&1
+	"$@" >/tmp/demo.out 2>&1 3>&-
 	local rc=$?
 	sed 's/^/    /' /tmp/demo.out >&3
 	if [ $rc != 0 ]; then

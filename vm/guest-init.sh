@@ -75,7 +75,7 @@ tap() {
 check() {
 	local desc="$1"
 	shift
-	"$@" >/tmp/check.out 2>&1
+	"$@" >/tmp/check.out 2>&1 3>&-
 	tap $? "$desc" /tmp/check.out
 }
 
@@ -88,7 +88,7 @@ run_selftests() {
 	while read -r prog; do
 		section selftest "$prog"
 		t0=$(date +%s)
-		timeout 600 "/selftests/$prog" </dev/null >/tmp/st.out 2>&1
+		timeout 600 "/selftests/$prog" </dev/null >/tmp/st.out 2>&1 3>&-
 		rc=$?
 		cat /tmp/st.out >&3
 		out "# $prog took $(($(date +%s) - t0)) s in this VM"
@@ -193,7 +193,8 @@ if [ $failed = 0 ]; then
 else
 	out "REFSLAB-RESULT: failure"
 fi
-# Closing the last descriptor of the port waits until it is sent.
+# Test programs never get descriptor 3, so this closes the port's last
+# descriptor, which waits until everything written has been sent.
 exec 3>&-
 sync
 reboot -f
