@@ -20,6 +20,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/nospec.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/stat.h>
 #include <linux/uaccess.h>
@@ -132,6 +133,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	refslab_object_publish(obj);
 	refslab_handle_publish(&rf->handles, handle, hid, obj,
 			       REFSLAB_RIGHTS_ALL);
+	atomic_long_inc(&rf->created);
 	return 0;
 
 err_abort_handle:
@@ -482,7 +484,7 @@ static int refslab_ioc_open(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	struct refslab_object *obj;
 	int ret;
 
-	if (cmd->flags || !cmd->rights || cmd->rights & ~REFSLAB_RIGHTS_ALL)
+	if (cmd->flags || cmd->rights & ~REFSLAB_RIGHTS_ALL)
 		return -EINVAL;
 
 	obj = refslab_object_lookup(cmd->id);
@@ -766,12 +768,25 @@ static __poll_t refslab_fops_poll(struct file *filp, poll_table *wait)
 	return refslab_notifier_poll(rf->notifier, filp, wait);
 }
 
+static void refslab_fops_show_fdinfo(struct seq_file *m, struct file *filp)
+{
+	struct refslab_file *rf = filp->private_data;
+	struct refslab_handle_stats hs;
+
+	refslab_handle_table_stats(&rf->handles, &hs);
+	seq_printf(m, "refslab-handles:\t%lu\n", hs.handles);
+	seq_printf(m, "refslab-references:\t%lu\n", hs.refs);
+	seq_printf(m, "refslab-objects-created:\t%lu\n",
+		   atomic_long_read(&rf->created));
+}
+
 static const struct file_operations refslab_fops = {
 	.owner = THIS_MODULE,
 	.open = refslab_fops_open,
 	.release = refslab_fops_release,
 	.read = refslab_fops_read,
 	.poll = refslab_fops_poll,
+	.show_fdinfo = refslab_fops_show_fdinfo,
 	.unlocked_ioctl = refslab_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -2,6 +2,8 @@
 #ifndef _REFSLAB_DEV_H
 #define _REFSLAB_DEV_H
 
+#include <linux/atomic.h>
+
 #include "handle.h"
 
 struct refslab_notifier;
@@ -10,10 +12,12 @@ struct refslab_notifier;
  * struct refslab_file - the state of one open /dev/refslab
  * @handles: the file's handle table
  * @notifier: the file's queue of release events
+ * @created: objects created through this file, for fdinfo
  */
 struct refslab_file {
 	struct refslab_handle_table handles;
 	struct refslab_notifier *notifier;
+	atomic_long_t created;
 };
 
 int refslab_dev_init(void);

@@ -62,6 +62,28 @@ void refslab_handle_table_destroy(struct refslab_handle_table *table)
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_destroy);
 
 /**
+ * refslab_handle_table_stats() - count a table's handles and references
+ * @table: the table
+ * @stats: filled in; a snapshot, as other threads may change the table
+ *
+ * Context: process context.  Walks the whole table: for reporting only.
+ */
+void refslab_handle_table_stats(struct refslab_handle_table *table,
+				struct refslab_handle_stats *stats)
+{
+	struct refslab_handle *handle;
+	unsigned long hid;
+
+	*stats = (struct refslab_handle_stats){};
+	rcu_read_lock();
+	xa_for_each(&table->xa, hid, handle) {
+		stats->handles++;
+		stats->refs += atomic_read(&handle->refs);
+	}
+	rcu_read_unlock();
+}
+
+/**
  * refslab_handle_reserve() - reserve a handle number and its memory
  * @table: the table
  * @hid: set to the reserved number

@@ -44,6 +44,18 @@ struct refslab_handle_state {
 	u32 rights;
 };
 
+/**
+ * struct refslab_handle_stats - what a handle table holds
+ * @handles: number of handles
+ * @refs: references they hold
+ */
+struct refslab_handle_stats {
+	unsigned long handles;
+	unsigned long refs;
+};
+
+void refslab_handle_table_stats(struct refslab_handle_table *table,
+				struct refslab_handle_stats *stats);
 void refslab_handle_table_init(struct refslab_handle_table *table);
 void refslab_handle_table_destroy(struct refslab_handle_table *table);
 

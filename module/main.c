@@ -3,14 +3,17 @@
  * refslab: kernel-owned, reference-counted objects for userspace.
  *
  * This file only wires the parts together; each concern has its own file:
- * stats.c (counters, sysfs), object.c (caches, registry, life cycle),
- * quota.c (limits), handle.c (per-file handle tables), dev.c (the device).
+ * stats.c (counters, sysfs), object.c (caches, registry, life cycle,
+ * pins), quota.c (limits), handle.c (per-file handle tables), objfile.c
+ * (objects exported as files), notify.c (release events), debugfs.c and
+ * dev.c (the device and its ioctls).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "debugfs.h"
 #include "dev.h"
 #include "object.h"
 #include "stats.h"
@@ -48,15 +51,17 @@ static int __init refslab_init(void)
 	if (ret)
 		goto err_stats_exit;
 
+	refslab_debugfs_init();
 	ret = refslab_dev_init();
 	if (ret)
-		goto err_objects_exit;
+		goto err_debugfs_exit;
 
 	refslab_test_fault();
 	pr_info("version %s loaded\n", REFSLAB_VERSION);
 	return 0;
 
-err_objects_exit:
+err_debugfs_exit:
+	refslab_debugfs_exit();
 	refslab_objects_exit();
 err_stats_exit:
 	refslab_stats_exit();
@@ -66,6 +71,7 @@ err_stats_exit:
 static void __exit refslab_exit(void)
 {
 	refslab_dev_exit();
+	refslab_debugfs_exit();
 	refslab_objects_exit();
 	refslab_stats_exit();
 }

@@ -18,6 +18,11 @@
  *  4. After a grace period, every lookup that might still see the object
  *     has finished, and refslab_object_reclaim() frees it.
  *
+ * Reclamation is bounded: when more than reclaim_pending_max objects wait
+ * for their grace period, CREATE waits for the pending frees (rcu_barrier())
+ * before it allocates, so a create/release storm cannot pile up memory
+ * faster than RCU returns it.
+ *
  * A pin is one more reference, owned by the registry and marked on the
  * object's registry entry.  Pins and changes of owner are serialised by
  * refslab_owner_mutex, which also keeps quota transfers whole.
@@ -28,7 +33,9 @@
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/percpu_counter.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/xarray.h>
@@ -39,6 +46,9 @@
 #include "notify.h"
 #include "quota.h"
 #include "stats.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 /*
  * Payload capacities of the size classes, smallest first.  Each class is a
@@ -67,6 +77,70 @@ static atomic64_t refslab_last_id = ATOMIC64_INIT(0);
 #define REFSLAB_PINNED	XA_MARK_1
 
 static DEFINE_MUTEX(refslab_owner_mutex);
+
+/* Objects released and not yet reclaimed, and the throttle on them. */
+static struct percpu_counter refslab_pending;
+static unsigned long refslab_pending_peak;
+static DEFINE_MUTEX(refslab_throttle_mutex);
+static unsigned int reclaim_pending_max = 16384;
+
+static int set_pending_max(const char *val, const struct kernel_param *kp)
+{
+	unsigned int max;
+
+	if (kstrtouint(val, 0, &max) || !max)
+		return -EINVAL;
+	WRITE_ONCE(reclaim_pending_max, max);
+	return 0;
+}
+
+static const struct kernel_param_ops pending_max_ops = {
+	.set = set_pending_max,
+	.get = param_get_uint,
+};
+
+module_param_cb(reclaim_pending_max, &pending_max_ops, &reclaim_pending_max,
+		0644);
+MODULE_PARM_DESC(reclaim_pending_max,
+		 "Objects waiting for reclamation above which CREATE waits");
+
+/*
+ * Too many released objects wait for their grace period: wait for them
+ * before allocating more.  One creator waits while the others queue on the
+ * mutex, and find the backlog gone when they get it.
+ */
+static void refslab_reclaim_throttle(void)
+{
+	mutex_lock(&refslab_throttle_mutex);
+	if (percpu_counter_read_positive(&refslab_pending) >
+	    READ_ONCE(reclaim_pending_max)) {
+		refslab_stat_inc(REFSLAB_STAT_RECLAIM_THROTTLES);
+		rcu_barrier();
+	}
+	mutex_unlock(&refslab_throttle_mutex);
+}
+
+/**
+ * refslab_reclaim_pending_peak() - most objects seen waiting for reclaim
+ *
+ * Sampled at each release from a per-CPU counter, so it is exact to
+ * within the counter's batch on each CPU.
+ *
+ * Return: the peak.
+ */
+unsigned long refslab_reclaim_pending_peak(void)
+{
+	return READ_ONCE(refslab_pending_peak);
+}
+
+/**
+ * refslab_reclaim_pending_peak_reset() - start measuring the peak anew
+ */
+void refslab_reclaim_pending_peak_reset(void)
+{
+	WRITE_ONCE(refslab_pending_peak,
+		   percpu_counter_read_positive(&refslab_pending));
+}
 
 static int class_index(unsigned int size)
 {
@@ -100,6 +174,10 @@ struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode)
 	class = size ? class_index(size) : -1;
 	if (class < 0)
 		return ERR_PTR(-EINVAL);
+
+	if (percpu_counter_read_positive(&refslab_pending) >
+	    READ_ONCE(reclaim_pending_max))
+		refslab_reclaim_throttle();
 
 	ret = refslab_quota_charge(uid, size, capable(CAP_SYS_RESOURCE));
 	if (ret)
@@ -149,8 +227,10 @@ void refslab_object_publish(struct refslab_object *obj)
 
 	old = xa_store(&refslab_registry, obj->id, obj, GFP_KERNEL);
 	WARN_ON_ONCE(old);
+	refslab_class_stat_inc(obj->class, REFSLAB_CLASS_CREATED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_CREATED);
 	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_CREATED, obj->size);
+	trace_refslab_create(obj);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_publish);
 
@@ -192,6 +272,62 @@ struct refslab_object *refslab_object_lookup(u64 id)
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_lookup);
 
 /**
+ * refslab_object_get_unless_zero() - take a reference unless none is left
+ * @obj: the object; its memory must be safe to read (RCU or a reference)
+ *
+ * Context: any context.
+ * Return: true if a reference was taken.
+ */
+bool refslab_object_get_unless_zero(struct refslab_object *obj)
+{
+	if (!refcount_inc_not_zero(&obj->ref))
+		return false;
+	trace_refslab_get(obj, 1, refcount_read(&obj->ref));
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_get_unless_zero);
+
+/**
+ * refslab_object_find_next() - walk the live objects in id order
+ * @id: the first id to consider; set to the id of the object returned
+ *
+ * Context: any context.
+ * Return: the live object with the lowest id at or above *@id, with a new
+ * short-lived reference; NULL when there is none.
+ */
+struct refslab_object *refslab_object_find_next(u64 *id)
+{
+	struct refslab_object *obj;
+	unsigned long index = *id;
+
+	rcu_read_lock();
+	for (;;) {
+		obj = xa_find(&refslab_registry, &index, ULONG_MAX, XA_PRESENT);
+		if (!obj || refslab_object_get_unless_zero(obj))
+			break;
+		if (index == ULONG_MAX) {
+			obj = NULL;
+			break;
+		}
+		index++;
+	}
+	rcu_read_unlock();
+	*id = index;
+	return obj;
+}
+
+/**
+ * refslab_object_pinned() - is an object pinned?
+ * @obj: the object, with a reference held
+ *
+ * Return: true if the registry holds a pin on it.
+ */
+bool refslab_object_pinned(struct refslab_object *obj)
+{
+	return xa_get_mark(&refslab_registry, obj->id, REFSLAB_PINNED);
+}
+
+/**
  * refslab_object_ref_add() - add references, within the object's cap
  * @obj: the object; the caller must hold a reference or be in an RCU
  *	read-side section that found it
@@ -218,6 +354,7 @@ int refslab_object_ref_add(struct refslab_object *obj, unsigned int n)
 		    n > REFSLAB_OBJECT_REFS_MAX - old)
 			return -EOVERFLOW;
 	} while (!atomic_try_cmpxchg_relaxed(&obj->ref.refs, &old, old + n));
+	trace_refslab_get(obj, n, old + n);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_ref_add);
@@ -228,8 +365,15 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
 						  rcu);
 	u64 id = obj->id;
 
-	kmem_cache_free(refslab_classes[obj->class].cache, obj);
+	unsigned int class = obj->class;
+	u64 latency = ktime_get_ns() - obj->release_ns;
+
+	trace_refslab_reclaim(obj, latency);
+	kmem_cache_free(refslab_classes[class].cache, obj);
+	refslab_class_stat_inc(class, REFSLAB_CLASS_RECLAIMED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RECLAIMED);
+	refslab_stat_latency(latency);
+	percpu_counter_dec(&refslab_pending);
 	refslab_notify_reclaimed(id);
 }
 
@@ -241,11 +385,19 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
  */
 static void refslab_object_release(struct refslab_object *obj)
 {
+	unsigned long pending;
+
+	trace_refslab_release(obj);
 	xa_erase(&refslab_registry, obj->id);
 	refslab_quota_uncharge(obj->uid, obj->size);
+	refslab_class_stat_inc(obj->class, REFSLAB_CLASS_RELEASED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RELEASED);
 	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_RELEASED, obj->size);
 	obj->release_ns = ktime_get_ns();
+	percpu_counter_inc(&refslab_pending);
+	pending = percpu_counter_read_positive(&refslab_pending);
+	if (pending > READ_ONCE(refslab_pending_peak))
+		WRITE_ONCE(refslab_pending_peak, pending);
 	call_rcu(&obj->rcu, refslab_object_reclaim);
 }
 
@@ -260,6 +412,8 @@ static void refslab_object_release(struct refslab_object *obj)
  */
 void refslab_object_put_many(struct refslab_object *obj, unsigned int n)
 {
+	/* Nothing may touch @obj after the sub unless it reached zero. */
+	trace_refslab_put(obj, n, refcount_read(&obj->ref) - n);
 	if (refcount_sub_and_test(n, &obj->ref))
 		refslab_object_release(obj);
 }
@@ -276,6 +430,29 @@ unsigned int refslab_object_capacity(const struct refslab_object *obj)
 	return refslab_classes[obj->class].capacity;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_capacity);
+
+/**
+ * refslab_class_capacity() - payload capacity of a size class
+ * @class: the class index, below REFSLAB_NR_CLASSES
+ *
+ * Return: the capacity in bytes.
+ */
+unsigned int refslab_class_capacity(unsigned int class)
+{
+	return refslab_class_capacities[class];
+}
+
+/**
+ * refslab_class_object_size() - bytes the slab allocator gives each object
+ * @class: the class index, below REFSLAB_NR_CLASSES
+ *
+ * Return: the object size of the class's cache, header and padding
+ * included.
+ */
+unsigned int refslab_class_object_size(unsigned int class)
+{
+	return kmem_cache_size(refslab_classes[class].cache);
+}
 
 /**
  * refslab_object_attrs() - read an object's owner, group and mode together
@@ -298,6 +475,11 @@ void refslab_object_attrs(struct refslab_object *obj,
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_attrs);
 
+static bool owner_or_capable(const struct refslab_attrs *attrs)
+{
+	return uid_eq(current_fsuid(), attrs->uid) || capable(CAP_FOWNER);
+}
+
 /**
  * refslab_object_permission() - may the caller open an object with rights?
  * @obj: the object, with a reference held
@@ -305,7 +487,9 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_attrs);
  *
  * The owner's, group's or others' mode bits apply, as for a file; read
  * needs r, write needs w.  CAP_DAC_OVERRIDE grants everything and
- * CAP_DAC_READ_SEARCH grants read, as they do for files.
+ * CAP_DAC_READ_SEARCH grants read, as they do for files.  No rights at all
+ * are granted to the owner or CAP_FOWNER only: a reference keeps the
+ * object alive, and strangers may not take one without a right to it.
  *
  * Context: process context.
  * Return: 0 or -EACCES.
@@ -316,6 +500,8 @@ int refslab_object_permission(struct refslab_object *obj, u32 rights)
 	unsigned int need = 0, mode;
 
 	refslab_object_attrs(obj, &attrs);
+	if (!rights)
+		return owner_or_capable(&attrs) ? 0 : -EACCES;
 	if (uid_eq(current_fsuid(), attrs.uid))
 		mode = attrs.mode >> 6;
 	else if (in_group_p(attrs.gid))
@@ -336,11 +522,6 @@ int refslab_object_permission(struct refslab_object *obj, u32 rights)
 	return -EACCES;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_permission);
-
-static bool owner_or_capable(const struct refslab_attrs *attrs)
-{
-	return uid_eq(current_fsuid(), attrs->uid) || capable(CAP_FOWNER);
-}
 
 static int setattr_allowed(const struct refslab_attrs *attrs, u32 flags,
 			   kuid_t uid, kgid_t gid)
@@ -615,6 +796,9 @@ int refslab_objects_init(void)
 	BUILD_BUG_ON(refslab_class_capacities[REFSLAB_NR_CLASSES - 1] !=
 		     REFSLAB_PAYLOAD_MAX);
 
+	if (percpu_counter_init(&refslab_pending, 0, GFP_KERNEL))
+		return -ENOMEM;
+
 	for (i = 0; i < REFSLAB_NR_CLASSES; i++) {
 		c = &refslab_classes[i];
 		c->capacity = refslab_class_capacities[i];
@@ -632,6 +816,7 @@ int refslab_objects_init(void)
 err_destroy_caches:
 	while (i--)
 		kmem_cache_destroy(refslab_classes[i].cache);
+	percpu_counter_destroy(&refslab_pending);
 	return -ENOMEM;
 }
 
@@ -656,4 +841,5 @@ void refslab_objects_exit(void)
 	xa_destroy(&refslab_registry);
 	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
 		kmem_cache_destroy(refslab_classes[i].cache);
+	percpu_counter_destroy(&refslab_pending);
 }

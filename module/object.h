@@ -75,18 +75,7 @@ struct refslab_object *refslab_object_lookup(u64 id);
 int refslab_object_ref_add(struct refslab_object *obj, unsigned int n);
 void refslab_object_put_many(struct refslab_object *obj, unsigned int n);
 
-/**
- * refslab_object_get_unless_zero() - take a reference unless none is left
- * @obj: the object; its memory must be safe to read (RCU or a reference)
- *
- * Context: any context.
- * Return: true if a reference was taken.
- */
-static inline bool __must_check
-refslab_object_get_unless_zero(struct refslab_object *obj)
-{
-	return refcount_inc_not_zero(&obj->ref);
-}
+bool __must_check refslab_object_get_unless_zero(struct refslab_object *obj);
 
 /**
  * refslab_object_put() - drop one reference
@@ -119,11 +108,16 @@ static inline u64 refslab_object_generation(struct refslab_object *obj)
 }
 
 unsigned int refslab_object_capacity(const struct refslab_object *obj);
+unsigned int refslab_class_capacity(unsigned int class);
+unsigned int refslab_class_object_size(unsigned int class);
 void refslab_object_attrs(struct refslab_object *obj,
 			  struct refslab_attrs *attrs);
 int refslab_object_permission(struct refslab_object *obj, u32 rights);
 int refslab_object_setattr(struct refslab_object *obj, u32 flags,
 			   umode_t mode, kuid_t uid, kgid_t gid);
+
+struct refslab_object *refslab_object_find_next(u64 *id);
+bool refslab_object_pinned(struct refslab_object *obj);
 
 int refslab_object_pin(u64 id);
 int refslab_object_unpin(u64 id);
@@ -134,6 +128,9 @@ void refslab_object_read(struct refslab_object *obj, unsigned int offset,
 int refslab_object_write(struct refslab_object *obj, unsigned int offset,
 			 unsigned int len, const void *buf, bool conditional,
 			 u64 *generation);
+
+unsigned long refslab_reclaim_pending_peak(void);
+void refslab_reclaim_pending_peak_reset(void);
 
 int refslab_objects_init(void);
 void refslab_objects_exit(void);

@@ -112,8 +112,8 @@ struct refslab_object *refslab_objfile_get_object(int fd, u32 *rights)
 	if (file->f_op == &refslab_objfile_fops) {
 		of = file->private_data;
 		/* The file's own reference keeps the count above zero. */
-		refcount_inc(&of->obj->ref);
-		obj = of->obj;
+		if (refslab_object_get_unless_zero(of->obj))
+			obj = of->obj;
 		*rights = of->rights;
 	}
 	fput(file);

@@ -15,6 +15,7 @@
 #include <linux/hashtable.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -100,6 +101,7 @@ struct refslab_user {
 static DEFINE_HASHTABLE(refslab_users, 6);
 static DEFINE_SPINLOCK(refslab_users_lock);
 static unsigned int refslab_total_objects;
+static unsigned int refslab_peak_objects;
 
 static struct refslab_user *user_find(kuid_t uid)
 {
@@ -167,6 +169,8 @@ retry:
 	user->usage.objects++;
 	user->usage.bytes += bytes;
 	refslab_total_objects++;
+	if (refslab_total_objects > refslab_peak_objects)
+		WRITE_ONCE(refslab_peak_objects, refslab_total_objects);
 out_unlock:
 	spin_unlock(&refslab_users_lock);
 	kfree(spare);
@@ -284,3 +288,41 @@ unsigned int refslab_quota_total_objects(void)
 	return total;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_total_objects);
+
+/**
+ * refslab_quota_show() - print every user's usage against the limits
+ * @m: the seq_file of the debugfs "users" file
+ *
+ * Context: process context.
+ */
+void refslab_quota_show(struct seq_file *m)
+{
+	struct user_namespace *ns = seq_user_ns(m);
+	struct refslab_user *user;
+	unsigned int bkt;
+
+	seq_printf(m, "# limits: user objects=%u bytes=%u pins=%u; privileged objects=%u bytes=%u pins=%u; all users objects=%u\n",
+		   READ_ONCE(user_max_objects), READ_ONCE(user_max_bytes),
+		   READ_ONCE(user_max_pins), READ_ONCE(priv_max_objects),
+		   READ_ONCE(priv_max_bytes), READ_ONCE(priv_max_pins),
+		   READ_ONCE(max_objects));
+	seq_puts(m, "uid objects bytes pins\n");
+	spin_lock(&refslab_users_lock);
+	hash_for_each(refslab_users, bkt, user, node)
+		seq_printf(m, "%u %u %llu %u\n",
+			   from_kuid_munged(ns, user->uid),
+			   user->usage.objects, user->usage.bytes,
+			   user->usage.pins);
+	spin_unlock(&refslab_users_lock);
+}
+
+/**
+ * refslab_quota_peak_objects() - most objects charged at once so far
+ *
+ * Context: any context.
+ * Return: the peak, counting objects still being built.
+ */
+unsigned int refslab_quota_peak_objects(void)
+{
+	return READ_ONCE(refslab_peak_objects);
+}

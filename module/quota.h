@@ -23,5 +23,9 @@ int refslab_quota_charge_pin(kuid_t uid, bool privileged);
 void refslab_quota_uncharge_pin(kuid_t uid);
 void refslab_quota_usage(kuid_t uid, struct refslab_usage *usage);
 unsigned int refslab_quota_total_objects(void);
+unsigned int refslab_quota_peak_objects(void);
+
+struct seq_file;
+void refslab_quota_show(struct seq_file *m);
 
 #endif /* _REFSLAB_QUOTA_H */

@@ -10,6 +10,8 @@
 #include <linux/sysfs.h>
 
 #include <kunit/visibility.h>
+#include "object.h"
+#include "quota.h"
 #include "stats.h"
 #include "version.h"
 
@@ -17,6 +19,31 @@ struct refslab_stats __percpu *refslab_stats;
 EXPORT_SYMBOL_IF_KUNIT(refslab_stats);
 
 static struct kobject *refslab_kobj;
+static struct kobject *refslab_classes_kobj;
+static struct kobject *refslab_latency_kobj;
+static struct kobject *refslab_class_kobjs[REFSLAB_NR_CLASSES];
+
+static const u64 refslab_latency_bounds[] = REFSLAB_LATENCY_BOUNDS_NS;
+
+/**
+ * refslab_stat_latency() - count one reclaim and how long it took
+ * @ns: nanoseconds from the final put to the free
+ *
+ * Context: any context; called from the RCU callback that frees.
+ */
+void refslab_stat_latency(u64 ns)
+{
+	struct refslab_stats *stats = this_cpu_ptr(refslab_stats);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(refslab_latency_bounds); i++)
+		if (ns < refslab_latency_bounds[i])
+			break;
+	stats->latency_bucket[i]++;
+	stats->latency_sum_ns += ns;
+	if (ns > stats->latency_max_ns)
+		stats->latency_max_ns = ns;
+}
 
 /**
  * refslab_stat_read() - sum one counter over every CPU
@@ -38,6 +65,21 @@ u64 refslab_stat_read(enum refslab_stat_item item)
 	return sum;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_stat_read);
+
+/* Sum, or with @max the maximum, of one u64 at @offset in every CPU's stats. */
+static u64 stat_fold(size_t offset, bool max)
+{
+	u64 val, res = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		val = *(u64 *)((char *)per_cpu_ptr(refslab_stats, cpu) + offset);
+		res = max ? max(res, val) : res + val;
+	}
+	return res;
+}
+
+#define FOLD(field)	stat_fold(offsetof(struct refslab_stats, field), false)
 
 static s64 stat_diff(enum refslab_stat_item a, enum refslab_stat_item b)
 {
@@ -78,6 +120,31 @@ REFSLAB_STAT_ATTR(payload_bytes,
 		  LIVE(PAYLOAD_BYTES_CREATED, PAYLOAD_BYTES_RELEASED));
 REFSLAB_STAT_ATTR(quota_denials, COUNT(QUOTA_DENIALS));
 REFSLAB_STAT_ATTR(pinned_objects, LIVE(PINS, UNPINS));
+REFSLAB_STAT_ATTR(peak_objects, refslab_quota_peak_objects());
+
+static ssize_t reclaim_pending_peak_show(struct kobject *kobj,
+					 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", refslab_reclaim_pending_peak());
+}
+
+/* Writing 0 starts a new measurement; nothing else may be written. */
+static ssize_t reclaim_pending_peak_store(struct kobject *kobj,
+					  struct kobj_attribute *attr,
+					  const char *buf, size_t count)
+{
+	unsigned int val;
+
+	if (kstrtouint(buf, 0, &val) || val)
+		return -EINVAL;
+	refslab_reclaim_pending_peak_reset();
+	return count;
+}
+
+static struct kobj_attribute reclaim_pending_peak_attr =
+	__ATTR_RW_MODE(reclaim_pending_peak, 0644);
+
+REFSLAB_STAT_ATTR(reclaim_throttles, COUNT(RECLAIM_THROTTLES));
 REFSLAB_STAT_ATTR(events_delivered, COUNT(EVENTS_QUEUED));
 REFSLAB_STAT_ATTR(events_dropped, COUNT(EVENTS_LOST));
 
@@ -96,6 +163,9 @@ static struct attribute *refslab_attrs[] = {
 	&payload_bytes_attr.attr,
 	&quota_denials_attr.attr,
 	&pinned_objects_attr.attr,
+	&peak_objects_attr.attr,
+	&reclaim_pending_peak_attr.attr,
+	&reclaim_throttles_attr.attr,
 	&events_delivered_attr.attr,
 	&events_dropped_attr.attr,
 	NULL,
@@ -104,6 +174,137 @@ static struct attribute *refslab_attrs[] = {
 static const struct attribute_group refslab_attr_group = {
 	.attrs = refslab_attrs,
 };
+
+/* reclaim_latency/: from the final put to the free. */
+#define LATENCY_BUCKET(_name, _i)					\
+	REFSLAB_STAT_ATTR(_name, FOLD(latency_bucket[_i]))
+
+REFSLAB_STAT_ATTR(count, COUNT(OBJECTS_RECLAIMED));
+REFSLAB_STAT_ATTR(mean_ns, COUNT(OBJECTS_RECLAIMED) ?
+		  FOLD(latency_sum_ns) / COUNT(OBJECTS_RECLAIMED) : 0);
+REFSLAB_STAT_ATTR(max_ns, stat_fold(offsetof(struct refslab_stats,
+					     latency_max_ns), true));
+LATENCY_BUCKET(lt_1ms, 0);
+LATENCY_BUCKET(lt_10ms, 1);
+LATENCY_BUCKET(lt_100ms, 2);
+LATENCY_BUCKET(lt_1s, 3);
+LATENCY_BUCKET(ge_1s, 4);
+
+static struct attribute *refslab_latency_attrs[] = {
+	&count_attr.attr,
+	&mean_ns_attr.attr,
+	&max_ns_attr.attr,
+	&lt_1ms_attr.attr,
+	&lt_10ms_attr.attr,
+	&lt_100ms_attr.attr,
+	&lt_1s_attr.attr,
+	&ge_1s_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group refslab_latency_group = {
+	.attrs = refslab_latency_attrs,
+};
+
+/* classes/<capacity>/: one directory per size class. */
+static unsigned int kobj_class(struct kobject *kobj)
+{
+	unsigned int i;
+
+	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
+		if (refslab_class_kobjs[i] == kobj)
+			break;
+	return i;
+}
+
+static u64 class_count(unsigned int class, enum refslab_class_stat_item item)
+{
+	return FOLD(class[class][item]);
+}
+
+#define REFSLAB_CLASS_ATTR(_name, _expr)				\
+static ssize_t class_##_name##_show(struct kobject *kobj,		\
+				    struct kobj_attribute *attr,	\
+				    char *buf)				\
+{									\
+	unsigned int class = kobj_class(kobj);				\
+									\
+	if (class >= REFSLAB_NR_CLASSES)				\
+		return -ENODEV;						\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
+}									\
+static struct kobj_attribute class_##_name##_attr =			\
+	__ATTR(_name, 0444, class_##_name##_show, NULL)
+
+REFSLAB_CLASS_ATTR(capacity, refslab_class_capacity(class));
+REFSLAB_CLASS_ATTR(object_size, refslab_class_object_size(class));
+REFSLAB_CLASS_ATTR(objects_live,
+		   class_count(class, REFSLAB_CLASS_CREATED) -
+		   class_count(class, REFSLAB_CLASS_RELEASED));
+REFSLAB_CLASS_ATTR(objects_created, class_count(class, REFSLAB_CLASS_CREATED));
+REFSLAB_CLASS_ATTR(objects_reclaimed,
+		   class_count(class, REFSLAB_CLASS_RECLAIMED));
+
+static struct attribute *refslab_class_attrs[] = {
+	&class_capacity_attr.attr,
+	&class_object_size_attr.attr,
+	&class_objects_live_attr.attr,
+	&class_objects_created_attr.attr,
+	&class_objects_reclaimed_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group refslab_class_group = {
+	.attrs = refslab_class_attrs,
+};
+
+static void refslab_sysfs_remove(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
+		kobject_put(refslab_class_kobjs[i]);
+	kobject_put(refslab_classes_kobj);
+	kobject_put(refslab_latency_kobj);
+	kobject_put(refslab_kobj);
+}
+
+/*
+ * Build /sys/kernel/refslab/ and its subdirectories.  kobject_put() of a
+ * NULL kobject does nothing, so a partial tree is removed by
+ * refslab_sysfs_remove() as a whole.
+ */
+static int refslab_sysfs_create(void)
+{
+	char name[16];
+	unsigned int i;
+
+	refslab_kobj = kobject_create_and_add("refslab", kernel_kobj);
+	if (!refslab_kobj)
+		return -ENOMEM;
+	if (sysfs_create_group(refslab_kobj, &refslab_attr_group))
+		return -ENOMEM;
+
+	refslab_latency_kobj = kobject_create_and_add("reclaim_latency",
+						      refslab_kobj);
+	if (!refslab_latency_kobj ||
+	    sysfs_create_group(refslab_latency_kobj, &refslab_latency_group))
+		return -ENOMEM;
+
+	refslab_classes_kobj = kobject_create_and_add("classes", refslab_kobj);
+	if (!refslab_classes_kobj)
+		return -ENOMEM;
+	for (i = 0; i < REFSLAB_NR_CLASSES; i++) {
+		snprintf(name, sizeof(name), "%u", refslab_class_capacity(i));
+		refslab_class_kobjs[i] =
+			kobject_create_and_add(name, refslab_classes_kobj);
+		if (!refslab_class_kobjs[i] ||
+		    sysfs_create_group(refslab_class_kobjs[i],
+				       &refslab_class_group))
+			return -ENOMEM;
+	}
+	return 0;
+}
 
 /**
  * refslab_stats_init() - allocate the counters and create their sysfs files
@@ -119,20 +320,13 @@ int refslab_stats_init(void)
 	if (!refslab_stats)
 		return -ENOMEM;
 
-	refslab_kobj = kobject_create_and_add("refslab", kernel_kobj);
-	if (!refslab_kobj) {
-		ret = -ENOMEM;
-		goto err_free_percpu;
-	}
-
-	ret = sysfs_create_group(refslab_kobj, &refslab_attr_group);
+	ret = refslab_sysfs_create();
 	if (ret)
-		goto err_put_kobj;
+		goto err_remove_sysfs;
 	return 0;
 
-err_put_kobj:
-	kobject_put(refslab_kobj);
-err_free_percpu:
+err_remove_sysfs:
+	refslab_sysfs_remove();
 	free_percpu(refslab_stats);
 	return ret;
 }
@@ -144,7 +338,6 @@ err_free_percpu:
  */
 void refslab_stats_exit(void)
 {
-	sysfs_remove_group(refslab_kobj, &refslab_attr_group);
-	kobject_put(refslab_kobj);
+	refslab_sysfs_remove();
 	free_percpu(refslab_stats);
 }

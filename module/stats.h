@@ -5,6 +5,8 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+#include "object.h"
+
 /*
  * Event counters.  Each only ever grows; "live" figures are differences of
  * two of them (objects created minus released, and so on), so a counter can
@@ -27,11 +29,32 @@ enum refslab_stat_item {
 	REFSLAB_STAT_UNPINS,
 	REFSLAB_STAT_EVENTS_QUEUED,
 	REFSLAB_STAT_EVENTS_LOST,
+	REFSLAB_STAT_RECLAIM_THROTTLES,
 	REFSLAB_STAT_NR_ITEMS,
 };
 
+/* Per size class counters. */
+enum refslab_class_stat_item {
+	REFSLAB_CLASS_CREATED,
+	REFSLAB_CLASS_RELEASED,
+	REFSLAB_CLASS_RECLAIMED,
+	REFSLAB_CLASS_NR_ITEMS,
+};
+
+/*
+ * Reclaim latency, from the final put to the free, in buckets below these
+ * bounds (the last bucket has none).
+ */
+#define REFSLAB_LATENCY_BOUNDS_NS	{ 1000000, 10000000, 100000000, \
+					  1000000000 }
+#define REFSLAB_LATENCY_BUCKETS		5
+
 struct refslab_stats {
 	u64 item[REFSLAB_STAT_NR_ITEMS];
+	u64 class[REFSLAB_NR_CLASSES][REFSLAB_CLASS_NR_ITEMS];
+	u64 latency_sum_ns;
+	u64 latency_max_ns;
+	u64 latency_bucket[REFSLAB_LATENCY_BUCKETS];
 };
 
 extern struct refslab_stats __percpu *refslab_stats;
@@ -53,6 +76,13 @@ static inline void refslab_stat_inc(enum refslab_stat_item item)
 	refslab_stat_add(item, 1);
 }
 
+static inline void refslab_class_stat_inc(unsigned int class,
+					  enum refslab_class_stat_item item)
+{
+	this_cpu_inc(refslab_stats->class[class][item]);
+}
+
+void refslab_stat_latency(u64 ns);
 u64 refslab_stat_read(enum refslab_stat_item item);
 
 int refslab_stats_init(void);

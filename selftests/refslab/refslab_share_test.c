@@ -487,7 +487,7 @@ TEST_F(share, open_permission_matrix)
 		0600, 0640, 0604, 0460, 0000, 0222, 0444, 0777, 0060, 0006,
 	};
 	static const uint32_t rights[] = {
-		REFSLAB_RIGHT_READ, REFSLAB_RIGHT_WRITE, REFSLAB_RIGHTS_ALL,
+		REFSLAB_RIGHT_READ, REFSLAB_RIGHT_WRITE, REFSLAB_RIGHTS_ALL, 0,
 	};
 	/* owner, group member, other, root */
 	static const struct { uid_t uid; gid_t gid, sup; int shift; } who[] = {
@@ -506,7 +506,7 @@ TEST_F(share, open_permission_matrix)
 					REFSLAB_SETATTR_ALL, modes[m],
 					OWNER_UID, GROUP_GID));
 		for (unsigned int w = 0; w < 4; w++) {
-			for (unsigned int r = 0; r < 3; r++) {
+			for (unsigned int r = 0; r < 4; r++) {
 				unsigned int bits, need = 0;
 				struct open_case c = {
 					.id = id, .uid = who[w].uid,
@@ -522,6 +522,9 @@ TEST_F(share, open_permission_matrix)
 				bits = who[w].shift < 0 ? 7 :
 				       (modes[m] >> who[w].shift) & 7;
 				c.expect = (bits & need) == need ? 0 : -EACCES;
+				/* No rights: the owner (and root) only. */
+				if (!rights[r])
+					c.expect = w == 0 || w == 3 ? 0 : -EACCES;
 				EXPECT_EQ(0, run_child(open_child, &c))
 					TH_LOG("mode %04o who %u rights %u: want %d",
 					       modes[m], w, rights[r], c.expect);
@@ -530,7 +533,7 @@ TEST_F(share, open_permission_matrix)
 		}
 		ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
 	}
-	EXPECT_EQ(120, checked);
+	EXPECT_EQ(160, checked);
 }
 
 TEST_F(share, open_handle_carries_rights)
@@ -551,7 +554,6 @@ TEST_F(share, open_handle_carries_rights)
 	EXPECT_EQ(REFSLAB_RIGHT_WRITE, info.rights);
 	EXPECT_EQ(3, info.object_refs);
 
-	EXPECT_EQ(-EINVAL, rs_open(self->fd, id, 0, NULL));
 	EXPECT_EQ(-EINVAL, rs_open(self->fd, id, 4, NULL));
 	EXPECT_EQ(-ENOENT, rs_open(self->fd, 0, REFSLAB_RIGHT_READ, NULL));
 	EXPECT_EQ(-ENOENT, rs_open(self->fd, id + 1000000, REFSLAB_RIGHT_READ,

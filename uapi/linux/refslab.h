@@ -335,13 +335,18 @@ struct refslab_import {
  * @size: sizeof(struct refslab_open)
  * @flags: must be 0
  * @id: the object's id
- * @rights: REFSLAB_RIGHT_* bits wanted, at least one
+ * @rights: REFSLAB_RIGHT_* bits wanted
  * @handle: output, a new handle holding one reference, with @rights
  *
  * Access is checked like a file's: the owner's mode bits apply to the
  * caller whose fsuid owns the object, else the group's if the caller is in
  * its group, else the others'.  Read needs the r bit, write the w bit.
  * CAP_DAC_OVERRIDE grants both; CAP_DAC_READ_SEARCH grants read.
+ *
+ * With @rights 0 the handle can neither read nor write, but serves INFO,
+ * SETATTR, SUBSCRIBE and the reference commands; only the owner (or a
+ * caller with CAP_FOWNER) may open it, whatever the mode, so an owner can
+ * always reach an object to change its mode.
  */
 struct refslab_open {
 	__u32 size;
