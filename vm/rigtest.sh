@@ -6,8 +6,9 @@
 #
 # For each fault of the test-only switch REFSLAB_FAULT (never in a normal
 # build), the module is built with it and the debug kernel is booted with
-# a short guest sequence (load, KUnit, unload, kmemleak scan).  The run
-# must fail, and for the right reason:
+# the short guest sequence the fault targets (load, KUnit for the kunit
+# fault, unload, kmemleak scan for the others; the dmesg and console splat
+# checks always).  The run must fail, and for the right reason:
 #   leak   the module leaks a kmalloc at load: kmemleak must report it
 #   warn   the module hits a WARN at load: the console must show WARNING:
 #          (panic_on_warn kills the guest before it can claim success)
@@ -38,12 +39,16 @@ echo "== rigtest: every injected fault must fail the debug run =="
 "$REFSLAB_TOP/vm/kernel.sh" debug >/dev/null || die "no debug kernel"
 # The runs are independent and mostly wait (boot, kmemleak's age limit):
 # they run side by side, and are judged in order.
-declare -A pid start
+declare -A pid
 for fault in "${faults[@]}"; do
 	expect "$fault" >/dev/null
-	start[$fault]=$SECONDS
-	"$REFSLAB_TOP/vm/run.sh" debug --mode rigtest --fault "$fault" \
-		>"$REFSLAB_BUILD/rigtest-$fault.log" 2>&1 &
+	(
+		t0=$SECONDS rc=0
+		"$REFSLAB_TOP/vm/run.sh" debug --mode rigtest --fault "$fault" \
+			>"$REFSLAB_BUILD/rigtest-$fault.log" 2>&1 || rc=$?
+		echo $((SECONDS - t0)) >"$REFSLAB_BUILD/rigtest-$fault.time"
+		exit $rc
+	) &
 	pid[$fault]=$!
 done
 for fault in "${faults[@]}"; do
@@ -53,7 +58,7 @@ for fault in "${faults[@]}"; do
 	n=$((n + 1))
 	rc=0
 	wait "${pid[$fault]}" || rc=$?
-	took=$((SECONDS - ${start[$fault]}))
+	took=$(cat "$REFSLAB_BUILD/rigtest-$fault.time" 2>/dev/null || echo "?")
 	if ((rc == 1)) && grep -qE "$pattern" "$summary"; then
 		passed=$((passed + 1))
 		echo "    ok $n - REFSLAB_FAULT=$fault fails the run (${took}s)"

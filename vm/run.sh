@@ -134,7 +134,8 @@ cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$REFSLAB_TOP/vm/guest-init.sh" "$stage/init"
 install -m 644 "$REFSLAB_TOP/vm/guest-demo.sh" "$stage/demo.sh"
 cp "${kos[@]}" "$stage/refslab/"
-printf 'MODE=%s\nKERNEL=%s\n' "$mode" "$kernel" >"$stage/etc/refslab.conf"
+printf 'MODE=%s\nKERNEL=%s\nFAULT=%s\n' "$mode" "$kernel" "$fault" \
+	>"$stage/etc/refslab.conf"
 printf "SPLATS='%s'\n" "$SPLAT_RE" >"$stage/etc/refslab-splats.conf"
 ((EUID == 0)) && mknod -m 600 "$stage/dev/console" c 5 1
 (cd "$stage" && find . -print0 | sort -z |
