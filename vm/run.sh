@@ -8,8 +8,9 @@
 #                  [--fault leak|warn|kunit] [--timeout SECONDS]
 #
 # The module is built for that kernel in build/<kernel>[-fault-F]/module
-# (a copy of Kbuild, module/ and uapi/), the selftests in build/selftests,
-# and both go into a busybox initramfs whose /init is vm/guest-init.sh.
+# (a copy of Kbuild, module/ and uapi/), the kselftests and the userspace
+# tests in build/tests-*, and all go into a busybox initramfs whose /init
+# is vm/guest-init.sh.
 # The whole kernel console is saved to build/.../<mode>/console.log; the
 # guest reports TAP through a second serial port into results.tap.
 #
@@ -100,25 +101,36 @@ if grep -qx 'CONFIG_KUNIT=y' "$kdir/.config" 2>/dev/null &&
 	die "$kernel has CONFIG_KUNIT=y but no module/refslab_kunit.ko was built"
 fi
 
-# 3. Selftests (static, kernel independent) and refslabctl, when present;
-# other runs may be building them at the same time, hence the locks.
+# 3. Test programs (static, kernel independent): the kselftests and the
+# userspace tests, each set built into its own dir under build/ and copied
+# whole (helpers included) to /selftests/<set>/ in the guest, which runs
+# the programs listed in /selftests/list in order.  refslabctl goes into
+# /bin.  Runs side by side may build them at the same time: hence the locks.
 stage=$rdir/initramfs
 rm -rf "$rdir"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,refslab,selftests}
-progs=()
-if [[ $mode == test && -d $src_top/selftests/refslab ]]; then
+: >"$stage/selftests/list"
+
+# add_tests <set> <source dir> <build target> <list target>
+add_tests() {
+	local set=$1 dir=$2 target=$3 list=$4 ksft p
+	local outdir=$REFSLAB_BUILD/tests-$set
+	local -a progs=()
 	ksft=$(source_tree)/tools/testing/selftests
-	mkdir -p "$REFSLAB_BUILD/selftests"
-	locked selftests make -s -C "$src_top/selftests/refslab" \
-		OUTPUT="$REFSLAB_BUILD/selftests" KSFT_DIR="$ksft" >&2 ||
-		die "selftests build failed"
-	mapfile -t progs < <(make -s -C "$src_top/selftests/refslab" print-progs)
-	((${#progs[@]})) || die "selftests/refslab lists no programs"
+	mkdir -p "$outdir"
+	locked "$set" make -s -C "$dir" "$target" OUTPUT="$outdir" \
+		KSFT_DIR="$ksft" >&2 || die "$set tests: build failed"
+	mapfile -t progs < <(make -s -C "$dir" "$list")
+	((${#progs[@]})) || die "$set tests: '$list' lists no programs"
+	locked "$set" cp -r "$outdir" "$stage/selftests/$set"
 	for p in "${progs[@]}"; do
-		locked selftests cp "$REFSLAB_BUILD/selftests/$p" "$stage/selftests/" ||
-			die "selftest $p was not built"
-		echo "$p" >>"$stage/selftests/list"
+		[[ -x $stage/selftests/$set/$p ]] || die "$set tests: $p was not built"
+		echo "$set/$p" >>"$stage/selftests/list"
 	done
+}
+
+if [[ $mode == test && -d $src_top/selftests/refslab ]]; then
+	add_tests selftests "$src_top/selftests/refslab" all print-progs
 fi
 if [[ $mode != rigtest && -d $src_top/userspace ]]; then
 	locked userspace make -s -C "$src_top/userspace" >&2 ||
@@ -126,6 +138,10 @@ if [[ $mode != rigtest && -d $src_top/userspace ]]; then
 	ctl=$src_top/userspace/cli/refslabctl
 	if [[ -x $ctl ]]; then
 		locked userspace cp "$ctl" "$stage/bin/"
+	fi
+	if [[ $mode == test ]] &&
+		make -s -C "$src_top/userspace" -n print-tests >/dev/null 2>&1; then
+		add_tests userspace "$src_top/userspace" tests print-tests
 	fi
 fi
 
