@@ -35,7 +35,6 @@
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/percpu_counter.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <linux/xarray.h>
@@ -78,9 +77,13 @@ static atomic64_t refslab_last_id = ATOMIC64_INIT(0);
 
 static DEFINE_MUTEX(refslab_owner_mutex);
 
-/* Objects released and not yet reclaimed, and the throttle on them. */
-static struct percpu_counter refslab_pending;
-static unsigned long refslab_pending_peak;
+/*
+ * Objects released and not yet reclaimed, and the throttle on them.  Only
+ * the final put and the reclaim touch the count, never a get or a put that
+ * leaves an object alive, and the final put takes the quota lock anyway.
+ */
+static atomic_long_t refslab_pending = ATOMIC_LONG_INIT(0);
+static atomic_long_t refslab_pending_peak = ATOMIC_LONG_INIT(0);
 static DEFINE_MUTEX(refslab_throttle_mutex);
 static unsigned int reclaim_pending_max = 16384;
 
@@ -112,8 +115,7 @@ MODULE_PARM_DESC(reclaim_pending_max,
 static void refslab_reclaim_throttle(void)
 {
 	mutex_lock(&refslab_throttle_mutex);
-	if (percpu_counter_read_positive(&refslab_pending) >
-	    READ_ONCE(reclaim_pending_max)) {
+	if (atomic_long_read(&refslab_pending) > READ_ONCE(reclaim_pending_max)) {
 		refslab_stat_inc(REFSLAB_STAT_RECLAIM_THROTTLES);
 		rcu_barrier();
 	}
@@ -121,16 +123,13 @@ static void refslab_reclaim_throttle(void)
 }
 
 /**
- * refslab_reclaim_pending_peak() - most objects seen waiting for reclaim
+ * refslab_reclaim_pending_peak() - most objects waiting for reclaim at once
  *
- * Sampled at each release from a per-CPU counter, so it is exact to
- * within the counter's batch on each CPU.
- *
- * Return: the peak.
+ * Return: the peak since the module was loaded or the last reset.
  */
 unsigned long refslab_reclaim_pending_peak(void)
 {
-	return READ_ONCE(refslab_pending_peak);
+	return atomic_long_read(&refslab_pending_peak);
 }
 
 /**
@@ -138,8 +137,8 @@ unsigned long refslab_reclaim_pending_peak(void)
  */
 void refslab_reclaim_pending_peak_reset(void)
 {
-	WRITE_ONCE(refslab_pending_peak,
-		   percpu_counter_read_positive(&refslab_pending));
+	atomic_long_set(&refslab_pending_peak,
+			atomic_long_read(&refslab_pending));
 }
 
 static int class_index(unsigned int size)
@@ -175,8 +174,7 @@ struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode)
 	if (class < 0)
 		return ERR_PTR(-EINVAL);
 
-	if (percpu_counter_read_positive(&refslab_pending) >
-	    READ_ONCE(reclaim_pending_max))
+	if (atomic_long_read(&refslab_pending) > READ_ONCE(reclaim_pending_max))
 		refslab_reclaim_throttle();
 
 	ret = refslab_quota_charge(uid, size, capable(CAP_SYS_RESOURCE));
@@ -373,7 +371,7 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
 	refslab_class_stat_inc(class, REFSLAB_CLASS_RECLAIMED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RECLAIMED);
 	refslab_stat_latency(latency);
-	percpu_counter_dec(&refslab_pending);
+	atomic_long_dec(&refslab_pending);
 	refslab_notify_reclaimed(id);
 }
 
@@ -385,7 +383,7 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
  */
 static void refslab_object_release(struct refslab_object *obj)
 {
-	unsigned long pending;
+	long pending, peak;
 
 	trace_refslab_release(obj);
 	xa_erase(&refslab_registry, obj->id);
@@ -394,10 +392,11 @@ static void refslab_object_release(struct refslab_object *obj)
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RELEASED);
 	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_RELEASED, obj->size);
 	obj->release_ns = ktime_get_ns();
-	percpu_counter_inc(&refslab_pending);
-	pending = percpu_counter_read_positive(&refslab_pending);
-	if (pending > READ_ONCE(refslab_pending_peak))
-		WRITE_ONCE(refslab_pending_peak, pending);
+	pending = atomic_long_inc_return(&refslab_pending);
+	peak = atomic_long_read(&refslab_pending_peak);
+	while (pending > peak &&
+	       !atomic_long_try_cmpxchg(&refslab_pending_peak, &peak, pending))
+		;
 	call_rcu(&obj->rcu, refslab_object_reclaim);
 }
 
@@ -796,9 +795,6 @@ int refslab_objects_init(void)
 	BUILD_BUG_ON(refslab_class_capacities[REFSLAB_NR_CLASSES - 1] !=
 		     REFSLAB_PAYLOAD_MAX);
 
-	if (percpu_counter_init(&refslab_pending, 0, GFP_KERNEL))
-		return -ENOMEM;
-
 	for (i = 0; i < REFSLAB_NR_CLASSES; i++) {
 		c = &refslab_classes[i];
 		c->capacity = refslab_class_capacities[i];
@@ -816,7 +812,6 @@ int refslab_objects_init(void)
 err_destroy_caches:
 	while (i--)
 		kmem_cache_destroy(refslab_classes[i].cache);
-	percpu_counter_destroy(&refslab_pending);
 	return -ENOMEM;
 }
 
@@ -841,5 +836,4 @@ void refslab_objects_exit(void)
 	xa_destroy(&refslab_registry);
 	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
 		kmem_cache_destroy(refslab_classes[i].cache);
-	percpu_counter_destroy(&refslab_pending);
 }

@@ -228,4 +228,218 @@ static inline int open_dev(struct __test_metadata *_metadata)
 	return fd;
 }
 
+/* ---------------------------------------------------------------------- */
+/*
+ * Sharing helpers (export/import/open/pin/subscribe/batch, SCM_RIGHTS) and
+ * the wider end-of-run balance (pins, slab caches), for the tests that need
+ * them in more than one file.  A file opts in by defining
+ * REFSLAB_SELFTEST_SHARE_HELPERS before including this header, so a file
+ * that still carries its own copies keeps building.
+ */
+#ifdef REFSLAB_SELFTEST_SHARE_HELPERS
+#include <sys/socket.h>
+
+static inline int rs_export(int fd, uint32_t handle, uint32_t flags,
+			    uint32_t rights, int *out)
+{
+	struct refslab_export e = {
+		.size = sizeof(e), .flags = flags, .handle = handle,
+		.rights = rights,
+	};
+	int ret = rs_ioctl(fd, REFSLAB_IOC_EXPORT, &e);
+
+	if (!ret)
+		*out = e.fd;
+	return ret;
+}
+
+static inline int rs_import(int fd, int objfd, uint32_t *handle)
+{
+	struct refslab_import im = { .size = sizeof(im), .fd = objfd };
+	int ret = rs_ioctl(fd, REFSLAB_IOC_IMPORT, &im);
+
+	if (!ret)
+		*handle = im.handle;
+	return ret;
+}
+
+static inline int rs_open(int fd, uint64_t id, uint32_t rights,
+			  uint32_t *handle)
+{
+	struct refslab_open o = { .size = sizeof(o), .id = id, .rights = rights };
+	int ret = rs_ioctl(fd, REFSLAB_IOC_OPEN, &o);
+
+	if (!ret && handle)
+		*handle = o.handle;
+	return ret;
+}
+
+static inline int rs_pin(int fd, unsigned long cmd, uint64_t id)
+{
+	struct refslab_pin p = { .size = sizeof(p), .id = id };
+
+	return rs_ioctl(fd, cmd, &p);
+}
+
+static inline int rs_subscribe(int fd, uint32_t handle)
+{
+	struct refslab_subscribe s = { .size = sizeof(s), .handle = handle };
+
+	return rs_ioctl(fd, REFSLAB_IOC_SUBSCRIBE, &s);
+}
+
+static inline int rs_batch(int fd, uint32_t flags, struct refslab_batch_op *ops,
+			   uint32_t count, uint32_t *done)
+{
+	struct refslab_batch b = {
+		.size = sizeof(b), .flags = flags, .ops = (uintptr_t)ops,
+		.count = count,
+	};
+	int ret = rs_ioctl(fd, REFSLAB_IOC_BATCH, &b);
+
+	if (!ret && done)
+		*done = b.done;
+	return ret;
+}
+
+/* Send one fd over a unix socket; 0 or -errno. */
+static inline int send_fd(int sock, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+/* Receive one fd sent by send_fd(); the fd, or -1 (errno set if it failed). */
+static inline int recv_fd(int sock)
+{
+	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = buf, .msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *cmsg;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/*
+ * Objects in use in a slab cache: the first number of its objects file,
+ * after "shrink" has flushed the per-CPU slabs, which the count otherwise
+ * reports as fully used.  -1 if the cache has no sysfs directory.
+ */
+static inline long long slab_cache_objects(const char *cache)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", cache);
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0) {
+			close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "/sys/kernel/slab/%s/objects", cache);
+	return read_long(path);
+}
+
+/*
+ * Everything a long run must give back: the live counters (the balanced
+ * ones and pinned_objects) and the objects in use in each size class's
+ * slab cache.
+ */
+static const char *const run_counters[] = {
+	"objects_live", "handles_live", "references_live", "pinned_objects",
+	"open_files", "payload_bytes",
+};
+static const char *const run_caches[] = {
+	"refslab_64", "refslab_256", "refslab_1024", "refslab_4096",
+};
+
+#define NR_RUN_COUNTERS	(sizeof(run_counters) / sizeof(run_counters[0]))
+#define NR_RUN_CACHES	(sizeof(run_caches) / sizeof(run_caches[0]))
+
+struct run_balance {
+	long long counter[NR_RUN_COUNTERS];
+	long long cache[NR_RUN_CACHES];
+};
+
+static inline void run_balance_take(struct run_balance *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_RUN_COUNTERS; i++)
+		b->counter[i] = stat_read(run_counters[i]);
+	for (i = 0; i < NR_RUN_CACHES; i++)
+		b->cache[i] = slab_cache_objects(run_caches[i]);
+}
+
+/*
+ * Wait up to @ms for every figure to come back to @base (released files
+ * are put by deferred fput, objects reclaimed after a grace period); fill
+ * @now with the last reading.  Returns the number of figures still off.
+ */
+static inline int run_balance_wait(const struct run_balance *base,
+				   struct run_balance *now, int ms)
+{
+	unsigned int i;
+	int off;
+
+	for (;;) {
+		wait_reclaimed();
+		run_balance_take(now);
+		off = 0;
+		for (i = 0; i < NR_RUN_COUNTERS; i++)
+			off += now->counter[i] != base->counter[i];
+		for (i = 0; i < NR_RUN_CACHES; i++)
+			off += now->cache[i] != base->cache[i];
+		if (!off || ms <= 0)
+			return off;
+		usleep(50000);
+		ms -= 50;
+	}
+}
+
+/* Ids pinned now, in increasing order; returns how many (at most @max). */
+static inline unsigned int pinned_ids(int fd, uint64_t *ids, unsigned int max)
+{
+	unsigned int n = 0;
+	uint64_t after = 0;
+
+	while (n < max) {
+		struct refslab_list l = {
+			.size = sizeof(l), .ids = (uintptr_t)(ids + n),
+			.count = max - n, .after = after,
+		};
+
+		if (rs_ioctl(fd, REFSLAB_IOC_LIST_PINNED, &l) || !l.count)
+			break;
+		n += l.count;
+		after = ids[n - 1];
+	}
+	return n;
+}
+#endif /* REFSLAB_SELFTEST_SHARE_HELPERS */
+
 #endif /* REFSLAB_SELFTEST_H */
