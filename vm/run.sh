@@ -54,7 +54,7 @@ done
 [[ -z $fault || $fault == leak || $fault == warn || $fault == kunit ]] || usage
 # Under KASAN and lockdep, TCG is slow: generous, but finite.
 if [[ -z $vm_timeout ]]; then
-	[[ $kernel == debug ]] && vm_timeout=1200 || vm_timeout=300
+	[[ $kernel == debug ]] && vm_timeout=1200 || vm_timeout=600
 fi
 
 src_top=${REFSLAB_SRC_TOP:-$REFSLAB_TOP}
