@@ -36,6 +36,8 @@ grep -qw cgroup2 /proc/filesystems &&
 # MODE (test, demo or rigtest), KERNEL and FAULT, written by vm/run.sh.
 # shellcheck source=/dev/null
 . /etc/refslab.conf
+# Tests may scale their work down on the (slow) debug kernel.
+export REFSLAB_KERNEL="$KERNEL"
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
 # Kernel splats, the same list the host applies to the console log.
