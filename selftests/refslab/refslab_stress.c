@@ -25,7 +25,7 @@
  *
  * Length: REFSLAB_STRESS_SECONDS=N or --seconds N (a time limit), --ops N
  * (an operation budget over all workers).  By default the run stops at
- * 150000 operations or 15 seconds, whichever comes first, so that it fits
+ * 300000 operations or 15 seconds, whichever comes first, so that it fits
  * a slow VM.  --procs N and --threads N set the number of worker processes
  * and of worker threads in each.
  */
@@ -52,7 +52,7 @@
 #define STRESS_UID	3100
 #define STRESS_GID	3100
 
-#define DEFAULT_OPS	150000L
+#define DEFAULT_OPS	300000L
 #define DEFAULT_SECONDS	15L
 
 /* Device files live in [DEV_FD_BASE, +DEV_FD_SLOTS), used in turn. */
@@ -1231,8 +1231,11 @@ TEST(stress)
 	seed = now_ns();
 
 	/* Settle what earlier tests left in flight, then the baseline. */
+	close(fd);
 	ASSERT_EQ(0, wait_reclaimed());
 	run_balance_take(&base);
+	fd = open(DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, fd);
 	nbase = pinned_ids(fd, base_pins, 256);
 
 	for (int i = 0; i < nprocs; i++)
