@@ -87,6 +87,7 @@ struct shared {
 	atomic_ulong iters;
 	atomic_ulong calls[NR_COUNTED];
 	atomic_ulong ok[NR_COUNTED];
+	atomic_ulong ns[NR_COUNTED];	/* time in the call, top level only */
 	atomic_ulong errs[MAX_ERRNO];
 	atomic_ulong exact;	/* outcomes predicted exactly */
 	atomic_ulong failures;
@@ -118,6 +119,7 @@ static uint64_t now_ns(void)
 struct mem {
 	uint8_t *scratch;	/* SCRATCH bytes */
 	uint8_t *edge, *guard1, *ro, *guard2;
+	uint8_t *ro_alias;	/* a writable mapping of the read-only page */
 	size_t used;
 	bool edge_used, ro_used;
 };
@@ -129,6 +131,7 @@ struct thr {
 	bool unpriv;
 	uint64_t rng;
 	unsigned long iter;
+	uint64_t start_ns;
 	int fd;
 	int pipefd[2];
 	uint32_t handles[POOL], stale[POOL];
@@ -300,11 +303,13 @@ static void *scratch_alloc(struct thr *t, size_t len)
 	return p;
 }
 
+/*
+ * Write into the read-only page through its writable alias: no mprotect(),
+ * whose TLB shootdowns across the threads cost a lot in an emulated VM.
+ */
 static void ro_write(struct thr *t, void *dst, const void *src, size_t len)
 {
-	mprotect(t->m.ro, PAGE, PROT_READ | PROT_WRITE);
-	memcpy(dst, src, len);
-	mprotect(t->m.ro, PAGE, PROT_READ);
+	memcpy(t->m.ro_alias + ((uint8_t *)dst - t->m.ro), src, len);
 }
 
 /*
@@ -1065,7 +1070,18 @@ static void judge(struct thr *t, const struct call *c, long ret,
 
 static long do_ioctl(int fd, unsigned long cmd, void *arg)
 {
-	return ioctl(fd, cmd, arg) ? -errno : 0;
+	uint64_t t0 = now_ns();
+	long ret = ioctl(fd, cmd, arg) ? -errno : 0;
+	unsigned int nr = _IOC_NR(cmd);
+
+	if (cmd != _IO(REFSLAB_IOCTL_TYPE, nr))
+		nr = _IOC_TYPE(cmd) == REFSLAB_IOCTL_TYPE ? C_WRONG_BITS :
+		     C_OTHER_TYPE;
+	else if (nr >= NR_CMDS)
+		nr = C_UNKNOWN_NR;
+	atomic_fetch_add_explicit(&sh->ns[nr], now_ns() - t0,
+				  memory_order_relaxed);
+	return ret;
 }
 
 static unsigned int pick_nr(struct thr *t, bool in_batch)
@@ -1298,7 +1314,7 @@ static void one_read(struct thr *t)
 	struct call c;
 	size_t len = sizes[rn(t, sizeof(sizes) / sizeof(sizes[0]))];
 	enum place pl;
-	uint64_t buf;
+	uint64_t buf, t0;
 	ssize_t n;
 	long ret;
 
@@ -1306,8 +1322,11 @@ static void one_read(struct thr *t)
 	buf = pick_buffer(t, NULL, len, &pl);
 	if (len > 2 * PAGE && pl == P_NORMAL)
 		len = 2 * PAGE;
+	t0 = now_ns();
 	n = read(t->fd, (void *)(uintptr_t)buf, len);
 	ret = n < 0 ? -errno : 0;
+	atomic_fetch_add_explicit(&sh->ns[C_READ], now_ns() - t0,
+				  memory_order_relaxed);
 	/* read(2) refuses a buffer outside user space before the driver. */
 	if ((pl == P_KERNEL || pl == P_NONCANON) && len) {
 		c.allowed = M(EFAULT);
@@ -1387,6 +1406,7 @@ static int map_mem(struct thr *t)
 {
 	uint8_t *base = mmap(NULL, SCRATCH + 4 * PAGE, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int mfd;
 
 	if (base == MAP_FAILED)
 		return -1;
@@ -1397,10 +1417,18 @@ static int map_mem(struct thr *t)
 	t->m.guard2 = t->m.ro + PAGE;
 	t->valid_buf = base;	/* the first 2 pages of scratch */
 	if (mprotect(t->m.guard1, PAGE, PROT_NONE) ||
-	    mprotect(t->m.ro, PAGE, PROT_READ) ||
 	    mprotect(t->m.guard2, PAGE, PROT_NONE))
 		return -1;
-	return 0;
+	/* The read-only page and a writable view of it, one memfd page. */
+	mfd = memfd_create("refslab_fuzz_ro", MFD_CLOEXEC);
+	if (mfd < 0 || ftruncate(mfd, PAGE) ||
+	    mmap(t->m.ro, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, mfd, 0) ==
+	    MAP_FAILED)
+		return -1;
+	t->m.ro_alias = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			     mfd, 0);
+	close(mfd);
+	return t->m.ro_alias == MAP_FAILED ? -1 : 0;
 }
 
 static void *fuzz_thread(void *arg)
@@ -1410,6 +1438,7 @@ static void *fuzz_thread(void *arg)
 	struct call *calls = calloc(BATCH_CAP, sizeof(*calls));
 
 	t->rng = base_seed ^ (0xd1b54a32d192ed03ULL * (t->index + 1));
+	t->start_ns = now_ns();
 	t->fd = -1;
 	reopen(t);
 	if (t->fd < 0 || map_mem(t) || pipe2(t->pipefd, O_CLOEXEC) || !calls) {
@@ -1448,6 +1477,9 @@ static void *fuzz_thread(void *arg)
 			break;
 		}
 	}
+	say("# fuzz: thread %d%s: %lu iterations in %.1f s\n", t->index,
+	    t->unpriv ? " (unprivileged)" : "", t->iter,
+	    (now_ns() - t->start_ns) / 1e9);
 	for (unsigned int i = 0; i < t->nfds; i++)
 		close(t->fds[i]);
 	close(t->fd);
@@ -1626,8 +1658,9 @@ TEST(fuzz)
 	printf("# fuzz: %lu calls, %lu of them with an exactly predicted result\n",
 	       total, sh->exact);
 	for (int i = 0; i < NR_COUNTED; i++)
-		printf("# fuzz:   %-24s %8lu calls, %8lu succeeded\n",
-		       cmd_name[i], sh->calls[i], sh->ok[i]);
+		printf("# fuzz:   %-24s %8lu calls, %8lu succeeded, %6.2f s in the calls\n",
+		       cmd_name[i], sh->calls[i], sh->ok[i], sh->ns[i] / 1e9);
+	/* (operations in batches: their time is in BATCH's) */
 	for (int e = 1; e < MAX_ERRNO; e++)
 		if (sh->errs[e])
 			printf("# fuzz:   errno %-10s %lu\n", strerrorname_np(e),
