@@ -65,6 +65,25 @@ static int refslab_ucmd_respond(struct refslab_ucmd *ucmd, size_t len)
 	return 0;
 }
 
+/*
+ * Commands whose output is known only once they have taken effect answer
+ * twice: refslab_ucmd_respond() before, which proves the structure can be
+ * written, then this for the one field that changed.  The field lies within
+ * the command's first version, so every caller's structure has it, and
+ * put_user() can then fail only if the caller unmapped it meanwhile.
+ */
+static int refslab_ucmd_set_u32(struct refslab_ucmd *ucmd, size_t offset,
+				u32 val)
+{
+	return put_user(val, (u32 __user *)((u8 __user *)ucmd->ubuffer + offset));
+}
+
+static int refslab_ucmd_set_u64(struct refslab_ucmd *ucmd, size_t offset,
+				u64 val)
+{
+	return put_user(val, (u64 __user *)((u8 __user *)ucmd->ubuffer + offset));
+}
+
 static int refslab_ioc_version(struct refslab_file *rf,
 			       struct refslab_ucmd *ucmd)
 {
@@ -143,7 +162,9 @@ err_abort_object:
 	return ret;
 }
 
-static int refslab_ioc_get(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
+			   int (*op)(struct refslab_handle_table *, u32, u32,
+				     u32 *))
 {
 	struct refslab_ref *cmd = ucmd->cmd;
 	int ret;
@@ -151,31 +172,25 @@ static int refslab_ioc_get(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	if (cmd->flags || cmd->__reserved || !cmd->count)
 		return -EINVAL;
 
-	ret = refslab_handle_get(&rf->handles, cmd->handle, cmd->count,
-				 &cmd->refs);
+	cmd->refs = 0;
+	ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
 	if (ret)
 		return ret;
-	/*
-	 * The references are taken; a caller whose structure cannot be
-	 * written still owns them, as with any ioctl that succeeded before
-	 * its result was lost.
-	 */
-	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	ret = op(&rf->handles, cmd->handle, cmd->count, &cmd->refs);
+	if (ret)
+		return ret;
+	return refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_ref, refs),
+				    cmd->refs);
+}
+
+static int refslab_ioc_get(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	return refslab_ioc_ref(rf, ucmd, refslab_handle_get);
 }
 
 static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
-	struct refslab_ref *cmd = ucmd->cmd;
-	int ret;
-
-	if (cmd->flags || cmd->__reserved || !cmd->count)
-		return -EINVAL;
-
-	ret = refslab_handle_put(&rf->handles, cmd->handle, cmd->count,
-				 &cmd->refs);
-	if (ret)
-		return ret;
-	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	return refslab_ioc_ref(rf, ucmd, refslab_handle_put);
 }
 
 /*
@@ -205,7 +220,12 @@ static int refslab_new_handle(struct refslab_file *rf,
 err_abort_handle:
 	refslab_handle_abort(&rf->handles, handle, *hid);
 err_put:
+#ifndef REFSLAB_TEST_FAULT_SKIPPUT
 	refslab_object_put(obj);
+#else
+	/* Only in the rig's self-test build: the sweep must catch this leak. */
+	pr_info_once("test fault: skipping a put on an error path\n");
+#endif
 	return ret;
 }
 
@@ -378,18 +398,18 @@ static int refslab_ioc_write(struct refslab_file *rf,
 		ret = PTR_ERR(obj);
 		goto out_free;
 	}
+	ret = -EINVAL;
 	if (rw_in_payload(cmd, obj))
+		ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!ret)
 		ret = refslab_object_write(obj, cmd->offset, cmd->length, buf,
 					   cmd->flags & REFSLAB_WRITE_IF_GENERATION,
 					   &cmd->generation);
-	else
-		ret = -EINVAL;
 	refslab_object_put(obj);
-	if (ret && ret != -ESTALE)
-		goto out_free;
-
 	/* A failed conditional write still reports the current generation. */
-	if (refslab_ucmd_respond(ucmd, sizeof(*cmd)))
+	if ((!ret || ret == -ESTALE) &&
+	    refslab_ucmd_set_u64(ucmd, offsetof(struct refslab_rw, generation),
+				 cmd->generation))
 		ret = -EFAULT;
 out_free:
 	rw_buffer_free(buf, stack_buf);
@@ -621,23 +641,30 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	if (!cmd->count || cmd->count > REFSLAB_BATCH_MAX)
 		return -EINVAL;
 
+	cmd->done = 0;
+	if (refslab_ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
+
 	for (i = 0; i < cmd->count; i++) {
-		if (copy_from_user(&op, &uops[i], sizeof(op)))
-			return -EFAULT;
+		/* An operation runs only if its result can be written. */
+		if (copy_from_user(&op, &uops[i], sizeof(op)) ||
+		    put_user(-EINPROGRESS, &uops[i].result)) {
+			if (!i)
+				return -EFAULT;
+			break;
+		}
 		if (op.cmd == REFSLAB_CMD_BATCH)
 			result = -EINVAL;
 		else
 			result = refslab_run(rf, op.cmd, u64_to_user_ptr(op.arg));
-		if (put_user(result, &uops[i].result))
-			return -EFAULT;
-		if (result && !(cmd->flags & REFSLAB_BATCH_CONTINUE)) {
+		if (put_user(result, &uops[i].result) ||
+		    (result && !(cmd->flags & REFSLAB_BATCH_CONTINUE))) {
 			i++;
 			break;
 		}
 		cond_resched();
 	}
-	cmd->done = i;
-	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	return refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_batch, done), i);
 }
 
 struct refslab_ioctl_op {

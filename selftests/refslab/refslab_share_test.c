@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#define REFSLAB_SELFTEST_SHARE_HELPERS
 #include "refslab_selftest.h"
 
 /* Users and groups the tests switch to; nobody else uses them in the VM. */
@@ -24,40 +25,6 @@
 #define GROUP_GID	3000
 #define MEMBER_UID	3001
 #define OTHER_UID	3002
-
-static int rs_export(int fd, uint32_t handle, uint32_t flags, uint32_t rights,
-		     int *out)
-{
-	struct refslab_export e = {
-		.size = sizeof(e), .flags = flags, .handle = handle,
-		.rights = rights,
-	};
-	int ret = rs_ioctl(fd, REFSLAB_IOC_EXPORT, &e);
-
-	if (!ret)
-		*out = e.fd;
-	return ret;
-}
-
-static int rs_import(int fd, int objfd, uint32_t *handle)
-{
-	struct refslab_import im = { .size = sizeof(im), .fd = objfd };
-	int ret = rs_ioctl(fd, REFSLAB_IOC_IMPORT, &im);
-
-	if (!ret)
-		*handle = im.handle;
-	return ret;
-}
-
-static int rs_open(int fd, uint64_t id, uint32_t rights, uint32_t *handle)
-{
-	struct refslab_open o = { .size = sizeof(o), .id = id, .rights = rights };
-	int ret = rs_ioctl(fd, REFSLAB_IOC_OPEN, &o);
-
-	if (!ret && handle)
-		*handle = o.handle;
-	return ret;
-}
 
 static int rs_setattr(int fd, uint32_t handle, uint32_t flags, uint32_t mode,
 		      uint32_t uid, uint32_t gid)
@@ -68,20 +35,6 @@ static int rs_setattr(int fd, uint32_t handle, uint32_t flags, uint32_t mode,
 	};
 
 	return rs_ioctl(fd, REFSLAB_IOC_SETATTR, &a);
-}
-
-static int rs_pin(int fd, unsigned long cmd, uint64_t id)
-{
-	struct refslab_pin p = { .size = sizeof(p), .id = id };
-
-	return rs_ioctl(fd, cmd, &p);
-}
-
-static int rs_subscribe(int fd, uint32_t handle)
-{
-	struct refslab_subscribe s = { .size = sizeof(s), .handle = handle };
-
-	return rs_ioctl(fd, REFSLAB_IOC_SUBSCRIBE, &s);
 }
 
 /* Read one event, waiting up to @ms; returns 1, 0 on timeout, or -errno. */
@@ -96,43 +49,6 @@ static int read_event(int fd, struct refslab_event *ev, int ms)
 	if (n < 0)
 		return -errno;
 	return n == sizeof(*ev);
-}
-
-static int send_fd(int sock, int fd)
-{
-	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'F';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = buf, .msg_controllen = sizeof(buf),
-	};
-	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char buf[CMSG_SPACE(sizeof(int))] = { 0 }, byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = buf, .msg_controllen = sizeof(buf),
-	};
-	struct cmsghdr *cmsg;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
-	return fd;
 }
 
 /* Become @uid with primary group @gid and the given supplementary group. */
@@ -943,20 +859,6 @@ TEST_F(share, close_cancels_subscriptions)
 }
 
 /* --- BATCH ------------------------------------------------------------------- */
-
-static int rs_batch(int fd, uint32_t flags, struct refslab_batch_op *ops,
-		    uint32_t count, uint32_t *done)
-{
-	struct refslab_batch b = {
-		.size = sizeof(b), .flags = flags, .ops = (uintptr_t)ops,
-		.count = count,
-	};
-	int ret = rs_ioctl(fd, REFSLAB_IOC_BATCH, &b);
-
-	if (!ret && done)
-		*done = b.done;
-	return ret;
-}
 
 TEST_F(share, batch_runs_each_operation)
 {

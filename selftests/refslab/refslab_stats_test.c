@@ -10,25 +10,9 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#define REFSLAB_SELFTEST_SHARE_HELPERS
 #include "refslab_selftest.h"
 #include "abi_files.h"		/* generated from the ABI document */
-
-static int rs_export(int fd, uint32_t handle, int *out)
-{
-	struct refslab_export e = { .size = sizeof(e), .handle = handle };
-	int ret = rs_ioctl(fd, REFSLAB_IOC_EXPORT, &e);
-
-	if (!ret)
-		*out = e.fd;
-	return ret;
-}
-
-static int rs_pin(int fd, unsigned long cmd, uint64_t id)
-{
-	struct refslab_pin p = { .size = sizeof(p), .id = id };
-
-	return rs_ioctl(fd, cmd, &p);
-}
 
 /* Every counter this test predicts, and its value at the last snapshot. */
 static const char *const counters[] = {
@@ -117,7 +101,7 @@ TEST_F(stats, every_counter_moves_exactly)
 	EXPECT_DELTAS(&s, 0, 0, 0, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	ASSERT_EQ(0, rs_dup(fd, b, &b2));
 	EXPECT_DELTAS(&s, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-	ASSERT_EQ(0, rs_export(fd, c, &objfd));
+	ASSERT_EQ(0, rs_export(fd, c, 0, 0, &objfd));
 	EXPECT_DELTAS(&s, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	ASSERT_EQ(0, rs_pin(fd, REFSLAB_IOC_PIN, id_b));
 	EXPECT_DELTAS(&s, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0);

@@ -48,9 +48,12 @@
  * - ESTALE: a conditional WRITE found a generation other than the expected
  *   one; the object is unchanged.
  *
- * A handle created by CREATE, DUP, IMPORT or OPEN becomes usable only when
- * the call succeeds; a call that fails leaves the handle table and every
- * reference as they were.
+ * A call that fails has no effect: a handle created by CREATE, DUP, IMPORT
+ * or OPEN, or a file by EXPORT, becomes usable only when the call
+ * succeeds, and every command writes its answer before it takes effect.
+ * GET, PUT, WRITE and BATCH then update one output field; if another
+ * thread unmaps the structure in between, they fail with EFAULT although
+ * they took effect.
  */
 
 #define REFSLAB_IOCTL_TYPE	0xBB
@@ -508,9 +511,11 @@ struct refslab_batch_op {
  *	REFSLAB_BATCH_CONTINUE the last one run is the one that failed, if any
  *
  * Runs the operations in order, each checked and carried out exactly as the
- * single ioctl would be, in one system call.  The ioctl itself fails only
- * for a bad batch structure or @ops array; each operation's own outcome is
- * in its @result.
+ * single ioctl would be, in one system call.  Each operation's outcome is
+ * in its @result; operations from @done on did not run (an @ops entry that
+ * cannot be read or written ends the batch there).  The ioctl itself fails
+ * only for a bad batch structure, or when not even the first operation can
+ * be read.
  */
 struct refslab_batch {
 	__u32 size;

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab kselftest: systematic fault injection.  For every operation,
+ * fail the 1st, 2nd, 3rd, ... allocation or user copy inside the call (via
+ * /proc/thread-self/fail-nth, with failslab and fail_usercopy) until the
+ * call runs without reaching the injected fault.  At every point the call
+ * must fail cleanly (ENOMEM, EFAULT) or succeed, and a failed call must
+ * leave the handle table, the object's references and every counter as
+ * they were.  Needs a kernel with CONFIG_FAULT_INJECTION (the debug
+ * kernel); skips elsewhere.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <poll.h>
+
+#define REFSLAB_SELFTEST_SHARE_HELPERS
+#include "refslab_selftest.h"
+
+#define FAILNTH		"/proc/thread-self/fail-nth"
+#define MAX_POINTS	500
+
+/* What an operation works on; set up fresh before each injection. */
+struct ctx {
+	int fd;			/* the device, holding @handle */
+	uint32_t handle;	/* to an object of 100 bytes */
+	uint64_t id;
+	int objfd;		/* an exported file of the object */
+	int newfd;		/* a file the operation made, or -1 */
+	uint32_t new_handle;	/* a handle the operation made, or 0 */
+	uint8_t buf[4096];
+};
+
+struct op {
+	const char *name;
+	/* Before the fault is armed, for state only this operation needs. */
+	int (*prepare)(struct ctx *c);
+	int (*run)(struct ctx *c);
+	/* Undo a successful run, leaving the context as setup made it. */
+	void (*undo)(struct ctx *c);
+};
+
+static void undo_new_handle(struct ctx *c)
+{
+	rs_put(c->fd, c->new_handle, 1, NULL);
+}
+
+static void undo_newfd(struct ctx *c)
+{
+	close(c->newfd);
+}
+
+static int op_open(struct ctx *c)
+{
+	c->newfd = open(DEV, O_RDWR);
+	return c->newfd < 0 ? -errno : 0;
+}
+
+/* A file holding a handle of its own, to close under injection. */
+static int prepare_close(struct ctx *c)
+{
+	uint32_t h;
+
+	c->newfd = open(DEV, O_RDWR);
+	if (c->newfd < 0)
+		return -errno;
+	return rs_open(c->newfd, c->id, REFSLAB_RIGHT_READ, &h);
+}
+
+static int op_close(struct ctx *c)
+{
+	return close(c->newfd) ? -errno : 0;
+}
+
+static int op_create(struct ctx *c)
+{
+	return rs_create(c->fd, 200, "initial", 8, &c->new_handle, NULL);
+}
+
+static int op_get(struct ctx *c)
+{
+	return rs_get(c->fd, c->handle, 2, NULL);
+}
+
+static void undo_get(struct ctx *c)
+{
+	rs_put(c->fd, c->handle, 2, NULL);
+}
+
+static int op_put(struct ctx *c)
+{
+	return rs_put(c->fd, c->handle, 1, NULL);
+}
+
+static void undo_put(struct ctx *c)
+{
+	rs_get(c->fd, c->handle, 1, NULL);
+}
+
+static int op_dup(struct ctx *c)
+{
+	return rs_dup(c->fd, c->handle, &c->new_handle);
+}
+
+static int op_info(struct ctx *c)
+{
+	struct refslab_info info;
+
+	return rs_info(c->fd, c->handle, &info);
+}
+
+static int op_read(struct ctx *c)
+{
+	return rs_read(c->fd, c->handle, 0, 100, c->buf, NULL);
+}
+
+static int op_write(struct ctx *c)
+{
+	return rs_write(c->fd, c->handle, 0, 100, c->buf, NULL);
+}
+
+static int op_export(struct ctx *c)
+{
+	struct refslab_export e = { .size = sizeof(e), .handle = c->handle };
+	int ret = rs_ioctl(c->fd, REFSLAB_IOC_EXPORT, &e);
+
+	if (!ret)
+		c->newfd = e.fd;
+	return ret;
+}
+
+static int op_import(struct ctx *c)
+{
+	struct refslab_import im = { .size = sizeof(im), .fd = c->objfd };
+	int ret = rs_ioctl(c->fd, REFSLAB_IOC_IMPORT, &im);
+
+	if (!ret)
+		c->new_handle = im.handle;
+	return ret;
+}
+
+static int op_open_by_id(struct ctx *c)
+{
+	return rs_open(c->fd, c->id, REFSLAB_RIGHTS_ALL, &c->new_handle);
+}
+
+static int op_setattr(struct ctx *c)
+{
+	struct refslab_setattr a = {
+		.size = sizeof(a), .handle = c->handle,
+		.flags = REFSLAB_SETATTR_UID | REFSLAB_SETATTR_MODE,
+		.uid = 4242, .mode = 0640,
+	};
+
+	return rs_ioctl(c->fd, REFSLAB_IOC_SETATTR, &a);
+}
+
+static void undo_setattr(struct ctx *c)
+{
+	struct refslab_setattr a = {
+		.size = sizeof(a), .handle = c->handle,
+		.flags = REFSLAB_SETATTR_UID | REFSLAB_SETATTR_MODE,
+		.uid = 0, .mode = 0600,
+	};
+
+	rs_ioctl(c->fd, REFSLAB_IOC_SETATTR, &a);
+}
+
+static int op_pin(struct ctx *c)
+{
+	struct refslab_pin p = { .size = sizeof(p), .id = c->id };
+
+	return rs_ioctl(c->fd, REFSLAB_IOC_PIN, &p);
+}
+
+static void undo_pin(struct ctx *c)
+{
+	struct refslab_pin p = { .size = sizeof(p), .id = c->id };
+
+	rs_ioctl(c->fd, REFSLAB_IOC_UNPIN, &p);
+}
+
+static int op_list_pinned(struct ctx *c)
+{
+	uint64_t ids[8];
+	struct refslab_list l = {
+		.size = sizeof(l), .ids = (uintptr_t)ids, .count = 8,
+	};
+
+	return rs_ioctl(c->fd, REFSLAB_IOC_LIST_PINNED, &l);
+}
+
+static int op_subscribe(struct ctx *c)
+{
+	struct refslab_subscribe s = { .size = sizeof(s), .handle = c->handle };
+
+	return rs_ioctl(c->fd, REFSLAB_IOC_SUBSCRIBE, &s);
+}
+
+/* Undoes whatever part of the batch ran, so it acts as one operation. */
+static int op_batch(struct ctx *c)
+{
+	struct refslab_create cr = { .size = sizeof(cr), .payload_size = 50 };
+	struct refslab_ref r = { .size = sizeof(r), .handle = c->handle,
+				 .count = 1 };
+	struct refslab_batch_op ops[2] = {
+		{ .cmd = REFSLAB_CMD_CREATE, .arg = (uintptr_t)&cr },
+		{ .cmd = REFSLAB_CMD_GET, .arg = (uintptr_t)&r },
+	};
+	struct refslab_batch b = {
+		.size = sizeof(b), .ops = (uintptr_t)ops, .count = 2,
+	};
+	int ret = rs_ioctl(c->fd, REFSLAB_IOC_BATCH, &b);
+
+	if (ret)
+		return ret;
+	if (b.done > 0 && ops[0].result == 0)
+		rs_put(c->fd, cr.handle, 1, NULL);
+	if (b.done > 1 && ops[1].result == 0)
+		rs_put(c->fd, c->handle, 1, NULL);
+	if (b.done < 2)
+		return b.done && ops[0].result ? ops[0].result : -ENOMEM;
+	return ops[0].result ? ops[0].result : ops[1].result;
+}
+
+static const struct op ops[] = {
+	{ "open", NULL, op_open, undo_newfd },
+	{ "close", prepare_close, op_close, NULL },
+	{ "create", NULL, op_create, undo_new_handle },
+	{ "get", NULL, op_get, undo_get },
+	{ "put", NULL, op_put, undo_put },
+	{ "dup", NULL, op_dup, undo_new_handle },
+	{ "info", NULL, op_info, NULL },
+	{ "read", NULL, op_read, NULL },
+	{ "write", NULL, op_write, NULL },
+	{ "export", NULL, op_export, undo_newfd },
+	{ "import", NULL, op_import, undo_new_handle },
+	{ "open_by_id", NULL, op_open_by_id, undo_new_handle },
+	{ "setattr", NULL, op_setattr, undo_setattr },
+	{ "pin", NULL, op_pin, undo_pin },
+	{ "list_pinned", NULL, op_list_pinned, NULL },
+	{ "subscribe", NULL, op_subscribe, NULL },
+	{ "batch", NULL, op_batch, NULL },
+};
+
+/* Everything a failed call must leave exactly as it was. */
+struct state {
+	long long counters[6];
+	long long fds;
+	uint32_t object_refs, handle_refs;
+	char fdinfo[256];
+};
+
+static const char *const state_counters[] = {
+	"objects_live", "handles_live", "references_live", "payload_bytes",
+	"pinned_objects", "open_files",
+};
+
+static long long count_fds(void)
+{
+	struct dirent *de;
+	long long n = 0;
+	DIR *d = opendir("/proc/self/fd");
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * The handle table as fdinfo shows it: its handles and references lines
+ * (not the count of objects ever created, which a batch whose first part
+ * ran and was undone legitimately moves).
+ */
+static void read_fdinfo(int fd, char *out, size_t len)
+{
+	char path[64], buf[512] = "", *end;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY);
+	if (f >= 0) {
+		if (read(f, buf, sizeof(buf) - 1) < 0)
+			buf[0] = 0;
+		close(f);
+	}
+	end = strstr(buf, "refslab-objects-created:");
+	if (end)
+		*end = 0;
+	end = strstr(buf, "refslab-handles:");
+	snprintf(out, len, "%s", end ? end : "");
+}
+
+static void state_take(struct ctx *c, struct state *s)
+{
+	struct refslab_info info;
+
+	for (int i = 0; i < 6; i++)
+		s->counters[i] = stat_read(state_counters[i]);
+	s->fds = count_fds();
+	s->object_refs = s->handle_refs = 0;
+	if (!rs_info(c->fd, c->handle, &info)) {
+		s->object_refs = info.object_refs;
+		s->handle_refs = info.handle_refs;
+	}
+	read_fdinfo(c->fd, s->fdinfo, sizeof(s->fdinfo));
+}
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+FIXTURE(failnth) {
+	struct baseline base;
+	int failnth;
+	struct ctx c;
+};
+
+FIXTURE_VARIANT(failnth) {
+	const struct op *op;
+};
+
+#define FAILNTH_VARIANT(_i, _name) \
+	FIXTURE_VARIANT_ADD(failnth, _name) { .op = &ops[_i] }
+
+FAILNTH_VARIANT(0, open);
+FAILNTH_VARIANT(1, close);
+FAILNTH_VARIANT(2, create);
+FAILNTH_VARIANT(3, get);
+FAILNTH_VARIANT(4, put);
+FAILNTH_VARIANT(5, dup);
+FAILNTH_VARIANT(6, info);
+FAILNTH_VARIANT(7, read);
+FAILNTH_VARIANT(8, write);
+FAILNTH_VARIANT(9, export);
+FAILNTH_VARIANT(10, import);
+FAILNTH_VARIANT(11, open_by_id);
+FAILNTH_VARIANT(12, setattr);
+FAILNTH_VARIANT(13, pin);
+FAILNTH_VARIANT(14, list_pinned);
+FAILNTH_VARIANT(15, subscribe);
+FAILNTH_VARIANT(16, batch);
+
+FIXTURE_SETUP(failnth)
+{
+	baseline_take(&self->base);
+	self->c.fd = open_dev(_metadata);
+	if (self->c.fd < 0)
+		return;
+	self->failnth = open(FAILNTH, O_RDWR);
+	if (self->failnth < 0)
+		SKIP(return, "no " FAILNTH " (kernel without fault injection)");
+	/* Count GFP_KERNEL allocations, and inject silently. */
+	if (write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
+	    write_str("/sys/kernel/debug/failslab/verbose", "0"))
+		SKIP(return, "no failslab in debugfs");
+	write_str("/sys/kernel/debug/fail_usercopy/verbose", "0");
+}
+
+FIXTURE_TEARDOWN(failnth)
+{
+	if (self->c.fd >= 0)
+		close(self->c.fd);
+	EXPECT_BASELINE(&self->base);
+}
+
+static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
+{
+	struct refslab_export e = { .size = sizeof(e) };
+
+	ASSERT_EQ(0, rs_create(c->fd, 100, NULL, 0, &c->handle, &c->id));
+	e.handle = c->handle;
+	ASSERT_EQ(0, rs_ioctl(c->fd, REFSLAB_IOC_EXPORT, &e));
+	c->objfd = e.fd;
+	c->newfd = -1;
+	c->new_handle = 0;
+}
+
+static void ctx_teardown(struct ctx *c)
+{
+	close(c->objfd);
+	rs_put(c->fd, c->handle, 1, NULL);
+}
+
+/* Arm fail-nth; returns how many faults were left unused (0: one hit). */
+static int failnth_arm(int fd, int n)
+{
+	char val[16];
+
+	snprintf(val, sizeof(val), "%d", n);
+	return pwrite(fd, val, strlen(val), 0) < 0 ? -errno : 0;
+}
+
+/*
+ * Disarm fail-nth and say how many fault points were left unused: 0 if
+ * the operation reached the armed one.  Reading and writing the file copy
+ * to and from userspace, which are fault points too: if the armed fault
+ * is still pending, it fires there, as EFAULT, and the operation did not
+ * reach it.
+ */
+static int failnth_disarm(int fd)
+{
+	char val[16] = "";
+	int left;
+
+	if (pread(fd, val, sizeof(val) - 1, 0) < 0) {
+		if (errno != EFAULT)
+			return -1;
+		left = 1;
+	} else {
+		left = atoi(val);
+	}
+	if (pwrite(fd, "0", 1, 0) < 0) {
+		if (errno != EFAULT || pwrite(fd, "0", 1, 0) < 0)
+			return -1;
+		left = 1;
+	}
+	return left;
+}
+
+TEST_F_TIMEOUT(failnth, sweep, 600)
+{
+	const struct op *op = variant->op;
+	struct state before, after;
+	int n, ret, left = 0, failed = 0, succeeded = 0;
+
+	for (n = 1; n <= MAX_POINTS; n++) {
+		ctx_setup(_metadata, &self->c);
+		if (op->prepare)
+			ASSERT_EQ(0, op->prepare(&self->c));
+		state_take(&self->c, &before);
+
+		ASSERT_EQ(0, failnth_arm(self->failnth, n));
+		ret = op->run(&self->c);
+		left = failnth_disarm(self->failnth);
+		ASSERT_LE(0, left);
+
+		if (left) {
+			/* Ran to the end without reaching fault n: done. */
+			ASSERT_EQ(0, ret) TH_LOG("%s without a fault: %d",
+						 op->name, ret);
+			if (op->undo)
+				op->undo(&self->c);
+			ctx_teardown(&self->c);
+			break;
+		}
+		if (ret) {
+			ASSERT_TRUE(ret == -ENOMEM || ret == -EFAULT)
+				TH_LOG("%s, fault %d: errno %d", op->name, n, -ret);
+			state_take(&self->c, &after);
+			for (int i = 0; i < 6; i++) {
+				EXPECT_EQ(before.counters[i], after.counters[i])
+					TH_LOG("%s, fault %d: %s changed", op->name,
+					       n, state_counters[i]);
+			}
+			EXPECT_EQ(before.fds, after.fds)
+				TH_LOG("%s, fault %d: descriptors", op->name, n);
+			EXPECT_EQ(before.object_refs, after.object_refs)
+				TH_LOG("%s, fault %d: object references",
+				       op->name, n);
+			EXPECT_EQ(before.handle_refs, after.handle_refs)
+				TH_LOG("%s, fault %d: handle references",
+				       op->name, n);
+			EXPECT_STREQ(before.fdinfo, after.fdinfo)
+				TH_LOG("%s, fault %d: handle table", op->name, n);
+			failed++;
+		} else {
+			/* The fault was absorbed: the call worked anyway. */
+			if (op->undo)
+				op->undo(&self->c);
+			succeeded++;
+		}
+		ctx_teardown(&self->c);
+		if (_metadata->exit_code)
+			break;
+	}
+	EXPECT_NE(0, left) TH_LOG("%s: no success within %d faults", op->name,
+				  MAX_POINTS);
+	TH_LOG("%s: %d injection points (%d failed cleanly, %d absorbed)",
+	       op->name, n - 1, failed, succeeded);
+	ksft_print_msg("failnth %s points=%d\n", op->name, n - 1);
+}
+
+TEST_HARNESS_MAIN
