@@ -33,11 +33,16 @@ grep -qw tracefs /proc/filesystems &&
 grep -qw cgroup2 /proc/filesystems &&
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 
-# MODE (test, demo or rigtest), KERNEL and FAULT, written by vm/run.sh.
+# MODE (test, demo, rigtest, stress or bench), KERNEL, FAULT, CYCLES,
+# PROG_TIMEOUT and BENCH_ARGS, written by vm/run.sh.
 # shellcheck source=/dev/null
 . /etc/refslab.conf
 # Tests may scale their work down on the (slow) debug kernel.
 export REFSLAB_KERNEL="$KERNEL"
+# Settings for the test programs passed on from the host's environment
+# (REFSLAB_STRESS_SECONDS, REFSLAB_FUZZ_ITERS, ...): export lines.
+# shellcheck source=/dev/null
+[ -e /etc/refslab.env ] && . /etc/refslab.env
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
 # Kernel splats, the same list the host applies to the console log.
@@ -90,7 +95,8 @@ run_selftests() {
 	while read -r prog; do
 		section selftest "$prog"
 		t0=$(date +%s)
-		timeout 600 "/selftests/$prog" </dev/null >/tmp/st.out 2>&1 3>&-
+		timeout "$PROG_TIMEOUT" "/selftests/$prog" </dev/null \
+			>/tmp/st.out 2>&1 3>&-
 		rc=$?
 		cat /tmp/st.out >&3
 		out "# $prog took $(($(date +%s) - t0)) s in this VM"
@@ -127,13 +133,39 @@ run_kunit() {
 	check "rmmod refslab_kunit" rmmod refslab_kunit
 }
 
+loaded() { grep -q '^refslab ' /proc/modules; }
+
+# hold <dev|objfd>: with only that file holding the module, rmmod must
+# fail and leave it loaded (guest-holder runs rmmod while it holds it).
+hold() {
+	! guest-holder hold "$1" rmmod refslab && loaded
+}
+
+# $CYCLES times: load, create a few hundred objects and close the device
+# (so that they wait for their grace period), unload at once.  Each unload
+# must succeed (exit waits with rcu_barrier()); a slab cache destroyed
+# with objects left in it would show in the splat scans.  Writes how many
+# unloads had objects pending to /tmp/cycles.note.
 cycles() {
-	local i=0
-	while [ $i -lt 50 ]; do
-		load || { echo "insmod $i failed"; return 1; }
-		rmmod refslab || { echo "rmmod $i failed"; return 1; }
+	local i=0 p busy=0 max=0
+	while [ $i -lt "$CYCLES" ]; do
+		load || { echo "cycle $i: insmod failed"; return 1; }
+		if ! guest-holder cycle 300 >/tmp/cycle.out 2>&1; then
+			cat /tmp/cycle.out
+			echo "cycle $i: unload failed"
+			return 1
+		fi
+		p=$(sed -n 's/^pending=//p' /tmp/cycle.out)
+		p=${p:-0}
+		[ "$p" -gt 0 ] && busy=$((busy + 1))
+		[ "$p" -gt "$max" ] && max=$p
+		! loaded || { echo "cycle $i: refslab still loaded"; return 1; }
 		i=$((i + 1))
 	done
+	echo "objects pending reclamation at $busy of $CYCLES unloads" \
+		"(at most $max)" >/tmp/cycles.note
+	# Unloading with nothing pending proves nothing about rcu_barrier().
+	[ $busy -gt 0 ] || { cat /tmp/cycles.note; return 1; }
 }
 
 # kmemleak only reports objects older than 5 s, and deferred frees may
@@ -162,7 +194,7 @@ dmesg_scan() {
 
 if [ "$MODE" != demo ]; then
 	out "TAP version 13"
-	out "# refslab $MODE on $KERNEL: Linux $(uname -r)"
+	out "# refslab $MODE on $KERNEL: Linux $(uname -r), $(nproc) CPUs"
 	section rig
 fi
 
@@ -171,18 +203,63 @@ test)
 	check "insmod refslab.ko creates /dev/refslab" load
 	run_selftests
 	run_kunit
-	check "rmmod refslab" rmmod refslab
-	check "50 insmod/rmmod cycles" cycles
+	if [ -x /bench/refslab_bench ]; then
+		t0=$(date +%s)
+		check "refslab_bench --smoke" /bench/refslab_bench --smoke
+		out "# refslab_bench --smoke took $(($(date +%s) - t0)) s in this VM"
+	fi
+	check "rmmod refslab fails while a /dev/refslab file is open" hold dev
+	check "rmmod refslab fails while only an exported object file is open" \
+		hold objfd
+	check "rmmod refslab succeeds once those files are closed" rmmod refslab
+	t0=$(date +%s)
+	check "$CYCLES cycles: insmod, 300 objects, close, rmmod at once" cycles
+	out "# $(cat /tmp/cycles.note 2>/dev/null)"
+	out "# the cycles took $(($(date +%s) - t0)) s in this VM"
 	leak_scan
 	dmesg_scan
 	;;
 rigtest)
 	# vm/rigtest.sh: a module built with REFSLAB_FAULT=$FAULT; only the
-	# part of the sequence that the fault targets, to keep it short.
+	# part of the sequence that the fault targets, to keep it short (the
+	# selftests list holds only what the fault needs, if anything).
 	check "insmod refslab.ko creates /dev/refslab" load
-	[ "$FAULT" = leak ] || run_kunit
+	run_selftests
+	case $FAULT in
+	leak | skipput) ;;
+	*) run_kunit ;;
+	esac
 	check "rmmod refslab" rmmod refslab
 	[ "$FAULT" = kunit ] || leak_scan
+	dmesg_scan
+	;;
+stress)
+	# `make stress`: the stress and fuzz programs only, as long as the
+	# host asked (REFSLAB_STRESS_SECONDS, REFSLAB_FUZZ_ITERS, ...).
+	check "insmod refslab.ko creates /dev/refslab" load
+	run_selftests
+	check "rmmod refslab" rmmod refslab
+	leak_scan
+	dmesg_scan
+	;;
+bench)
+	# `make bench`: the benchmark's table streams to the host as it is
+	# printed; its JSON follows between two markers for the host to keep.
+	check "insmod refslab.ko creates /dev/refslab" load
+	section bench refslab_bench
+	# shellcheck disable=SC2086 # BENCH_ARGS is a list of words
+	/bench/refslab_bench --json /tmp/bench.json $BENCH_ARGS \
+		</dev/null >&3 2>&1 3>&-
+	rc=$?
+	out "# refslab-json-begin"
+	cat /tmp/bench.json >&3 2>/dev/null
+	out ""
+	out "# refslab-json-end"
+	section rig
+	tap $rc "refslab_bench ran (exit status $rc)"
+	[ -s /tmp/bench.json ]
+	tap $? "refslab_bench wrote its JSON"
+	check "rmmod refslab" rmmod refslab
 	dmesg_scan
 	;;
 demo)

@@ -4,13 +4,29 @@
 # Boot one kernel in QEMU (TCG) with the refslab module and its tests, and
 # judge the run.
 #
-# Usage: vm/run.sh <stock61|stock612|debug> [--mode test|demo|rigtest]
-#                  [--fault leak|warn|kunit] [--timeout SECONDS]
+# Usage: vm/run.sh <stock61|stock612|debug>
+#                  [--mode test|demo|rigtest|stress|bench] [--smp N]
+#                  [--fault leak|warn|kunit|skipput] [--timeout SECONDS]
+#                  [-- BENCHMARK ARGS...]
+#
+# Modes: test (everything, `make check`), demo (`make demo`), rigtest (a
+# fault-injected module, vm/rigtest.sh), stress (only refslab_stress and
+# refslab_fuzz, `make stress`), bench (refslab_bench, `make bench`).
+# --smp: vCPUs (default 4 for the stock612 test run and for stress, else 2).
 #
 # The module is built for that kernel in build/<kernel>[-fault-F]/module
 # (a copy of Kbuild, module/ and uapi/), the kselftests and the userspace
-# tests in build/tests-*, and all go into a busybox initramfs whose /init
-# is vm/guest-init.sh.
+# tests in build/tests-*, the benchmark in build/bench-bin, and all go into
+# a busybox initramfs whose /init is vm/guest-init.sh, with
+# vm/guest-holder.c (static) as /bin/guest-holder.  The userspace tests
+# test userspace, not the kernel: they run on the stock kernels only.
+#
+# Test programs get, besides REFSLAB_KERNEL, every REFSLAB_STRESS_*,
+# REFSLAB_FUZZ_* and REFSLAB_BENCH_* variable of the host's environment.
+#
+# In bench mode the benchmark's table streams to the terminal, its JSON is
+# saved to build/bench/<kernel>.json and bench/plot.py draws
+# build/bench/<kernel>.svg from it.
 # The whole kernel console is saved to build/.../<mode>/console.log; the
 # guest reports TAP through a second serial port into results.tap.
 #
@@ -32,7 +48,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 6,7p' "$0" >&2
+	sed -n 's/^# \{0,1\}//; 6,9p' "$0" >&2
 	exit 2
 }
 
@@ -42,19 +58,62 @@ shift
 mode="test"
 fault=
 vm_timeout=
+smp=
+bench_args=()
 while (($#)); do
 	case $1 in
 	--mode) mode=${2:-}; shift 2 || usage ;;
 	--fault) fault=${2:-}; shift 2 || usage ;;
 	--timeout) vm_timeout=${2:-}; shift 2 || usage ;;
+	--smp) smp=${2:-}; shift 2 || usage ;;
+	--) shift; bench_args=("$@"); break ;;
 	*) usage ;;
 	esac
 done
-[[ $mode == test || $mode == demo || $mode == rigtest ]] || usage
-[[ -z $fault || $fault == leak || $fault == warn || $fault == kunit ]] || usage
+case $mode in
+test | demo | rigtest | stress | bench) ;;
+*) usage ;;
+esac
+case $fault in
+'' | leak | warn | kunit | skipput) ;;
+*) usage ;;
+esac
+[[ -z $smp || $smp =~ ^[1-9][0-9]?$ ]] || usage
+if [[ -z $smp ]]; then
+	# Issue 7: the race stress runs with 4 vCPUs.
+	if [[ $mode == stress || ($mode == test && $kernel == stock612) ]]; then
+		smp=4
+	else
+		smp=2
+	fi
+fi
+
+# What the test programs get from the host's environment: a word of
+# letters, digits and . , : / = _ - (it goes into a shell file).
+env_lines=
+while IFS='=' read -r name val; do
+	[[ $val =~ ^[A-Za-z0-9.,:/=_-]*$ ]] ||
+		{ echo "vm: error: $name: unsupported characters" >&2; exit 2; }
+	env_lines+="export $name='$val'"$'\n'
+done < <(env | grep -E '^REFSLAB_(STRESS|FUZZ|BENCH)_[A-Z0-9_]*=' | sort)
+for word in "${bench_args[@]}"; do
+	[[ $word =~ ^[A-Za-z0-9.,:/=_-]*$ ]] ||
+		{ echo "vm: error: benchmark argument '$word': unsupported characters" >&2; exit 2; }
+done
+
+# How long one test program may take in the guest: stress and fuzz get
+# the time they were asked for, and more.
+env_secs() {
+	local v
+	v=$(env | sed -n "s/^$1=\([0-9]*\)$/\1/p")
+	echo "${v:-0}"
+}
+long=$(($(env_secs REFSLAB_STRESS_SECONDS) + $(env_secs REFSLAB_FUZZ_SECONDS)))
+prog_timeout=$((600 + long))
 # Under KASAN and lockdep, TCG is slow: generous, but finite.
 if [[ -z $vm_timeout ]]; then
 	[[ $kernel == debug ]] && vm_timeout=1200 || vm_timeout=600
+	vm_timeout=$((vm_timeout + 2 * long))
 fi
 
 src_top=${REFSLAB_SRC_TOP:-$REFSLAB_TOP}
@@ -111,9 +170,12 @@ rm -rf "$rdir"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,refslab,selftests}
 : >"$stage/selftests/list"
 
-# add_tests <set> <source dir> <build target> <list target>
+# add_tests <set> <source dir> <build target> <list target> [program...]
+# With programs named, only those are run.
 add_tests() {
 	local set=$1 dir=$2 target=$3 list=$4 ksft p
+	shift 4
+	local -a only=("$@")
 	local outdir=$REFSLAB_BUILD/tests-$set
 	local -a progs=()
 	ksft=$(source_tree)/tools/testing/selftests
@@ -123,23 +185,77 @@ add_tests() {
 	mapfile -t progs < <(make -s -C "$dir" "$list")
 	((${#progs[@]})) || die "$set tests: '$list' lists no programs"
 	locked "$set" cp -r "$outdir" "$stage/selftests/$set"
+	if ((${#only[@]})); then
+		for p in "${only[@]}"; do
+			[[ " ${progs[*]} " == *" $p "* ]] ||
+				die "$set tests: '$list' does not list $p"
+		done
+		progs=("${only[@]}")
+	fi
 	for p in "${progs[@]}"; do
 		[[ -x $stage/selftests/$set/$p ]] || die "$set tests: $p was not built"
 		echo "$set/$p" >>"$stage/selftests/list"
 	done
 }
 
-if [[ $mode == test && -d $src_top/selftests/refslab ]]; then
-	add_tests selftests "$src_top/selftests/refslab" all print-progs
+selftests=$src_top/selftests/refslab
+case $mode in
+test)
+	[[ ! -d $selftests ]] ||
+		add_tests selftests "$selftests" all print-progs
+	;;
+stress)
+	[[ -d $selftests ]] || die "no selftests/refslab for the stress run"
+	add_tests selftests "$selftests" all print-progs \
+		refslab_stress refslab_fuzz
+	;;
+rigtest)
+	# The put skipped on an error path is for the fault-injection sweep
+	# to find.
+	[[ $fault != skipput ]] ||
+		add_tests selftests "$selftests" all print-progs \
+			refslab_failnth_test
+	;;
+esac
+
+# The benchmark: its own run (bench mode) and a smoke run in the stock612
+# test run.
+if [[ $mode == bench || ($mode == test && $kernel == stock612) ]]; then
+	bench_err=
+	if [[ ! -e $src_top/bench/Makefile ]]; then
+		bench_err="no bench/Makefile"
+	elif ! locked bench make -s -C "$src_top/bench" \
+		OUTPUT="$REFSLAB_BUILD/bench-bin" >"$rdir/bench-build.log" 2>&1; then
+		bench_err="bench build failed: $(tail -n 3 "$rdir/bench-build.log")"
+	elif [[ ! -x $REFSLAB_BUILD/bench-bin/refslab_bench ]]; then
+		bench_err="make -C bench built no refslab_bench"
+	else
+		mkdir -p "$stage/bench"
+		locked bench cp -r "$REFSLAB_BUILD/bench-bin/." "$stage/bench/"
+	fi
+	# The benchmark's own run needs it; the test run goes on without it
+	# and counts the missing smoke run as a failure.
+	[[ -z $bench_err || $mode != bench ]] || die "$bench_err"
 fi
-if [[ $mode != rigtest && -d $src_top/userspace ]]; then
+
+# The lifecycle checks' helper, static for the busybox initramfs.
+if [[ $mode == test ]]; then
+	hdir=$REFSLAB_BUILD/guest-holder
+	mkdir -p "$hdir"
+	locked guest-holder gcc -static -O2 -Wall -Wextra -Werror \
+		-I"$src_top/uapi" -o "$hdir/guest-holder" \
+		"$REFSLAB_TOP/vm/guest-holder.c" || die "guest-holder: build failed"
+	locked guest-holder cp "$hdir/guest-holder" "$stage/bin/"
+fi
+
+if [[ $mode != rigtest && $mode != stress && -d $src_top/userspace ]]; then
 	locked userspace make -s -C "$src_top/userspace" >&2 ||
 		die "userspace build failed"
 	ctl=$src_top/userspace/cli/refslabctl
 	if [[ -x $ctl ]]; then
 		locked userspace cp "$ctl" "$stage/bin/"
 	fi
-	if [[ $mode == test ]] &&
+	if [[ $mode == test && $kernel != debug ]] &&
 		make -s -C "$src_top/userspace" -n print-tests >/dev/null 2>&1; then
 		add_tests userspace "$src_top/userspace" tests print-tests
 	fi
@@ -150,8 +266,11 @@ cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$REFSLAB_TOP/vm/guest-init.sh" "$stage/init"
 install -m 644 "$REFSLAB_TOP/vm/guest-demo.sh" "$stage/demo.sh"
 cp "${kos[@]}" "$stage/refslab/"
-printf 'MODE=%s\nKERNEL=%s\nFAULT=%s\n' "$mode" "$kernel" "$fault" \
+# 100 load/unload cycles with objects pending (issue 7).
+printf "MODE=%s\nKERNEL=%s\nFAULT=%s\nCYCLES=%s\nPROG_TIMEOUT=%s\nBENCH_ARGS='%s'\n" \
+	"$mode" "$kernel" "$fault" 100 "$prog_timeout" "${bench_args[*]}" \
 	>"$stage/etc/refslab.conf"
+printf '%s' "$env_lines" >"$stage/etc/refslab.env"
 printf "SPLATS='%s'\n" "$SPLAT_RE" >"$stage/etc/refslab-splats.conf"
 ((EUID == 0)) && mknod -m 600 "$stage/dev/console" c 5 1
 (cd "$stage" && find . -print0 | sort -z |
@@ -162,20 +281,23 @@ cmdline="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic slab_nomerge"
 [[ $kernel == debug ]] && cmdline+=" kmemleak=on"
 console=$rdir/console.log
 results=$rdir/results.raw
-log "booting $kernel ($(basename "$image"), mode $mode, timeout ${vm_timeout}s); console: $console"
+log "booting $kernel ($(basename "$image"), mode $mode, $smp vCPUs, timeout ${vm_timeout}s); console: $console"
 : >"$results"
 start=$SECONDS
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot \
-	-accel tcg -cpu max -smp 2 -m 2048 \
+	-accel tcg -cpu max -smp "$smp" -m 2048 \
 	-kernel "$image" -initrd "$rdir/initramfs.cpio.gz" -append "$cmdline" \
 	-serial "file:$console" -serial "file:$results" \
 	</dev/null 2>"$rdir/qemu.stderr" &
 qemu_pid=$!
 
-# Show the result channel live: TAP indented, the demo as it is.
+# Show the result channel live: TAP indented, the demo and the
+# benchmark's table as they are (the JSON goes to a file, below).
 if [[ $mode == demo ]]; then
 	filter='s/\r$//; /^REFSLAB-RESULT: /d'
+elif [[ $mode == bench ]]; then
+	filter='s/\r$//; /^# refslab-json-begin/,/^# refslab-json-end/d; /^# refslab-section: /d; /^REFSLAB-RESULT: /d'
 else
 	echo "== $tag: TAP (result channel) =="
 	filter='s/\r$//; s/^/    /'
@@ -261,6 +383,27 @@ else
 fi
 grep '^fail: ' "$summary" | grep -v '^fail: host\|^fail: splat' |
 	sed 's/^/    # /' || true
+
+[[ -z ${bench_err:-} ]] || host_fail "no refslab_bench --smoke: $bench_err"
+
+# The benchmark's JSON, and its plot.
+if [[ $mode == bench ]]; then
+	bout=$REFSLAB_BUILD/bench
+	mkdir -p "$bout"
+	sed -n '/^# refslab-json-begin/,/^# refslab-json-end/{/^# refslab-json-/d; p}' \
+		"$rdir/results.tap" >"$bout/$kernel.json"
+	if ! python3 -m json.tool "$bout/$kernel.json" >/dev/null 2>"$rdir/json.err"; then
+		host_fail "no valid JSON from the benchmark: $(head -n 1 "$rdir/json.err")"
+	elif [[ ! -e $src_top/bench/plot.py ]]; then
+		host_fail "no bench/plot.py to plot $bout/$kernel.json"
+	elif ! python3 "$src_top/bench/plot.py" "$bout/$kernel.json" \
+		-o "$bout/$kernel.svg" >"$rdir/plot.log" 2>&1; then
+		host_fail "bench/plot.py failed: $(tail -n 3 "$rdir/plot.log")"
+	else
+		echo "    ok - benchmark results: $bout/$kernel.json, plot: $bout/$kernel.svg"
+		passed=$((passed + 1))
+	fi
+fi
 
 echo "passed=$passed failed=$failed skipped=$skipped" >>"$summary"
 judged=1
