@@ -3,7 +3,8 @@
 #
 # `make check`: set-up, host builds and lint gates, the VM test runs on
 # Debian's stock 6.1 and 6.12 kernels and on the debug kernel, and the
-# rig's self-test.  Every step prints its TAP and one line
+# rig's self-test, then the figures (vm/figures.sh).  Every step prints
+# its TAP and one line
 #   RESULT <step> passed=N failed=N skipped=N
 # which are added up here; a step that dies without one counts as one
 # failure.  The last line of output is
@@ -102,10 +103,18 @@ lanes+=($!)
 wait "${lanes[@]}" || true
 lanes=()
 
-for name in lint vm-stock61 vm-stock612 vm-debug rigtest; do
+steps=(lint vm-stock61 vm-stock612 vm-debug rigtest)
+for name in "${steps[@]}"; do
 	report "$name"
 done
 echo
+"$REFSLAB_TOP/vm/figures.sh" stock61 stock612 debug || true
+echo
+times=
+for name in "${steps[@]}"; do
+	times+=" $name $(cat "$out/$name.time" 2>/dev/null || echo ?)s"
+done
+echo "#### step times:$times"
 echo "#### make check took $((SECONDS - start))s"
 total
 ((failed == 0))

@@ -7,12 +7,16 @@
 # For each fault of the test-only switch REFSLAB_FAULT (never in a normal
 # build), the module is built with it and the debug kernel is booted with
 # the short guest sequence the fault targets (load, KUnit for the kunit
-# fault, unload, kmemleak scan for the others; the dmesg and console splat
-# checks always).  The run must fail, and for the right reason:
-#   leak   the module leaks a kmalloc at load: kmemleak must report it
-#   warn   the module hits a WARN at load: the console must show WARNING:
-#          (panic_on_warn kills the guest before it can claim success)
-#   kunit  one KUnit case fails: a KUnit case must be "not ok"
+# and warn faults, refslab_failnth_test for skipput, unload, kmemleak scan
+# for all but kunit; the dmesg and console splat checks always).  The run
+# must fail, and for the right reason:
+#   leak     the module leaks a kmalloc at load: kmemleak must report it
+#   warn     the module hits a WARN at load: the console must show WARNING:
+#            (panic_on_warn kills the guest before it can claim success)
+#   kunit    one KUnit case fails: a KUnit case must be "not ok"
+#   skipput  an error path of DUP/IMPORT/OPEN skips one object put: the
+#            fault-injection sweep (refslab_failnth_test) must report a
+#            "not ok" (the reference or counters not back where they were)
 # Each fault is one TAP test: ok when the run failed for that reason.
 # Ends with RESULT rigtest passed=N failed=N skipped=0.
 #
@@ -22,7 +26,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 faults=("$@")
-((${#faults[@]})) || faults=(leak warn kunit)
+((${#faults[@]})) || faults=(leak warn kunit skipput)
 n=0 passed=0 failed=0
 
 expect() {
@@ -30,7 +34,8 @@ expect() {
 	leak) echo '^fail: (rig.*kmemleak|splat .*kmemleak:.*suspected memory leak)' ;;
 	warn) echo '^fail: splat .*WARNING:' ;;
 	kunit) echo '^fail: kunit ' ;;
-	*) die "unknown fault '$1' (leak, warn, kunit)" ;;
+	skipput) echo '^fail: selftest [^ ]*refslab_failnth_test: not ok' ;;
+	*) die "unknown fault '$1' (leak, warn, kunit, skipput)" ;;
 	esac
 }
 
