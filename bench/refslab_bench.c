@@ -343,6 +343,7 @@ struct meas {
 	long param;		/* batch size, live objects; 0 if none */
 	const char *unit;
 	struct stat3 s;
+	struct stat3 x;		/* paired ratio: ns/op / null ioctl ns */
 	uint64_t iters;
 	int reps;
 	bool ok;
@@ -370,6 +371,14 @@ static double median_of(const char *group, const char *name, long param)
 	return m ? m->s.med : -1;
 }
 
+/* Median of the ratios to the null ioctl timed next to each repetition. */
+static double xnull_of(const char *group, const char *name, long param)
+{
+	struct meas *m = find_meas(group, name, param);
+
+	return m && m->x.med > 0 ? m->x.med : -1;
+}
+
 static int timed(loop_fn fn, void *ctx, uint64_t n, double *ns)
 {
 	uint64_t t0 = now_ns();
@@ -380,14 +389,57 @@ static int timed(loop_fn fn, void *ctx, uint64_t n, double *ns)
 }
 
 /*
+ * The floor, timed right before each repetition of every measurement: the
+ * host's load moves absolute times within a run, so each figure is also
+ * reported as a ratio to the null ioctl timed next to it.
+ */
+static int null_fd = -1;
+static uint64_t null_iters;
+
+static int loop_null_ioctl(void *p, uint64_t n);
+
+static double null_now(void)
+{
+	double t;
+
+	if (null_fd < 0 || !null_iters)
+		return -1;
+	if (timed(loop_null_ioctl, &null_fd, null_iters, &t))
+		return -1;
+	return t / null_iters;
+}
+
+static void null_calibrate(void)
+{
+	double t = 0;
+	uint64_t n = 16;
+
+	null_fd = open_dev();
+	if (null_fd < 0)
+		return;
+	for (;;) {
+		if (timed(loop_null_ioctl, &null_fd, n, &t))
+			return;
+		if (t >= cfg.rep_ms * 1e6 / 8 || n >= (1u << 24))
+			break;
+		n *= 2;
+	}
+	/* A quarter of a repetition. */
+	null_iters = (uint64_t)(n * (cfg.rep_ms * 1e6 / 4) / (t > 0 ? t : 1));
+	if (null_iters < 16)
+		null_iters = 16;
+}
+
+/*
  * Run @fn: calibrate to cfg.rep_ms per repetition, warm up, then time
- * cfg.reps repetitions; the reported figure is ns per iteration divided by
- * @units (operations per iteration).
+ * cfg.reps repetitions, each right after a short null-ioctl run; the
+ * reported figure is ns per iteration divided by @units (operations per
+ * iteration), and its ratio to that null ioctl.
  */
 static struct meas *measure(const char *group, const char *name, long param,
 			    loop_fn fn, void *ctx, double units)
 {
-	double target = cfg.rep_ms * 1e6, t = 0, v[MAX_REPS];
+	double target = cfg.rep_ms * 1e6, t = 0, v[MAX_REPS], x[MAX_REPS], nn;
 	long long thr0 = read_ll_opt(SYSFS "/reclaim_throttles", false);
 	struct meas *m;
 	uint64_t n = 1;
@@ -417,11 +469,14 @@ static struct meas *measure(const char *group, const char *name, long param,
 	if (timed(fn, ctx, n, &t))	/* warm-up */
 		goto fail;
 	for (r = 0; r < cfg.reps; r++) {
+		nn = null_now();
 		if (timed(fn, ctx, n, &t))
 			goto fail;
 		v[r] = t / ((double)n * units);
+		x[r] = nn > 0 ? v[r] / nn : 0;
 	}
 	m->s = stat3_of(v, cfg.reps);
+	m->x = stat3_of(x, cfg.reps);
 	m->iters = n;
 	m->reps = cfg.reps;
 	m->ok = true;
@@ -446,12 +501,13 @@ struct ctx {
 	uint8_t buf[PAYLOAD];
 };
 
+/* @p points to a file descriptor (struct ctx starts with one). */
 static int loop_null_ioctl(void *p, uint64_t n)
 {
-	struct ctx *c = p;
+	int fd = *(const int *)p;
 
 	while (n--) {
-		if (ioctl(c->fd, REFSLAB_IOC_NULL, NULL) != -1 ||
+		if (ioctl(fd, REFSLAB_IOC_NULL, NULL) != -1 ||
 		    errno != ENOTTY) {
 			error_msg("null ioctl did not fail with ENOTTY");
 			return -1;
@@ -470,6 +526,25 @@ static int loop_getppid(void *p, uint64_t n)
 			error_msg("getppid changed");
 			return -1;
 		}
+	return 0;
+}
+
+/* VERSION: the argument copied in and answered, no object touched. */
+static int loop_version(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	struct refslab_version v = { .size = sizeof(v) };
+
+	while (n--) {
+		if (ioctl(c->fd, REFSLAB_IOC_VERSION, &v)) {
+			error_msg("VERSION: %s", strerror(errno));
+			return -1;
+		}
+		if (v.abi_major != REFSLAB_ABI_MAJOR) {
+			error_msg("VERSION: abi_major %u", v.abi_major);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -643,6 +718,17 @@ static int loop_batch_create_put(void *p, uint64_t n)
 	return 0;
 }
 
+/* Batched: b1 = B VERSION operations. */
+static int loop_batch_version(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+
+	while (n--)
+		if (batch_run(c->fd, &c->b1, "versions"))
+			return -1;
+	return 0;
+}
+
 /* Batched: b1 = B gets of one handle, b2 = B puts of it. */
 static int loop_batch_get_put(void *p, uint64_t n)
 {
@@ -717,6 +803,24 @@ static void setup_batch_get_put(struct ctx *c, unsigned int k)
 	c->b2 = (struct batch){ batch_ops[1], k };
 }
 
+static struct refslab_version batch_versions[REFSLAB_BATCH_MAX];
+
+static void setup_batch_version(struct ctx *c, unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		batch_versions[i] = (struct refslab_version){
+			.size = sizeof(batch_versions[i]),
+		};
+		batch_ops[0][i] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_VERSION,
+			.arg = (uintptr_t)&batch_versions[i],
+		};
+	}
+	c->b1 = (struct batch){ batch_ops[0], k };
+}
+
 static const unsigned int batch_sizes[] = { 1, 8, 32, 128 };
 #define NR_BATCH_SIZES	(sizeof(batch_sizes) / sizeof(batch_sizes[0]))
 
@@ -736,6 +840,7 @@ static void bench_single(void)
 
 	measure("single", "null_ioctl", 0, loop_null_ioctl, &c, 1);
 	measure("single", "getppid", 0, loop_getppid, &c, 1);
+	measure("single", "version", 0, loop_version, &c, 1);
 	measure("single", "create+put", 0, loop_create_put, &c, 1);
 	measure("single", "get+put", 0, loop_get_put, &c, 1);
 	measure("single", "read64", 0, loop_read, &c, 1);
@@ -749,6 +854,11 @@ static void bench_single(void)
 		setup_batch_create_put(&c, batch_sizes[i]);
 		measure("batch", "create+put", batch_sizes[i],
 			loop_batch_create_put, &c, 2.0 * batch_sizes[i]);
+	}
+	for (i = 0; i < NR_BATCH_SIZES; i++) {
+		setup_batch_version(&c, batch_sizes[i]);
+		measure("batch", "version", batch_sizes[i],
+			loop_batch_version, &c, batch_sizes[i]);
 	}
 	for (i = 0; i < NR_BATCH_SIZES; i++) {
 		setup_batch_get_put(&c, batch_sizes[i]);
@@ -931,7 +1041,8 @@ struct thread_row {
 	enum tmode mode;
 	int threads;
 	struct stat3 s;		/* operations (get+put pairs) per second */
-	double ratio;		/* median / median at 1 thread */
+	struct stat3 x;		/* ratio to 1 thread, within each repetition */
+	double ratio;		/* x.med */
 	bool ok;
 };
 
@@ -980,9 +1091,10 @@ static void bench_threads_mode(enum tmode mode, const int *counts, int nc)
 {
 	int maxn = counts[nc - 1], i, j, r, shared_fd;
 	struct worker *w = calloc(maxn, sizeof(*w));
+	static double v[16][MAX_REPS], x[16][MAX_REPS];
 	uint32_t shared_handle = 0;
-	double v[MAX_REPS], base = 0;
 	struct thread_row *row;
+	double rate;
 
 	if (!w) {
 		error_msg("out of memory");
@@ -1011,25 +1123,34 @@ static void bench_threads_mode(enum tmode mode, const int *counts, int nc)
 		}
 	}
 
-	for (j = 0; j < nc && nr_thread_rows < MAX_THREAD_ROWS; j++) {
+	/*
+	 * The thread counts take turns within each repetition, so that a
+	 * change in the host's load hits them alike; the ratio to one thread
+	 * is taken within each repetition, then the median of those.
+	 */
+	if (nr_thread_rows + nc > MAX_THREAD_ROWS)
+		goto out_fds;
+	for (r = -1; r < cfg.reps; r++) {	/* -1: warm-up */
+		for (j = 0; j < nc; j++) {
+			if (run_threads(w, counts[j], &rate)) {
+				error_msg("threads %s x%d failed",
+					  tmode_names[mode], counts[j]);
+				goto out_fds;
+			}
+			if (r >= 0)
+				v[j][r] = rate;
+		}
+		for (j = 0; r >= 0 && j < nc; j++)
+			x[j][r] = v[0][r] > 0 ? v[j][r] / v[0][r] : 0;
+	}
+	for (j = 0; j < nc; j++) {
 		row = &thread_rows[nr_thread_rows++];
 		row->mode = mode;
 		row->threads = counts[j];
-		/* warm-up */
-		if (run_threads(w, counts[j], &v[0]))
-			goto fail;
-		for (r = 0; r < cfg.reps; r++)
-			if (run_threads(w, counts[j], &v[r]))
-				goto fail;
-		row->s = stat3_of(v, cfg.reps);
-		if (counts[j] == 1)
-			base = row->s.med;
-		row->ratio = base > 0 ? row->s.med / base : 0;
+		row->s = stat3_of(v[j], cfg.reps);
+		row->x = stat3_of(x[j], cfg.reps);
+		row->ratio = row->x.med;
 		row->ok = true;
-		continue;
-fail:
-		error_msg("threads %s x%d failed", tmode_names[mode], counts[j]);
-		break;
 	}
 
 out_fds:
@@ -1056,7 +1177,7 @@ static void bench_threads(void)
 		bench_threads_mode(m, counts, nc);
 }
 
-static double thread_ratio(enum tmode mode, int threads)
+static double thread_ratio_of(enum tmode mode, int threads)
 {
 	int i;
 
@@ -1320,38 +1441,37 @@ static bool target_met(const struct target *t)
 
 static void compute_targets(void)
 {
-	double null = median_of("single", "null_ioctl", 0);
-	double gp = median_of("single", "get+put", 0);
-	double cp = median_of("single", "create+put", 0);
-	double bcp = median_of("batch", "create+put", 128);
-	double bgp = median_of("batch", "get+put", 128);
+	double gp = xnull_of("single", "get+put", 0);
+	double cp = xnull_of("single", "create+put", 0);
+	double bcp = xnull_of("batch", "create+put", 128);
+	double bgp = xnull_of("batch", "get+put", 128);
 	long top = nr_live_rows ? live_rows[nr_live_rows - 1].reached : 0;
-	double l1s = median_of("live", "get+put_spread", 1);
-	double lNs = median_of("live", "get+put_spread", top);
-	double l1h = median_of("live", "get+put_hot", 1);
-	double lNh = median_of("live", "get+put_hot", top);
+	double l1s = xnull_of("live", "get+put_spread", 1);
+	double lNs = xnull_of("live", "get+put_spread", top);
+	double l1h = xnull_of("live", "get+put_hot", 1);
+	double lNh = xnull_of("live", "get+put_hot", top);
 	static char live_note[64], storm_note[96];
 	long long hmax = -1;
 	int i;
 
 	snprintf(live_note, sizeof(live_note), "at %ld live objects", top);
 	add_target("get+put / (2 x null ioctl)", "<= 1.3",
-		   null > 0 && gp > 0 ? gp / (2 * null) : -1, 1.3, true, "");
+		   gp > 0 ? gp / 2 : -1, 1.3, true, "");
 	add_target("create+put / (2 x null ioctl)", "<= 1.5",
-		   null > 0 && cp > 0 ? cp / (2 * null) : -1, 1.5, true, "");
+		   cp > 0 ? cp / 2 : -1, 1.5, true, "");
 	add_target("batched get+put @128, per op / null", "<= 0.15",
-		   null > 0 && bgp > 0 ? bgp / null : -1, 0.15, true, "");
+		   bgp, 0.15, true, "");
 	add_target("batched create+put @128, per op / null", "<= 0.15",
-		   null > 0 && bcp > 0 ? bcp / null : -1, 0.15, true, "");
+		   bcp, 0.15, true, "");
 	add_target("get+put spread @top / @1 live", "<= 1.25",
 		   l1s > 0 && lNs > 0 ? lNs / l1s : -1, 1.25, true, live_note);
 	add_target("get+put hot @top / @1 live", "<= 1.25",
 		   l1h > 0 && lNh > 0 ? lNh / l1h : -1, 1.25, true, live_note);
 	add_target("2 threads / 1, distinct, shared fd", ">= 1.6",
-		   nr_cpus >= 2 ? thread_ratio(TM_DISTINCT_SHARED_FD, 2) : -1,
+		   nr_cpus >= 2 ? thread_ratio_of(TM_DISTINCT_SHARED_FD, 2) : -1,
 		   1.6, false, "");
 	add_target("2 threads / 1, distinct, fd per thread", ">= 1.6",
-		   nr_cpus >= 2 ? thread_ratio(TM_DISTINCT_OWN_FD, 2) : -1,
+		   nr_cpus >= 2 ? thread_ratio_of(TM_DISTINCT_OWN_FD, 2) : -1,
 		   1.6, false, "");
 	for (i = 0; i < nr_slab_rows; i++)
 		if (slab_rows[i].header > hmax)
@@ -1371,21 +1491,24 @@ static void compute_targets(void)
 /* ------------------------------------------------------------------ */
 /* Output                                                               */
 
+static double thread_ratio_of(enum tmode mode, int threads);
+
 static void print_table(FILE *f)
 {
-	double null = median_of("single", "null_ioctl", 0);
 	struct utsname u;
 	int i, j;
 
 	uname(&u);
-	fprintf(f, "refslab_bench (%s): Linux %s, %d CPUs, %d repetitions of ~%.0f ms\n",
+	fprintf(f, "refslab_bench (%s): Linux %s, %d CPUs, %d repetitions of ~%.1f ms\n",
 		cfg.smoke ? "smoke" : "full", u.release, nr_cpus, cfg.reps,
 		cfg.rep_ms);
-	fprintf(f, "Times are ns per operation (median [min..max]); "
-		"x null = median / null ioctl.\n\n");
+	fprintf(f, "ns per operation: median, min, max over the repetitions.  x null: median\n"
+		"of (ns per operation / ns of a null ioctl timed just before, in the same\n"
+		"repetition), and its min and max.\n\n");
 
-	fprintf(f, "%-12s %-22s %8s %10s %10s %10s %8s\n", "group", "operation",
-		"param", "median", "min", "max", "x null");
+	fprintf(f, "%-9s %-19s %5s %9s %9s %9s %7s %7s %7s\n", "group",
+		"operation", "param", "median", "min", "max", "x null", "min",
+		"max");
 	for (i = 0; i < nr_meas; i++) {
 		struct meas *m = &meas[i];
 		char param[16] = "";
@@ -1395,32 +1518,34 @@ static void print_table(FILE *f)
 		if (m->param)
 			snprintf(param, sizeof(param), "%ld", m->param);
 		if (!m->ok) {
-			fprintf(f, "%-12s %-22s %8s %10s\n", m->group, m->name,
+			fprintf(f, "%-9s %-19s %5s %9s\n", m->group, m->name,
 				param, "FAILED");
 			continue;
 		}
-		fprintf(f, "%-12s %-22s %8s %10.1f %10.1f %10.1f %8.3f%s\n",
+		fprintf(f, "%-9s %-19s %5s %9.1f %9.1f %9.1f %7.3f %7.3f %7.3f%s\n",
 			m->group, m->name, param, m->s.med, m->s.min, m->s.max,
-			null > 0 ? m->s.med / null : 0,
+			m->x.med, m->x.min, m->x.max,
 			m->throttles > 0 ? "  (reclaim throttled)" : "");
 	}
 
-	fprintf(f, "\nget+put with many live objects (one file holds them; "
-		"hot = one handle, spread = random handles)\n");
-	fprintf(f, "%10s %10s %12s %10s %10s %10s %10s %9s\n", "wanted",
-		"reached", "objects_live", "hot", "x @1", "spread", "x @1",
-		"slab kB");
+	fprintf(f, "\nget+put (ns per pair) with many live objects in one file: hot = one\n"
+		"handle, spread = random handles; x @1 = x null here / x null at 1 live\n");
+	fprintf(f, "%8s %8s %12s %8s %7s %7s %8s %7s %7s %9s %7s\n", "wanted",
+		"reached", "objects_live", "hot", "x null", "x @1", "spread",
+		"x null", "x @1", "slab kB", "fill s");
 	for (i = 0; i < nr_live_rows; i++) {
 		struct live_row *r = &live_rows[i];
 		double h = median_of("live", "get+put_hot", r->reached);
 		double s = median_of("live", "get+put_spread", r->reached);
-		double h1 = median_of("live", "get+put_hot", 1);
-		double s1 = median_of("live", "get+put_spread", 1);
+		double hx = xnull_of("live", "get+put_hot", r->reached);
+		double sx = xnull_of("live", "get+put_spread", r->reached);
+		double h1 = xnull_of("live", "get+put_hot", 1);
+		double s1 = xnull_of("live", "get+put_spread", 1);
 
-		fprintf(f, "%10ld %10ld %12lld %10.1f %10.3f %10.1f %10.3f %9lld%s%s\n",
-			r->wanted, r->reached, r->objects_live, h,
-			h1 > 0 ? h / h1 : 0, s, s1 > 0 ? s / s1 : 0,
-			r->slab_kb, r->why[0] ? "  " : "", r->why);
+		fprintf(f, "%8ld %8ld %12lld %8.1f %7.3f %7.3f %8.1f %7.3f %7.3f %9lld %7.2f%s%s\n",
+			r->wanted, r->reached, r->objects_live, h, hx,
+			h1 > 0 ? hx / h1 : 0, s, sx, s1 > 0 ? sx / s1 : 0,
+			r->slab_kb, r->fill_s, r->why[0] ? "  " : "", r->why);
 	}
 	if (nr_live_rows >= 2) {
 		struct live_row *a = &live_rows[0];
@@ -1433,21 +1558,26 @@ static void print_table(FILE *f)
 				(b->reached - a->reached));
 	}
 
-	fprintf(f, "\nthreads: get+put pairs per second (median [min..max]), "
-		"ratio to 1 thread of the same kind\n");
-	fprintf(f, "%-24s %7s %12s %12s %12s %7s\n", "kind", "threads",
-		"median", "min", "max", "x 1");
+	fprintf(f, "\nthreads: get+put pairs (null_ioctl: calls) per second, all threads together;\n"
+		"x 1 = ratio to 1 thread of the same kind within each repetition (median,\n"
+		"min, max); vs VM = x 1 / x 1 of null_ioctl at that count (what the VM\n"
+		"itself scaled to)\n");
+	fprintf(f, "%-22s %3s %10s %10s %10s %6s %6s %6s %6s\n", "kind", "thr",
+		"median", "min", "max", "x 1", "min", "max", "vs VM");
 	for (i = 0; i < nr_thread_rows; i++) {
 		struct thread_row *t = &thread_rows[i];
+		double vm;
 
 		if (!t->ok) {
-			fprintf(f, "%-24s %7d %12s\n", tmode_names[t->mode],
+			fprintf(f, "%-22s %3d %10s\n", tmode_names[t->mode],
 				t->threads, "FAILED");
 			continue;
 		}
-		fprintf(f, "%-24s %7d %12.0f %12.0f %12.0f %7.3f\n",
+		vm = thread_ratio_of(TM_NULL, t->threads);
+		fprintf(f, "%-22s %3d %10.0f %10.0f %10.0f %6.3f %6.3f %6.3f %6.3f\n",
 			tmode_names[t->mode], t->threads, t->s.med, t->s.min,
-			t->s.max, t->ratio);
+			t->s.max, t->ratio, t->x.min, t->x.max,
+			vm > 0 ? t->ratio / vm : 0);
 	}
 
 	fprintf(f, "\nslab bytes per object, per size class\n");
@@ -1543,10 +1673,10 @@ static void print_json(FILE *f)
 			i ? "," : "", m->group, m->name, m->param, m->unit,
 			m->ok ? "true" : "false");
 		json_stat(f, &m->s);
-		fprintf(f, ", \"iters\": %llu, \"ratio_null\": %.4f, "
-			"\"reclaim_throttles\": %lld}",
-			(unsigned long long)m->iters,
-			null > 0 && m->ok ? m->s.med / null : 0, m->throttles);
+		fprintf(f, ", \"x_null\": {");
+		json_stat(f, &m->x);
+		fprintf(f, "}, \"iters\": %llu, \"reclaim_throttles\": %lld}",
+			(unsigned long long)m->iters, m->throttles);
 	}
 	fprintf(f, "\n  ],\n");
 
@@ -1560,9 +1690,12 @@ static void print_json(FILE *f)
 			i ? "," : "", r->wanted, r->reached, r->objects_live,
 			live_base, r->slab_kb, r->fill_s);
 		json_str(f, r->why);
-		fprintf(f, ", \"hot_ns\": %.3f, \"spread_ns\": %.3f}",
+		fprintf(f, ", \"hot_ns\": %.3f, \"spread_ns\": %.3f, "
+			"\"hot_x_null\": %.4f, \"spread_x_null\": %.4f}",
 			median_of("live", "get+put_hot", r->reached),
-			median_of("live", "get+put_spread", r->reached));
+			median_of("live", "get+put_spread", r->reached),
+			xnull_of("live", "get+put_hot", r->reached),
+			xnull_of("live", "get+put_spread", r->reached));
 	}
 	fprintf(f, "\n  ],\n");
 
@@ -1575,7 +1708,9 @@ static void print_json(FILE *f)
 			tmode_names[t->mode], t->threads,
 			t->ok ? "true" : "false");
 		json_stat(f, &t->s);
-		fprintf(f, ", \"ratio\": %.4f}", t->ratio);
+		fprintf(f, ", \"ratio\": {");
+		json_stat(f, &t->x);
+		fprintf(f, "}}");
 	}
 	fprintf(f, "\n  ],\n");
 
@@ -1632,7 +1767,7 @@ static void print_json(FILE *f)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: refslab_bench [--smoke] [--json] [--json-file PATH]\n"
+		"usage: refslab_bench [--smoke] [--json [FILE]] [--json-file FILE]\n"
 		"                     [--reps N] [--rep-ms MS] [--thread-ms MS]\n"
 		"                     [--live-max N] [--storm N] [--threads N]\n"
 		"\n"
@@ -1642,8 +1777,9 @@ static void usage(FILE *f)
 		"\n"
 		"  --smoke          tiny counts: every path once, a few seconds;\n"
 		"                   exits 1 if any operation failed\n"
-		"  --json           print JSON to stdout after the table\n"
-		"  --json-file P    write JSON to P\n"
+		"  --json [FILE]    write JSON to FILE; without FILE, to stdout\n"
+		"                   after the table\n"
+		"  --json-file FILE the same as --json FILE\n"
 		"  --reps N         repetitions per measurement (default 7)\n"
 		"  --rep-ms MS      length of one repetition (default 20)\n"
 		"  --thread-ms MS   length of one thread repetition (default 150)\n"
@@ -1685,7 +1821,12 @@ int main(int argc, char **argv)
 	long live_max = -1, storm = -1, reps = -1, threads = -1;
 	double rep_ms = -1, thread_ms = -1;
 	struct refslab_version ver = { .size = sizeof(ver) };
-	int c, fd;
+	int c, fd, i;
+
+	/* "--json FILE" is "--json-file FILE"; a lone "--json" is stdout. */
+	for (i = 1; i + 1 < argc; i++)
+		if (!strcmp(argv[i], "--json") && argv[i + 1][0] != '-')
+			argv[i] = "--json-file";
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -1746,6 +1887,7 @@ int main(int argc, char **argv)
 	}
 
 	note("single operations and batches");
+	null_calibrate();
 	bench_single();
 	note("slab sizes");
 	bench_slab();
