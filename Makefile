@@ -13,7 +13,7 @@ BUILD := $(CURDIR)/build
 HOST_DIR := $(BUILD)/host-$(notdir $(patsubst %/build,%,$(patsubst %/,%,$(KDIR))))
 
 .PHONY: all module userspace setup check demo lint vm-test rigtest kernels \
-	clean help
+	stress bench clean help
 
 all: module userspace
 
@@ -52,6 +52,24 @@ vm-test: setup
 rigtest: setup
 	@vm/rigtest.sh
 
+# A long race stress and fuzz run, in a VM of its own with 4 vCPUs:
+#   make stress [SECONDS=600] [ITERS=N] [SEED=N] [KERNEL=stock612]
+# The stress runs SECONDS; the fuzzer runs ITERS iterations (default: as
+# many as fit in SECONDS).
+SECONDS ?= 600
+ITERS ?= 1000000000
+stress: setup
+	@REFSLAB_STRESS_SECONDS='$(SECONDS)' REFSLAB_FUZZ_SECONDS='$(SECONDS)' \
+		REFSLAB_FUZZ_ITERS='$(ITERS)' $(if $(SEED),REFSLAB_FUZZ_SEED='$(SEED)') \
+		vm/run.sh $(KERNEL) --mode stress; rc=$$?; \
+		vm/figures.sh --mode stress $(KERNEL); exit $$rc
+
+# The benchmark in a VM (2 vCPUs unless SMP=N), its table on the terminal,
+# its JSON and plot in build/bench/<kernel>.{json,svg}:
+#   make bench [KERNEL=stock612] [SMP=N] [BENCH_ARGS='...']
+bench: setup
+	@vm/run.sh $(KERNEL) --mode bench $(if $(SMP),--smp $(SMP)) -- $(BENCH_ARGS)
+
 kernels: setup
 	@for k in stock61 stock612 debug; do vm/kernel.sh $$k || exit 1; done
 
@@ -68,7 +86,9 @@ help:
 	@echo "make demo         boot Debian's stock 6.12 kernel in QEMU and show refslab working"
 	@echo "make lint         checkpatch, sparse + W=1 on both stock kernels, userspace -Werror"
 	@echo "make vm-test      VM test run on one kernel: KERNEL=stock61|stock612|debug"
-	@echo "make rigtest      inject each fault (leak, warn, kunit); every run must fail"
+	@echo "make rigtest      inject each fault (leak, warn, kunit, skipput); every run must fail"
+	@echo "make stress       long stress + fuzz run: SECONDS=600 ITERS= SEED= KERNEL=stock612"
+	@echo "make bench        the benchmark in a VM: KERNEL=stock612 SMP= BENCH_ARGS="
 	@echo "make kernels      fetch the stock kernels and build the debug kernel (cached)"
 	@echo "make clean        remove build/ (the kernel cache in ~/.cache/refslab stays)"
 	@echo "make help         this list"

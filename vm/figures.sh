@@ -8,18 +8,24 @@
 # leaks (kmemleak) and kernel splats found.  `make check` prints this block
 # at its end; it can be printed again at any time.
 #
-# Usage: vm/figures.sh [kernel...]    (default: stock61 stock612 debug)
-# Reads build/<kernel>/test/results.tap and build/<kernel>/test/splats.
+# Usage: vm/figures.sh [--mode test|stress] [kernel...]
+#        (default: test, stock61 stock612 debug)
+# Reads build/<kernel>/<mode>/results.tap and build/<kernel>/<mode>/splats.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 
+mode="test"
+if [[ ${1:-} == --mode ]]; then
+	mode=${2:-}
+	shift 2 || die "usage: $0 [--mode test|stress] [kernel...]"
+fi
 kernels=("$@")
 ((${#kernels[@]})) || kernels=(stock61 stock612 debug)
 
-echo "== figures (from build/<kernel>/test/results.tap; 0 leaks and 0 splats expected) =="
+echo "== figures (from build/<kernel>/$mode/results.tap; 0 leaks and 0 splats expected) =="
 for kernel in "${kernels[@]}"; do
-	dir=$REFSLAB_BUILD/$kernel/test
+	dir=$REFSLAB_BUILD/$kernel/$mode
 	tap=$dir/results.tap
 	if [[ ! -s $tap ]]; then
 		printf '%-9s no results (%s)\n' "$kernel" "$tap"
