@@ -83,8 +83,10 @@ for kernel in "${kernels[@]}"; do
 				pad, fi_points, fi_ops, fi_list
 		else if (fi_ran && fi_skip)
 			printf "%sfault injection: skipped (no failslab on this kernel)\n", pad
-		else
+		else if (fi_ran)
 			printf "%sfault injection: no figures in the TAP\n", pad
+		else
+			printf "%sfault injection: not part of this run\n", pad
 		if (leak_line == "")
 			found = "not scanned (no kmemleak on this kernel)"
 		else if (leak_line ~ /^not ok/ && !leaks)
