@@ -403,6 +403,8 @@ static int timed(loop_fn fn, void *ctx, uint64_t n, double *ns)
 static int null_fd = -1;
 static uint64_t null_iters;
 
+static double wait_pending(long long limit, double timeout_s);
+
 static int loop_null_ioctl(void *p, uint64_t n);
 
 static double slice_ns(void)
@@ -455,6 +457,11 @@ static struct meas *measure(const char *group, const char *name, long param,
 		error_msg("too many measurements");
 		return NULL;
 	}
+	/*
+	 * Start quiet: objects released by the previous measurement are
+	 * reclaimed in RCU callbacks, which would otherwise run in this one.
+	 */
+	wait_pending(0, 10);
 	m = &meas[nr_meas++];
 	snprintf(m->group, sizeof(m->group), "%s", group);
 	snprintf(m->name, sizeof(m->name), "%s", name);
