@@ -754,7 +754,7 @@ static int refslab_fops_open(struct inode *inode, struct file *filp)
 {
 	struct refslab_file *rf;
 
-	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	rf = kzalloc(sizeof(*rf), REFSLAB_GFP);
 	if (!rf)
 		return -ENOMEM;
 	rf->notifier = refslab_notifier_create();

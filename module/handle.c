@@ -91,7 +91,7 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
  * The number is not visible to lookups until refslab_handle_publish().
  *
  * Context: process context; may sleep.
- * Return: the handle to publish, or ERR_PTR(-ENOMEM) or ERR_PTR(-EBUSY)
+ * Return: the handle to publish, or ERR_PTR(-ENOMEM), or ERR_PTR(-ENOSPC)
  * when every number is taken.
  */
 struct refslab_handle *refslab_handle_reserve(struct refslab_handle_table *table,
@@ -100,15 +100,16 @@ struct refslab_handle *refslab_handle_reserve(struct refslab_handle_table *table
 	struct refslab_handle *handle;
 	int ret;
 
-	handle = kmalloc(sizeof(*handle), GFP_KERNEL_ACCOUNT);
+	handle = kmalloc(sizeof(*handle), REFSLAB_GFP);
 	if (!handle)
 		return ERR_PTR(-ENOMEM);
 
 	ret = xa_alloc_cyclic(&table->xa, hid, NULL, xa_limit_32b,
-			      &table->next, GFP_KERNEL_ACCOUNT);
+			      &table->next, REFSLAB_GFP);
 	if (ret < 0) {
 		kfree(handle);
-		return ERR_PTR(ret);
+		/* -EBUSY from the xarray: every number is taken. */
+		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
 	}
 	return handle;
 }

@@ -33,6 +33,7 @@
 #include <uapi/linux/refslab.h>
 
 #include "notify.h"
+#include "object.h"
 #include "stats.h"
 
 /**
@@ -42,6 +43,7 @@
  * @wait: readers and pollers waiting for events
  * @read_mutex: serialises readers, so an event is read once
  * @watches: the file's pending watches (under refslab_watch_lock)
+ * @nr_watches: how many, at most REFSLAB_SUBSCRIPTIONS_MAX
  * @events: ring of REFSLAB_EVENTS_MAX records, allocated at the first
  *	subscription
  * @head: index of the oldest record
@@ -54,6 +56,7 @@ struct refslab_notifier {
 	wait_queue_head_t wait;
 	struct mutex read_mutex;	/* one reader at a time */
 	struct list_head watches;
+	unsigned int nr_watches;
 	struct refslab_event *events;
 	unsigned int head;
 	unsigned int count;
@@ -82,7 +85,7 @@ struct refslab_notifier *refslab_notifier_create(void)
 {
 	struct refslab_notifier *notifier;
 
-	notifier = kzalloc(sizeof(*notifier), GFP_KERNEL_ACCOUNT);
+	notifier = kzalloc(sizeof(*notifier), REFSLAB_GFP);
 	if (!notifier)
 		return NULL;
 	kref_init(&notifier->kref);
@@ -126,6 +129,7 @@ void refslab_notifier_destroy(struct refslab_notifier *notifier)
 		hash_del(&watch->id_node);
 		list_move(&watch->file_node, &cancelled);
 	}
+	notifier->nr_watches = 0;
 	spin_unlock_bh(&refslab_watch_lock);
 
 	list_for_each_entry_safe(watch, next, &cancelled, file_node)
@@ -139,7 +143,8 @@ void refslab_notifier_destroy(struct refslab_notifier *notifier)
  * @id: the object, which the caller holds, so it is not yet reclaimed
  *
  * Context: process context; may sleep.
- * Return: 0 or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EDQUOT if the file has REFSLAB_SUBSCRIPTIONS_MAX
+ * watches pending.
  */
 int refslab_notify_subscribe(struct refslab_notifier *notifier, u64 id)
 {
@@ -148,11 +153,11 @@ int refslab_notify_subscribe(struct refslab_notifier *notifier, u64 id)
 
 	if (!READ_ONCE(notifier->events)) {
 		events = kcalloc(REFSLAB_EVENTS_MAX, sizeof(*events),
-				 GFP_KERNEL_ACCOUNT);
+				 REFSLAB_GFP);
 		if (!events)
 			return -ENOMEM;
 	}
-	watch = kzalloc(sizeof(*watch), GFP_KERNEL_ACCOUNT);
+	watch = kzalloc(sizeof(*watch), REFSLAB_GFP);
 	if (!watch) {
 		kfree(events);
 		return -ENOMEM;
@@ -168,10 +173,16 @@ int refslab_notify_subscribe(struct refslab_notifier *notifier, u64 id)
 
 	watch->id = id;
 	watch->notifier = notifier;
-	kref_get(&notifier->kref);
-	atomic_inc(&refslab_nr_watches);
 
 	spin_lock_bh(&refslab_watch_lock);
+	if (notifier->nr_watches >= REFSLAB_SUBSCRIPTIONS_MAX) {
+		spin_unlock_bh(&refslab_watch_lock);
+		kfree(watch);
+		return -EDQUOT;
+	}
+	notifier->nr_watches++;
+	kref_get(&notifier->kref);
+	atomic_inc(&refslab_nr_watches);
 	hash_add(refslab_watch_table, &watch->id_node, id);
 	list_add(&watch->file_node, &notifier->watches);
 	spin_unlock_bh(&refslab_watch_lock);
@@ -231,6 +242,7 @@ void refslab_notify_reclaimed(u64 id)
 			continue;
 		hash_del(&watch->id_node);
 		list_del(&watch->file_node);
+		watch->notifier->nr_watches--;
 		hlist_add_head(&watch->id_node, &fired);
 	}
 	spin_unlock(&refslab_watch_lock);

@@ -181,14 +181,14 @@ struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode)
 	if (ret)
 		return ERR_PTR(ret);
 
-	obj = kmem_cache_zalloc(refslab_classes[class].cache, GFP_KERNEL);
+	obj = kmem_cache_zalloc(refslab_classes[class].cache, REFSLAB_GFP);
 	if (!obj) {
 		ret = -ENOMEM;
 		goto err_uncharge;
 	}
 
 	id = atomic64_inc_return(&refslab_last_id);
-	ret = xa_reserve(&refslab_registry, id, GFP_KERNEL);
+	ret = xa_reserve(&refslab_registry, id, REFSLAB_GFP);
 	if (ret)
 		goto err_free;
 

@@ -75,7 +75,7 @@ struct file *refslab_objfile_create(struct refslab_object *obj, u32 rights,
 	struct refslab_objfile *of;
 	struct file *file;
 
-	of = kzalloc(sizeof(*of), GFP_KERNEL_ACCOUNT);
+	of = kzalloc(sizeof(*of), REFSLAB_GFP);
 	if (!of)
 		return ERR_PTR(-ENOMEM);
 	of->obj = obj;

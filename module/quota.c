@@ -20,6 +20,7 @@
 #include <linux/spinlock.h>
 
 #include <kunit/visibility.h>
+#include "object.h"
 #include "quota.h"
 #include "stats.h"
 
@@ -156,7 +157,7 @@ retry:
 	if (!user) {
 		if (!spare) {
 			spin_unlock(&refslab_users_lock);
-			spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+			spare = kzalloc(sizeof(*spare), REFSLAB_GFP);
 			if (!spare)
 				return -ENOMEM;
 			goto retry;

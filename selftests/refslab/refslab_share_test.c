@@ -858,6 +858,37 @@ TEST_F(share, close_cancels_subscriptions)
 	EXPECT_EQ(0, wait_reclaimed());
 }
 
+TEST_F_TIMEOUT(share, subscriptions_are_capped, 180)
+{
+	struct refslab_subscribe sub = { .size = sizeof(sub) };
+	static struct refslab_batch_op ops[REFSLAB_BATCH_MAX];
+	unsigned int ok = 0, rounds = 0;
+	uint32_t done = 0;
+	int fd2 = open(DEV, O_RDWR);
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, rs_create(fd2, 8, NULL, 0, &sub.handle, NULL));
+	for (int i = 0; i < REFSLAB_BATCH_MAX; i++)
+		ops[i] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_SUBSCRIBE, .arg = (uintptr_t)&sub,
+		};
+	/* Subscribe until refused; the cap is per file. */
+	while (rounds++ < REFSLAB_SUBSCRIPTIONS_MAX / REFSLAB_BATCH_MAX + 2) {
+		ASSERT_EQ(0, rs_batch(fd2, 0, ops, REFSLAB_BATCH_MAX, &done));
+		ok += done;
+		if (ops[done - 1].result) {
+			ok--;
+			EXPECT_EQ(-EDQUOT, ops[done - 1].result);
+			break;
+		}
+	}
+	EXPECT_EQ(REFSLAB_SUBSCRIPTIONS_MAX, ok);
+	/* Another file is not affected. */
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &sub.handle, NULL));
+	EXPECT_EQ(0, rs_subscribe(self->fd, sub.handle));
+	close(fd2);	/* cancels them all */
+}
+
 /* --- BATCH ------------------------------------------------------------------- */
 
 TEST_F(share, batch_runs_each_operation)

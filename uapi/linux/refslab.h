@@ -42,7 +42,10 @@
  * - EBADF: IMPORT of a file descriptor that is not a refslab object file.
  * - EEXIST: PIN of an object that is already pinned.
  * - EAGAIN: read() of an empty event queue on a non-blocking file.
- * - EDQUOT: a per-user quota or the global object limit would be exceeded.
+ * - EDQUOT: a per-user quota or the global object limit would be exceeded,
+ *   or the file already has REFSLAB_SUBSCRIPTIONS_MAX subscriptions.
+ * - ENOSPC: the file's handle table is full (every __u32 is in use).
+ * - EMFILE, ENFILE: EXPORT found no free file descriptor.
  * - EOVERFLOW: the reference cap of a handle or an object would be exceeded.
  * - ENOMEM: a kernel allocation failed.
  * - ESTALE: a conditional WRITE found a generation other than the expected
@@ -457,6 +460,9 @@ struct refslab_subscribe {
 #define REFSLAB_IOC_SUBSCRIBE	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_SUBSCRIBE)
 
 #define REFSLAB_EVENTS_MAX	256
+
+/* Most subscriptions one file may have pending at once. */
+#define REFSLAB_SUBSCRIPTIONS_MAX	65536
 
 enum refslab_event_kind {
 	REFSLAB_EVENT_RECLAIMED = 1,
