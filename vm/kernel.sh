@@ -40,10 +40,10 @@ check_config() {
 	local frag=$1 config=$2 missing=0 opt val
 	while IFS='=' read -r opt val; do
 		case $val in
-		y) grep -qx "$opt=y" "$config" || { log "missing: $opt=y"; missing=1; } ;;
 		n) ! grep -q "^$opt=" "$config" || { log "not off: $opt"; missing=1; } ;;
+		*) grep -qx "$opt=$val" "$config" || { log "missing: $opt=$val"; missing=1; } ;;
 		esac
-	done < <(grep -E '^CONFIG_[A-Z0-9_]+=[yn]$' "$frag")
+	done < <(grep -E '^CONFIG_[A-Z0-9_]+=([yn]|[0-9]+)$' "$frag")
 	((missing == 0)) || die "debug kernel .config lacks options of $frag"
 }
 
