@@ -59,6 +59,31 @@
  * they took effect.
  */
 
+/**
+ * DOC: refslab sharing and lifetimes
+ *
+ * References belong to open files, not to processes:
+ *
+ * - **fork()** and **dup()** share the open file of /dev/refslab, and with
+ *   it the handle table: a handle put in the child is gone in the parent.
+ *   A process that wants handles of its own opens /dev/refslab again.
+ * - **execve()** keeps the device file, and so its handles, unless it was
+ *   opened with O_CLOEXEC.  An exported object file is O_CLOEXEC unless
+ *   REFSLAB_EXPORT_KEEP_ON_EXEC asked otherwise.
+ * - **SCM_RIGHTS** passes either kind of file like any other: a received
+ *   device file shares the sender's handle table; a received object file
+ *   is IMPORTed into a handle of the receiver's own.
+ * - A file **in flight** on a unix socket holds its references until it
+ *   is received or the socket is destroyed (also when the sender has
+ *   exited, and through the unix garbage collector's cycle breaking).
+ * - When the last reference to an open file goes (close, exit, SIGKILL),
+ *   every reference its handles hold is dropped; objects no longer held by
+ *   any handle, exported file or pin are released then, and reclaimed a
+ *   grace period later.
+ * - The module cannot be unloaded while a device file or an object file
+ *   exists anywhere; pins end when it is unloaded.
+ */
+
 #define REFSLAB_IOCTL_TYPE	0xBB
 
 /* ABI version reported by REFSLAB_IOC_VERSION. */
@@ -223,6 +248,7 @@ struct refslab_dup {
  * @object_refs: output, references to the object from all holders
  * @handle_refs: output, references this handle holds
  * @rights: output, REFSLAB_RIGHT_* bits of this handle
+ * @__reserved: must be 0
  * @generation: output, number of writes to the payload so far
  * @ctime_ns: output, creation time, CLOCK_REALTIME nanoseconds
  *
