@@ -308,18 +308,6 @@ static void state_take(struct ctx *c, struct state *s)
 	read_fdinfo(c->fd, s->fdinfo, sizeof(s->fdinfo));
 }
 
-static int write_str(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 FIXTURE(failnth) {
 	struct baseline base;
 	int failnth;
@@ -361,10 +349,10 @@ FIXTURE_SETUP(failnth)
 	if (self->failnth < 0)
 		SKIP(return, "no " FAILNTH " (kernel without fault injection)");
 	/* Count GFP_KERNEL allocations, and inject silently. */
-	if (write_str("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
-	    write_str("/sys/kernel/debug/failslab/verbose", "0"))
+	if (write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N") ||
+	    write_file("/sys/kernel/debug/failslab/verbose", "0"))
 		SKIP(return, "no failslab in debugfs");
-	write_str("/sys/kernel/debug/fail_usercopy/verbose", "0");
+	write_file("/sys/kernel/debug/fail_usercopy/verbose", "0");
 }
 
 FIXTURE_TEARDOWN(failnth)

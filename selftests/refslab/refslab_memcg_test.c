@@ -16,18 +16,6 @@
 
 #define CGROOT		"/sys/fs/cgroup"
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* A "key value" line of a cgroup file such as memory.stat. */
 static long long cg_keyed(const char *cg, const char *file, const char *key)
 {

@@ -148,20 +148,47 @@ static inline long long stat_read(const char *name)
 	return read_long(path);
 }
 
-/* Write a module parameter; returns 0 or -errno. */
-static inline int param_write(const char *name, const char *val)
+/* Write a string to a (sysfs, debugfs, cgroup) file; returns 0 or -errno. */
+static inline int write_file(const char *path, const char *val)
 {
-	char path[128];
-	int fd, ret = 0;
+	int fd = open(path, O_WRONLY), ret = 0;
 
-	snprintf(path, sizeof(path), PARAMS "%s", name);
-	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, val, strlen(val)) < 0)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/* A whole (small) file as a string, to free(); NULL if it cannot be read. */
+static inline char *slurp(const char *path)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	while (len < cap - 1 && (n = read(fd, buf + len, cap - 1 - len)) > 0)
+		len += n;
+	buf[len] = 0;
+	close(fd);
+	return buf;
+}
+
+/* Write a module parameter; returns 0 or -errno. */
+static inline int param_write(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), PARAMS "%s", name);
+	return write_file(path, val);
 }
 
 static inline long long param_read(const char *name)
