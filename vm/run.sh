@@ -288,9 +288,12 @@ results=$rdir/results.raw
 log "booting $kernel ($(basename "$image"), mode $mode, $smp vCPUs, timeout ${vm_timeout}s); console: $console"
 : >"$results"
 start=$SECONDS
+# One host thread runs every vCPU in turn (thread=single): multi-threaded
+# TCG lets a vCPU run stale code while another patches it (static keys,
+# tracepoints), which shows up as a spurious int3 Oops in the guest.
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot \
-	-accel tcg -cpu max -smp "$smp" -m 2048 \
+	-accel tcg,thread=single -cpu max -smp "$smp" -m 2048 \
 	-kernel "$image" -initrd "$rdir/initramfs.cpio.gz" -append "$cmdline" \
 	-serial "file:$console" -serial "file:$results" \
 	</dev/null 2>"$rdir/qemu.stderr" &

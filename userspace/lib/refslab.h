@@ -237,11 +237,12 @@ REFSLAB_EXPORT int refslab_import(int fd, int obj_fd, uint32_t *handle);
  * refslab_open_by_id() - open an object by its id
  * @fd: refslab device file descriptor
  * @id: the object's id
- * @rights: REFSLAB_RIGHT_* bits wanted, at least one
+ * @rights: REFSLAB_RIGHT_* bits wanted; 0 gives the owner a handle for
+ *	refslab_info(), refslab_setattr() and refslab_subscribe() only
  * @handle: output, a new handle holding one reference, with @rights
  *
  * Access is checked against the object's owner, group and mode like a
- * file's.
+ * file's; a handle with no rights is for the owner (or CAP_FOWNER) only.
  *
  * Return: 0 or a negative errno: -ENOENT for no such object, -EACCES when
  * the mode does not grant @rights, -EINVAL for bad @rights.

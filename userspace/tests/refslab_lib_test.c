@@ -390,7 +390,12 @@ TEST_F(lib, open_by_id)
 
 	EXPECT_EQ(-ENOENT, refslab_open_by_id(self->fd, NO_SUCH_ID,
 					      REFSLAB_RIGHT_READ, &h2));
-	EXPECT_EQ(-EINVAL, refslab_open_by_id(self->fd, id, 0, &h2));
+	/* No rights: a handle for INFO and SETATTR, for the owner only. */
+	ASSERT_EQ(0, refslab_open_by_id(self->fd, id, 0, &h2));
+	ASSERT_EQ(0, refslab_info(self->fd, h2, &info));
+	EXPECT_EQ(0, info.rights);
+	EXPECT_EQ(-EACCES, refslab_read(self->fd, h2, 0, &id, 1, NULL));
+	ASSERT_EQ(0, refslab_put(self->fd, h2, 1));
 	EXPECT_EQ(-EINVAL, refslab_open_by_id(self->fd, id, 4, &h2));
 	EXPECT_EQ(-EINVAL, refslab_open_by_id(self->fd, id, REFSLAB_RIGHT_READ, NULL));
 
