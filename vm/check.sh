@@ -86,6 +86,8 @@ for kernel in stock61 stock612 debug; do
 		exit 1
 	fi
 done
+kernels_time=$((SECONDS - start))
+echo "#### kernels ready after ${kernels_time}s"
 
 # Two lanes side by side: the debug run is long and mostly keeps one vCPU
 # busy; everything else fits beside it on a 2-core machine.  The outputs
@@ -114,7 +116,7 @@ times=
 for name in "${steps[@]}"; do
 	times+=" $name $(cat "$out/$name.time" 2>/dev/null || echo ?)s"
 done
-echo "#### step times:$times"
+echo "#### step times: set-up and kernels ${kernels_time}s,$times"
 echo "#### make check took $((SECONDS - start))s"
 total
 ((failed == 0))
