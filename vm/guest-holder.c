@@ -14,11 +14,12 @@
  *	"pending=P" (reclaim_pending just before the unload) and exits 0
  *	when the unload succeeded.
  *
- *   guest-holder hold dev|objfd COMMAND [ARG...]
+ *   guest-holder busy dev|objfd COMMAND [ARG...]
  *	Hold a reference to the module, run COMMAND (typically
- *	`rmmod refslab`), and exit with its status; then let go.  "dev"
- *	holds an open /dev/refslab with an object in it; "objfd" holds only
- *	a file exported from an object (the device file is closed first).
+ *	`rmmod refslab`), which must FAIL, then let go.  "dev" holds an open
+ *	/dev/refslab with an object in it; "objfd" holds only a file
+ *	exported from an object (the device file is closed first).  Exits 0
+ *	when the files were set up and COMMAND failed.
  *
  * Exit status 0 on success, 1 on a failed expectation, 2 on misuse.
  */
@@ -122,7 +123,7 @@ static int cycle(int n)
 	return 0;
 }
 
-static int hold(const char *what, char **argv)
+static int busy(const char *what, char **argv)
 {
 	unsigned int handle = 0;
 	int fd, efd = -1, status;
@@ -162,17 +163,24 @@ static int hold(const char *what, char **argv)
 		close(fd);
 	if (efd >= 0)
 		close(efd);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		fprintf(stderr, "%s succeeded while the %s file was open\n",
+			argv[0], what);
+		return 1;
+	}
+	printf("%s failed (status %#x) while the %s file was open\n",
+	       argv[0], status, what);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "cycle"))
 		return cycle(atoi(argv[2]));
-	if (argc >= 4 && !strcmp(argv[1], "hold") &&
+	if (argc >= 4 && !strcmp(argv[1], "busy") &&
 	    (!strcmp(argv[2], "dev") || !strcmp(argv[2], "objfd")))
-		return hold(argv[2], argv + 3);
-	fprintf(stderr, "usage: %s cycle N | hold dev|objfd COMMAND [ARG...]\n",
+		return busy(argv[2], argv + 3);
+	fprintf(stderr, "usage: %s cycle N | busy dev|objfd COMMAND [ARG...]\n",
 		argv[0]);
 	return 2;
 }

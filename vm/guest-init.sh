@@ -135,10 +135,10 @@ run_kunit() {
 
 loaded() { grep -q '^refslab ' /proc/modules; }
 
-# hold <dev|objfd>: with only that file holding the module, rmmod must
+# busy <dev|objfd>: with only that file holding the module, rmmod must
 # fail and leave it loaded (guest-holder runs rmmod while it holds it).
-hold() {
-	! guest-holder hold "$1" rmmod refslab && loaded
+busy() {
+	guest-holder busy "$1" rmmod refslab && loaded
 }
 
 # $CYCLES times: load, create a few hundred objects and close the device
@@ -208,9 +208,9 @@ test)
 		check "refslab_bench --smoke" /bench/refslab_bench --smoke
 		out "# refslab_bench --smoke took $(($(date +%s) - t0)) s in this VM"
 	fi
-	check "rmmod refslab fails while a /dev/refslab file is open" hold dev
+	check "rmmod refslab fails while a /dev/refslab file is open" busy dev
 	check "rmmod refslab fails while only an exported object file is open" \
-		hold objfd
+		busy objfd
 	check "rmmod refslab succeeds once those files are closed" rmmod refslab
 	t0=$(date +%s)
 	check "$CYCLES cycles: insmod, 300 objects, close, rmmod at once" cycles
