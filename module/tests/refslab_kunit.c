@@ -22,10 +22,15 @@ struct stat_snapshot {
 	u64 item[REFSLAB_STAT_NR_ITEMS];
 };
 
+/*
+ * Objects released before the snapshot, by earlier tests, must not be
+ * reclaimed inside the test's window: wait for their grace periods first.
+ */
 static void snapshot(struct stat_snapshot *s)
 {
 	int i;
 
+	rcu_barrier();
 	for (i = 0; i < REFSLAB_STAT_NR_ITEMS; i++)
 		s->item[i] = refslab_stat_read(i);
 }
