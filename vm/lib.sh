@@ -20,6 +20,32 @@ log() {
 	echo "vm: $*" >&2
 }
 
+# TAP of a host step, indented under the step's header: ok <what>,
+# not_ok <what> [file of diagnostics], skip <what> <why>, then
+# tap_result <step> for the plan and the RESULT line vm/check.sh adds up.
+n=0 passed=0 failed=0 skipped=0
+
+ok() {
+	n=$((n + 1)) passed=$((passed + 1))
+	echo "    ok $n - $1"
+}
+
+not_ok() {
+	n=$((n + 1)) failed=$((failed + 1))
+	echo "    not ok $n - $1"
+	[[ -z ${2:-} ]] || head -n 40 "$2" | sed 's/^/    #   /'
+}
+
+skip() {
+	n=$((n + 1)) skipped=$((skipped + 1))
+	echo "    ok $n - $1 # SKIP $2"
+}
+
+tap_result() {
+	echo "    1..$n"
+	echo "RESULT $1 passed=$passed failed=$failed skipped=$skipped"
+}
+
 # Debian version string of the installed linux-source-6.12 package.
 source_version() {
 	dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null ||

@@ -8,7 +8,11 @@
 #                stock kernel's headers: no "warning:" or "error:" line
 #   userspace    `make -C userspace` from scratch with -Wall -Wextra
 #                -Werror on its compile lines, and no warning
-#   scripts      shellcheck of the rig's own scripts
+#   shell        shellcheck -x of every shell script in the tree
+#   kernel-doc   scripts/kernel-doc -Wall on module/ and uapi/: silent
+#   rst          every Documentation/*.rst parses with docutils, its
+#                kernel-doc directives expanded (vm/doccheck.py)
+#   help         `make help` names every target of the Makefile
 # A gate whose input does not exist yet is skipped.  Ends with
 #   RESULT lint passed=N failed=N skipped=N
 # and exits non-zero if a gate failed.
@@ -21,23 +25,6 @@ set -euo pipefail
 top=${REFSLAB_SRC_TOP:-$REFSLAB_TOP}
 out=$REFSLAB_BUILD/lint
 mkdir -p "$out"
-n=0 passed=0 failed=0 skipped=0
-
-ok() {
-	n=$((n + 1)) passed=$((passed + 1))
-	echo "    ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "    not ok $n - $1"
-	[[ -z ${2:-} ]] || head -n 40 "$2" | sed 's/^/    #   /'
-}
-
-skip() {
-	n=$((n + 1)) skipped=$((skipped + 1))
-	echo "    ok $n - $1 # SKIP $2"
-}
 
 # checkpatch applies some rules by in-tree path (a uapi header may not use
 # BIT(), for example), so the files are checked where they would sit in a
@@ -129,12 +116,96 @@ gate_userspace() {
 	ok "userspace -Wall -Wextra -Werror ($(wc -l <"$out/userspace.cc") compile lines)"
 }
 
-gate_shellcheck() {
-	if shellcheck -x "$REFSLAB_TOP"/vm/*.sh "$REFSLAB_TOP/.ci/run" \
-		>"$out/shellcheck.log" 2>&1; then
-		ok "shellcheck vm/ .ci/run"
+# The tree's files: git's (tracked and not ignored) in a checkout, else
+# every file but build output.
+tree_files() {
+	if git -C "$top" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$top" ls-files -co --exclude-standard | sed 's#^#./#'
 	else
-		not_ok "shellcheck vm/ .ci/run" "$out/shellcheck.log"
+		(cd "$top" && find . -path ./build -prune -o -path ./.git -prune \
+			-o -type f -print)
+	fi
+}
+
+# Every shell script of the tree: *.sh files and files whose first line
+# names a shell.
+gate_shellcheck() {
+	local -a scripts=()
+	mapfile -t scripts < <(tree_files | sort | while read -r f; do
+		[[ -f $top/$f ]] || continue
+		case $f in
+		*.sh) echo "$f" ;;
+		*) head -c 64 "$top/$f" 2>/dev/null | head -n 1 |
+			grep -qE '^#!.*(/|env )(ba|da|busybox )?sh( |$)' && echo "$f" ;;
+		esac
+	done)
+	if ((${#scripts[@]} == 0)); then
+		not_ok "shellcheck: no shell scripts found"
+	elif (cd "$top" && shellcheck -x "${scripts[@]}") >"$out/shellcheck.log" 2>&1; then
+		ok "shellcheck (${#scripts[@]} scripts: ${scripts[*]#./})"
+	else
+		not_ok "shellcheck" "$out/shellcheck.log"
+	fi
+}
+
+# scripts/kernel-doc -Wall on every source of the module and the uapi
+# header: no warning, no error.
+gate_kerneldoc() {
+	local -a files=()
+	mapfile -t files < <(cd "$top" && find module uapi -name '*.[ch]' \
+		! -name '*.mod.c' 2>/dev/null | sort)
+	if ((${#files[@]} == 0)); then
+		skip "kernel-doc -Wall" "no module/ or uapi/ sources"
+		return
+	fi
+	if (cd "$top" && "$(source_tree)/scripts/kernel-doc" -none -Wall \
+		"${files[@]}") >"$out/kernel-doc.log" 2>&1 &&
+		[[ ! -s $out/kernel-doc.log ]]; then
+		ok "kernel-doc -Wall (${#files[@]} files)"
+	else
+		not_ok "kernel-doc -Wall" "$out/kernel-doc.log"
+	fi
+}
+
+# Every .rst file parses with Debian's docutils without a warning, with
+# its kernel-doc directives expanded by scripts/kernel-doc (vm/doccheck.py).
+gate_rst() {
+	local -a files=()
+	mapfile -t files < <(cd "$top" && find Documentation -name '*.rst' \
+		2>/dev/null | sort)
+	if ((${#files[@]} == 0)); then
+		skip "rst parse" "no .rst files"
+		return
+	fi
+	if (cd "$top" && /usr/bin/python3 "$REFSLAB_TOP/vm/doccheck.py" \
+		--kernel-doc "$(source_tree)/scripts/kernel-doc" \
+		--map include/uapi/=uapi/ --map drivers/misc/refslab/=module/ \
+		"${files[@]}") >"$out/rst.log" 2>&1; then
+		ok "rst parse with docutils, kernel-doc expanded (${files[*]})"
+	else
+		not_ok "rst parse" "$out/rst.log"
+	fi
+}
+
+# `make help` names every target of the top-level Makefile's .PHONY list,
+# one line each.
+gate_help() {
+	local t help missing=() targets=()
+	help=$(make -s -C "$top" help 2>&1) || {
+		not_ok "make help failed"
+		return
+	}
+	mapfile -t targets < <(sed -n '/^\.PHONY:/,/[^\\]$/p' "$top/Makefile" |
+		sed 's/^\.PHONY://; s/\\$//' | tr -s ' \t' '\n' | grep .)
+	for t in "${targets[@]}"; do
+		[[ $t == all ]] && continue
+		grep -qE "^make $t( |$)" <<<"$help" || missing+=("$t")
+	done
+	if ((${#missing[@]})); then
+		printf '%s\n' "$help" >"$out/help.log"
+		not_ok "make help lacks: ${missing[*]}" "$out/help.log"
+	else
+		ok "make help lists every target"
 	fi
 }
 
@@ -144,6 +215,8 @@ gate_kbuild stock61
 gate_kbuild stock612
 gate_userspace
 gate_shellcheck
-echo "    1..$n"
-echo "RESULT lint passed=$passed failed=$failed skipped=$skipped"
+gate_kerneldoc
+gate_rst
+gate_help
+tap_result lint
 ((failed == 0))
