@@ -13,7 +13,7 @@ BUILD := $(CURDIR)/build
 HOST_DIR := $(BUILD)/host-$(notdir $(patsubst %/build,%,$(patsubst %/,%,$(KDIR))))
 
 .PHONY: all module userspace setup check demo lint vm-test rigtest kernels \
-	stress bench clean help
+	stress bench install uninstall clean help
 
 all: module userspace
 
@@ -73,6 +73,117 @@ bench: setup
 kernels: setup
 	@for k in stock61 stock612 debug; do vm/kernel.sh $$k || exit 1; done
 
+# Install on a real machine (as root; DESTDIR for a staging tree):
+#   make install   [KDIR=...] [DESTDIR=] [PREFIX=/usr/local]
+#   make uninstall [KDIR=... | KVER=...] [DESTDIR=] [PREFIX=/usr/local]
+# install puts
+#   - refslab.ko, built against KDIR, where the kernel's modules_install
+#     puts an external module: $(DESTDIR)/lib/modules/<kver>/updates/module/
+#     (compressed as the kernel's config says), then runs depmod;
+#   - the udev rule udev/60-refslab.rules (/dev/refslab 0660, group
+#     refslab) into $(DESTDIR)$(UDEVRULESDIR): /lib/udev/rules.d, where
+#     installed software puts its rules, so that a file of the same name in
+#     /etc/udev/rules.d stays the administrator's override;
+#   - with `make -C userspace install`: <linux/refslab.h>, <refslab.h>,
+#     librefslab.a, librefslab.so.*, refslab.pc, refslabctl and its man
+#     page under $(DESTDIR)$(PREFIX).
+# Without DESTDIR it also runs ldconfig (the dynamic linker finds
+# /usr/local/lib only through its cache), adds the system group refslab if
+# missing and has udev reload its rules.  uninstall removes those files
+# (not the group, which may have members) and runs depmod again.  Install
+# twice is fine: the second overwrites the first.
+#
+# <kver> is the release KDIR was built for: UTS_RELEASE, as in vermagic and
+# `uname -r`.  include/config/kernel.release is only the fallback: Debian's
+# 6.1 headers hold the upstream version there (6.1.N, not 6.1.0-N-amd64).
+#
+# depmod runs as `depmod <kver>` without DESTDIR; with DESTDIR as `depmod
+# -b $(DESTDIR) <kver>` only if $(DESTDIR)/lib/modules/<kver> has that
+# kernel's modules.order and modules.builtin (a whole root: chroot, image).
+# A staging tree for a package has neither; depmod there would leave index
+# files no package ships, so it is skipped and must run on the target.  The
+# kernel's own depmod in modules_install is switched off (DEPMOD=true): it
+# runs only with a System.map, which Debian's headers lack ("Skipping
+# depmod"), and would not follow these rules.  Without a signing
+# certificate in KDIR (distribution headers) the module is installed
+# unsigned instead of failing to sign; with Secure Boot, use DKMS.
+#
+# The module is built for installation in a copy of its own,
+# build/install-<kernel>/, without the KUnit test module.
+PREFIX ?= /usr/local
+UDEVRULESDIR ?= /lib/udev/rules.d
+UDEV_RULE := 60-refslab.rules
+MODINST_DIR := $(patsubst $(BUILD)/host-%,$(BUILD)/install-%,$(HOST_DIR))
+KVER ?= $(or $(shell sed -n 's/.*UTS_RELEASE "\(.*\)".*/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(shell \
+	cat $(KDIR)/include/config/kernel.release 2>/dev/null))
+MODDIR = $(DESTDIR)/lib/modules/$(KVER)
+MOD_FILES = $(foreach s,.ko .ko.xz .ko.gz .ko.zst,$(MODDIR)/updates/module/refslab$(s))
+
+define run_depmod
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "  DEPMOD  $(KVER)"; \
+		PATH="$$PATH:/sbin:/usr/sbin" depmod "$(KVER)"; \
+	elif [ -e "$(MODDIR)/modules.order" ] && [ -e "$(MODDIR)/modules.builtin" ]; then \
+		echo "  DEPMOD  -b $(DESTDIR) $(KVER)"; \
+		PATH="$$PATH:/sbin:/usr/sbin" depmod -b "$(DESTDIR)" "$(KVER)"; \
+	else \
+		echo "make: depmod skipped: $(MODDIR) has no modules.order and modules.builtin"; \
+		echo "  (a staging tree, not a root with that kernel): run 'depmod $(KVER)' on the target"; \
+	fi
+endef
+
+define check_kver
+	@if [ -z "$(KVER)" ]; then \
+		echo "make: cannot tell the kernel release of KDIR=$(KDIR)"; \
+		echo "  (no include/generated/utsrelease.h there): set KDIR, or KVER=<release>"; \
+		exit 1; \
+	fi
+endef
+
+install:
+	@if [ ! -d "$(KDIR)" ]; then \
+		echo "make: no kernel build directory at KDIR=$(KDIR); 'make module' lists the installed ones"; \
+		exit 1; \
+	fi
+	$(check_kver)
+	@bash -c '. vm/lib.sh && build_module "$(CURDIR)" "$(MODINST_DIR)" "$(KDIR)" CONFIG_REFSLAB_KUNIT_TEST='
+	@# A copy compressed otherwise by an earlier install would shadow it.
+	rm -f $(MOD_FILES)
+	$(MAKE) -C $(KDIR) M=$(MODINST_DIR) modules_install KERNELRELEASE=$(KVER) \
+		INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates DEPMOD=true \
+		$(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=)
+	$(run_depmod)
+	install -D -m 644 udev/$(UDEV_RULE) $(DESTDIR)$(UDEVRULESDIR)/$(UDEV_RULE)
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "  LDCONFIG"; PATH="$$PATH:/sbin:/usr/sbin" ldconfig; \
+		if ! getent group refslab >/dev/null; then \
+			echo "  GROUPADD refslab"; groupadd --system refslab; \
+		fi; \
+		if command -v udevadm >/dev/null && [ -d /run/udev ]; then \
+			udevadm control --reload-rules || true; \
+			udevadm trigger --action=change --subsystem-match=misc \
+				--sysname-match=refslab || true; \
+		fi; \
+	fi
+
+uninstall:
+	$(check_kver)
+	rm -f $(MOD_FILES)
+	$(run_depmod)
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/$(UDEV_RULE)
+	$(MAKE) -C userspace uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	@if [ -z "$(DESTDIR)" ]; then \
+		PATH="$$PATH:/sbin:/usr/sbin" ldconfig; \
+		if command -v udevadm >/dev/null && [ -d /run/udev ]; then \
+			udevadm control --reload-rules || true; \
+		fi; \
+		if getent group refslab >/dev/null; then \
+			echo "make: the group refslab stays ('groupdel refslab' removes it)"; \
+		fi; \
+	fi
+
 clean:
 	rm -rf $(BUILD)
 	@if [ -d userspace ]; then $(MAKE) -C userspace clean; fi
@@ -89,6 +200,8 @@ help:
 	@echo "make rigtest      inject each fault (leak, warn, kunit, skipput); every run must fail"
 	@echo "make stress       long stress + fuzz run: SECONDS=600 ITERS= SEED= KERNEL=stock612"
 	@echo "make bench        the benchmark in a VM: KERNEL=stock612 SMP= BENCH_ARGS="
+	@echo "make install      module (KDIR), depmod, udev rule, headers, library, refslabctl: DESTDIR= PREFIX=/usr/local"
+	@echo "make uninstall    remove what make install put there (same KDIR or KVER=, DESTDIR=, PREFIX=)"
 	@echo "make kernels      fetch the stock kernels and build the debug kernel (cached)"
 	@echo "make clean        remove build/ (the kernel cache in ~/.cache/refslab stays)"
 	@echo "make help         this list"
