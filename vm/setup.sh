@@ -17,6 +17,7 @@ packages=(
 	build-essential bc flex bison libelf-dev libssl-dev dwarves
 	qemu-system-x86 busybox-static cpio sparse kmod
 	linux-source-6.12 linux-headers-amd64
+	dkms pkgconf
 )
 
 installed() {
