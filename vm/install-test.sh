@@ -57,23 +57,6 @@ top=$REFSLAB_TOP
 out=$REFSLAB_BUILD/install-test
 dest=$out/destdir
 prefix=/usr/local
-n=0 passed=0 failed=0 skipped=0
-
-ok() {
-	n=$((n + 1)) passed=$((passed + 1))
-	echo "    ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1)) failed=$((failed + 1))
-	echo "    not ok $n - $1"
-	[[ -z ${2:-} || ! -s ${2:-} ]] || head -n 40 "$2" | sed 's/^/    #   /'
-}
-
-skip() {
-	n=$((n + 1)) skipped=$((skipped + 1))
-	echo "    ok $n - $1 # SKIP $2"
-}
 
 # make_in <log> <make args...>: the top-level make, under the lock the
 # in-tree userspace builds share (lint and the VM runs build there too).
@@ -434,6 +417,5 @@ if [[ $(ls /var/lib/dkms/mok.* 2>/dev/null || true) != "$mok_before" ]]; then
 	not_ok "dkms: a signing key appeared in /var/lib/dkms"
 fi
 echo "    # $((SECONDS - t0)) s"
-echo "    1..$n"
-echo "RESULT install passed=$passed failed=$failed skipped=$skipped"
+tap_result install
 ((failed == 0))
