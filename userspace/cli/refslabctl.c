@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -327,7 +328,7 @@ static void describe_owner(int fd, uint64_t id, char *buf, size_t size)
 	if (debugfs_owner(id, buf, size))
 		return;
 	snprintf(buf, size,
-		 "its mode and owner cannot be read: no access to the object and no %s/objects",
+		 "its mode and owner cannot be read by this user (no right on the object, no access to %s/objects)",
 		 REFSLAB_DEBUGFS_DIR);
 }
 
@@ -363,6 +364,67 @@ static uint32_t obj_open(int fd, const char *op, uint64_t id, uint32_t rights,
 		ret = refslab_open_by_id(fd, id, REFSLAB_RIGHT_WRITE, &h);
 	if (ret)
 		obj_fail(fd, op, id, ret);
+	return h;
+}
+
+/*
+ * The object a command works on: named by its id, or (--fd N) an object
+ * file descriptor that EXPORT made and this process inherited or received.
+ */
+struct target {
+	uint64_t id;	/* 0 until known, with --fd */
+	int objfd;	/* -1: by id */
+};
+
+static int arg_fd(const struct ctx *c, const char *s, int min)
+{
+	uint64_t v;
+
+	if (!parse_u64(s, &v) || v < (uint64_t)min || v > INT_MAX)
+		usage_error(c, "invalid file descriptor '%s' (expected a number from %d)",
+			    s, min);
+	return (int)v;
+}
+
+/* The operands after the options: ID, unless --fd named the object. */
+static void target_operands(const struct ctx *c, int argc, char **argv,
+			    struct target *t)
+{
+	if (t->objfd >= 0) {
+		if (argc - optind > 0)
+			usage_error(c, "give an ID or --fd, not both ('%s')",
+				    argv[optind]);
+		return;
+	}
+	want_operands(c, argc, argv, 1, "ID (or --fd N)");
+	t->id = arg_id(c, argv[optind]);
+}
+
+/*
+ * A handle to the target: opened by id with @rights (@any as for
+ * obj_open()), or imported from the object file descriptor, with the
+ * rights that file carries; then @t->id is the object's.
+ */
+static uint32_t target_open(int fd, const char *op, struct target *t,
+			    uint32_t rights, bool any)
+{
+	struct refslab_info info;
+	uint32_t h;
+	int ret;
+
+	if (t->objfd < 0)
+		return obj_open(fd, op, t->id, rights, any);
+	ret = refslab_import(fd, t->objfd, &h);
+	if (ret == -EBADF && fcntl(t->objfd, F_GETFD) < 0)
+		die("%s: file descriptor %d is not open", op, t->objfd);
+	if (ret)
+		die("%s: import file descriptor %d: %s", op, t->objfd,
+		    refslab_strerror(ret));
+	ret = refslab_info(fd, h, &info);
+	if (ret)
+		die("%s: object of file descriptor %d: %s", op, t->objfd,
+		    refslab_strerror(ret));
+	t->id = info.id;
 	return h;
 }
 
@@ -507,6 +569,9 @@ static const char main_help[] =
 "    An object lives while anything holds a reference to it.  An object that\n"
 "    `refslabctl create` makes is therefore gone when refslabctl exits,\n"
 "    unless it is created with --pin (or pinned by another holder first).\n"
+"    `refslabctl hold` keeps references in a process that runs until it is\n"
+"    killed; `refslabctl export` hands an object to another command as a\n"
+"    file descriptor, which read, write, info and hold take with --fd.\n"
 "\n"
 "COMMANDS\n"
 "%s"
@@ -734,28 +799,30 @@ static int cmd_info(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "fd", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct target t = { .objfd = -1 };
 	struct refslab_info info;
 	bool json = false;
 	int fd, opt, ret;
-	uint64_t id;
 	uint32_t h;
 
-	while ((opt = getopt_long(argc, argv, ":j", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jF:", opts, NULL)) != -1) {
 		if (opt == 'j')
 			json = true;
+		else if (opt == 'F')
+			t.objfd = arg_fd(c, optarg, 0);
 		else
 			bad_option(c, argv, opt);
 	}
-	want_operands(c, argc, argv, 1, "ID");
-	id = arg_id(c, argv[optind]);
+	target_operands(c, argc, argv, &t);
 
 	fd = dev_open(c);
-	h = obj_open(fd, "info", id, REFSLAB_RIGHT_READ, true);
+	h = target_open(fd, "info", &t, REFSLAB_RIGHT_READ, true);
 	ret = refslab_info(fd, h, &info);
 	if (ret)
-		obj_fail(fd, "info", id, ret);
+		obj_fail(fd, "info", t.id, ret);
 	print_info(&info, json);
 	refslab_close(fd);
 	return 0;
@@ -828,16 +895,18 @@ static int cmd_read(struct ctx *c, int argc, char **argv)
 		{ "offset", required_argument, NULL, 'o' },
 		{ "length", required_argument, NULL, 'l' },
 		{ "hex", no_argument, NULL, 'x' },
+		{ "fd", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned char buf[REFSLAB_PAYLOAD_MAX];
 	uint32_t offset = 0, length = 0, h;
+	struct target t = { .objfd = -1 };
 	struct refslab_info info;
 	bool hex = false, have_len = false;
 	int fd, opt, ret;
 	uint64_t id;
 
-	while ((opt = getopt_long(argc, argv, ":o:l:x", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:l:xF:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			offset = (uint32_t)arg_u64(c, "offset", optarg, REFSLAB_PAYLOAD_MAX - 1);
@@ -851,15 +920,18 @@ static int cmd_read(struct ctx *c, int argc, char **argv)
 		case 'x':
 			hex = true;
 			break;
+		case 'F':
+			t.objfd = arg_fd(c, optarg, 0);
+			break;
 		default:
 			bad_option(c, argv, opt);
 		}
 	}
-	want_operands(c, argc, argv, 1, "ID");
-	id = arg_id(c, argv[optind]);
+	target_operands(c, argc, argv, &t);
 
 	fd = dev_open(c);
-	h = obj_open(fd, "read", id, REFSLAB_RIGHT_READ, false);
+	h = target_open(fd, "read", &t, REFSLAB_RIGHT_READ, false);
+	id = t.id;
 	ret = refslab_info(fd, h, &info);
 	if (ret)
 		obj_fail(fd, "read", id, ret);
@@ -890,10 +962,12 @@ static int cmd_write(struct ctx *c, int argc, char **argv)
 		{ "file", required_argument, NULL, 'f' },
 		{ "stdin", no_argument, NULL, 's' },
 		{ "if-generation", required_argument, NULL, 'g' },
+		{ "fd", required_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned char buf[REFSLAB_PAYLOAD_MAX];
 	uint64_t id, expected = 0, gen = 0;
+	struct target t = { .objfd = -1 };
 	struct refslab_info info;
 	struct input in = { 0 };
 	bool cond = false;
@@ -901,7 +975,7 @@ static int cmd_write(struct ctx *c, int argc, char **argv)
 	int fd, opt, ret;
 	size_t len;
 
-	while ((opt = getopt_long(argc, argv, ":o:d:f:sg:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":o:d:f:sg:F:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
 			offset = (uint32_t)arg_u64(c, "offset", optarg, REFSLAB_PAYLOAD_MAX - 1);
@@ -913,17 +987,20 @@ static int cmd_write(struct ctx *c, int argc, char **argv)
 			expected = arg_u64(c, "generation", optarg, UINT64_MAX);
 			cond = true;
 			break;
+		case 'F':
+			t.objfd = arg_fd(c, optarg, 0);
+			break;
 		default:
 			bad_option(c, argv, opt);
 		}
 	}
-	want_operands(c, argc, argv, 1, "ID");
-	id = arg_id(c, argv[optind]);
+	target_operands(c, argc, argv, &t);
 	if (input_count(&in) != 1)
 		usage_error(c, "give exactly one of --data, --file and --stdin");
 
 	fd = dev_open(c);
-	h = obj_open(fd, "write", id, REFSLAB_RIGHT_WRITE, false);
+	h = target_open(fd, "write", &t, REFSLAB_RIGHT_WRITE, false);
+	id = t.id;
 	ret = refslab_info(fd, h, &info);
 	if (ret)
 		obj_fail(fd, "write", id, ret);
@@ -953,7 +1030,7 @@ static int cmd_write(struct ctx *c, int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 /* pin, unpin, pinned                                                      */
 
-static int pin_common(struct ctx *c, int argc, char **argv, bool pin)
+static int cmd_pin(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
 	int fd, opt, ret;
@@ -965,23 +1042,75 @@ static int pin_common(struct ctx *c, int argc, char **argv, bool pin)
 	id = arg_id(c, argv[optind]);
 
 	fd = dev_open(c);
-	ret = pin ? refslab_pin(fd, id) : refslab_unpin(fd, id);
-	if (ret == -ENOENT && !pin)
-		die("unpin object %" PRIu64 ": no such object, or it is not pinned (ENOENT)", id);
+	ret = refslab_pin(fd, id);
 	if (ret)
-		obj_fail(fd, pin ? "pin" : "unpin", id, ret);
+		obj_fail(fd, "pin", id, ret);
 	refslab_close(fd);
 	return 0;
 }
 
-static int cmd_pin(struct ctx *c, int argc, char **argv)
+static void __attribute__((noreturn)) unpin_fail(int fd, uint64_t id, int err)
 {
-	return pin_common(c, argc, argv, true);
+	if (err == -ENOENT)
+		die("unpin object %" PRIu64 ": no such object, or it is not pinned (ENOENT)", id);
+	obj_fail(fd, "unpin", id, err);
 }
+
+static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t timeout);
 
 static int cmd_unpin(struct ctx *c, int argc, char **argv)
 {
-	return pin_common(c, argc, argv, false);
+	static const struct option opts[] = {
+		{ "wait", no_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t id, timeout = 0;
+	bool wait = false, have_timeout = false;
+	int fd, opt, ret;
+	uint32_t h;
+
+	while ((opt = getopt_long(argc, argv, ":wt:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			wait = true;
+			break;
+		case 't':
+			timeout = arg_u64(c, "timeout", optarg, INT_MAX / 1000);
+			have_timeout = true;
+			break;
+		default:
+			bad_option(c, argv, opt);
+		}
+	}
+	want_operands(c, argc, argv, 1, "ID");
+	id = arg_id(c, argv[optind]);
+	if (have_timeout && !wait)
+		usage_error(c, "--timeout needs --wait");
+
+	fd = dev_open(c);
+	if (wait) {
+		/*
+		 * Subscribe before the pin goes, or the object could be
+		 * reclaimed before anyone listens.  A handle with no rights
+		 * is enough: unpinning needs the same owner or CAP_FOWNER.
+		 */
+		ret = refslab_open_by_id(fd, id, 0, &h);
+		if (ret)
+			unpin_fail(fd, id, ret);
+		ret = refslab_subscribe(fd, h);
+		if (!ret)
+			ret = refslab_put(fd, h, 1);
+		if (ret < 0)
+			obj_fail(fd, "unpin", id, ret);
+	}
+	ret = refslab_unpin(fd, id);
+	if (ret)
+		unpin_fail(fd, id, ret);
+	if (wait)
+		return wait_reclaimed(fd, "unpin", id, timeout);
+	refslab_close(fd);
+	return 0;
 }
 
 static int cmd_pinned(struct ctx *c, int argc, char **argv)
@@ -1192,6 +1321,41 @@ static void stats_collect(struct stat_list *l)
 	qsort(l->e, l->n, sizeof(*l->e), name_cmp);
 }
 
+/* Does @name (e.g. "classes/64/objects_live") fall under @sel ("classes")? */
+static bool stat_selected(const char *name, const char *sel)
+{
+	size_t n = strlen(sel);
+
+	while (n && sel[n - 1] == '/')
+		n--;
+	return n && !strncmp(name, sel, n) && (!name[n] || name[n] == '/');
+}
+
+/*
+ * Keep only the entries that one of @sel names (a file, or a directory for
+ * all below it), in their order; a name that matches nothing is an error.
+ */
+static void stats_select(struct stat_list *l, char **sel, int nsel)
+{
+	size_t i, kept = 0;
+	int j;
+
+	for (j = 0; j < nsel; j++) {
+		for (i = 0; i < l->n; i++)
+			if (stat_selected(l->e[i].name, sel[j]))
+				break;
+		if (i == l->n)
+			die("stats: no counter '%s' in %s", sel[j], REFSLAB_SYSFS_DIR);
+	}
+	for (i = 0; i < l->n; i++)
+		for (j = 0; j < nsel; j++)
+			if (stat_selected(l->e[i].name, sel[j])) {
+				l->e[kept++] = l->e[i];
+				break;
+			}
+	l->n = kept;
+}
+
 static const char *find_value(const struct stat_list *l, const char *name)
 {
 	size_t i;
@@ -1344,7 +1508,6 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 			bad_option(c, argv, opt);
 		}
 	}
-	want_operands(c, argc, argv, 0, "");
 	if (have_count && !watch)
 		usage_error(c, "--count needs --watch");
 	if (!watch)
@@ -1354,6 +1517,8 @@ static int cmd_stats(struct ctx *c, int argc, char **argv)
 		if (i)
 			sleep((unsigned int)watch);
 		stats_collect(&cur);
+		if (optind < argc)
+			stats_select(&cur, argv + optind, argc - optind);
 		if (json) {
 			stats_json(&cur, watch != 0);
 		} else {
@@ -1500,16 +1665,188 @@ static int cmd_users(struct ctx *c, int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 /* wait                                                                    */
 
+/* ---------------------------------------------------------------------- */
+/* hold and export                                                         */
+
+static int cmd_hold(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "refs", required_argument, NULL, 'n' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "fd", required_argument, NULL, 'F' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t rights = REFSLAB_RIGHT_READ, refs = 1, h;
+	struct target t = { .objfd = -1 };
+	struct timespec left;
+	uint64_t timeout = 0;
+	int fd, opt, ret;
+
+	while ((opt = getopt_long(argc, argv, ":n:wF:t:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			refs = (uint32_t)arg_u64(c, "reference count", optarg, UINT32_MAX);
+			if (!refs)
+				usage_error(c, "invalid reference count '0' (at least 1)");
+			break;
+		case 'w':
+			rights |= REFSLAB_RIGHT_WRITE;
+			break;
+		case 'F':
+			t.objfd = arg_fd(c, optarg, 0);
+			break;
+		case 't':
+			timeout = arg_u64(c, "timeout", optarg, INT_MAX);
+			break;
+		default:
+			bad_option(c, argv, opt);
+		}
+	}
+	target_operands(c, argc, argv, &t);
+
+	fd = dev_open(c);
+	h = target_open(fd, "hold", &t, rights, false);
+	if (refs > 1) {
+		ret = refslab_get(fd, h, refs - 1);
+		if (ret < 0)
+			obj_fail(fd, "hold", t.id, ret);
+	}
+	/* Scripts wait for this line: the references are held from here on. */
+	printf("holding object %" PRIu64 ": %" PRIu32 " reference%s in one handle (pid %d)\n",
+	       t.id, refs, refs == 1 ? "" : "s", (int)getpid());
+	fflush(stdout);
+	if (!timeout)
+		for (;;)
+			pause();
+	left.tv_sec = (time_t)timeout;
+	left.tv_nsec = 0;
+	while (nanosleep(&left, &left) && errno == EINTR)
+		;
+	refslab_close(fd);
+	return 0;
+}
+
+static int cmd_export(struct ctx *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "read", no_argument, NULL, 'r' },
+		{ "write", no_argument, NULL, 'w' },
+		{ "fd", required_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint32_t rights = 0, h;
+	int fd, objfd, target = 3, opt, status;
+	uint64_t id;
+	pid_t pid;
+
+	while ((opt = getopt_long(argc, argv, ":rwF:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'r': rights |= REFSLAB_RIGHT_READ; break;
+		case 'w': rights |= REFSLAB_RIGHT_WRITE; break;
+		case 'F': target = arg_fd(c, optarg, 3); break;
+		default: bad_option(c, argv, opt);
+		}
+	}
+	if (argc - optind < 1)
+		usage_error(c, "missing operand: ID");
+	id = arg_id(c, argv[optind]);
+	if (argc - optind < 2)
+		usage_error(c, "missing operand: COMMAND");
+	if (!rights)
+		rights = REFSLAB_RIGHT_READ;
+
+	fd = dev_open(c);
+	h = obj_open(fd, "export", id, rights, false);
+	objfd = refslab_export(fd, h, REFSLAB_EXPORT_KEEP_ON_EXEC, 0);
+	if (objfd < 0)
+		obj_fail(fd, "export", id, objfd);
+	/* From here on the object file is refslabctl's only reference. */
+	refslab_close(fd);
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("export object %" PRIu64 ": fork: %s", id, strerror(errno));
+	if (!pid) {
+		/* dup2() leaves the new descriptor open across exec. */
+		if (objfd != target) {
+			if (dup2(objfd, target) < 0) {
+				fprintf(stderr, "refslabctl: export object %" PRIu64
+					": descriptor %d: %s\n", id, target, strerror(errno));
+				_exit(126);
+			}
+			close(objfd);
+		}
+		execvp(argv[optind + 1], argv + optind + 1);
+		fprintf(stderr, "refslabctl: export object %" PRIu64 ": cannot run %s: %s\n",
+			id, argv[optind + 1], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(objfd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			die("export object %" PRIu64 ": waitpid: %s", id, strerror(errno));
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Block until the reclamation event of object @id, subscribed to on @fd,
+ * arrives (or @timeout seconds pass, if not 0), print it and close @fd.
+ */
+static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t timeout)
+{
+	struct refslab_event ev[16];
+	struct timespec start, now;
+	int n, i, ms = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (timeout) {
+			long long left;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = (long long)timeout * 1000 -
+			       ((now.tv_sec - start.tv_sec) * 1000LL +
+				(now.tv_nsec - start.tv_nsec) / 1000000);
+			if (left <= 0)
+				left = 0;
+			ms = (int)left;
+		}
+		n = refslab_read_events(fd, ev, 16, ms);
+		if (n == -EAGAIN)
+			die("%s object %" PRIu64 ": not reclaimed within %" PRIu64 " s",
+			    op, id, timeout);
+		if (n == -EINTR)
+			continue;
+		if (n < 0)
+			obj_fail(fd, op, id, n);
+		for (i = 0; i < n; i++) {
+			if (ev[i].kind == REFSLAB_EVENT_RECLAIMED && ev[i].id == id) {
+				printf("object %" PRIu64 " reclaimed at %" PRIu64 ".%09" PRIu64
+				       " (CLOCK_MONOTONIC)\n", id,
+				       (uint64_t)(ev[i].time_ns / 1000000000ULL),
+				       (uint64_t)(ev[i].time_ns % 1000000000ULL));
+				refslab_close(fd);
+				return 0;
+			}
+			if (ev[i].kind == REFSLAB_EVENT_OVERFLOW)
+				fprintf(stderr, "refslabctl: %s: %u events lost\n",
+					op, ev[i].count);
+		}
+	}
+}
+
 static int cmd_wait(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct refslab_event ev[16];
 	uint64_t id, timeout = 0;
-	struct timespec start, now;
-	int fd, opt, ret, n, i, ms = -1;
+	int fd, opt, ret;
 	uint32_t h;
 
 	while ((opt = getopt_long(argc, argv, ":t:", opts, NULL)) != -1) {
@@ -1530,42 +1867,7 @@ static int cmd_wait(struct ctx *c, int argc, char **argv)
 	ret = refslab_put(fd, h, 1);
 	if (ret < 0)
 		obj_fail(fd, "wait for", id, ret);
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (timeout) {
-			long long left;
-
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			left = (long long)timeout * 1000 -
-			       ((now.tv_sec - start.tv_sec) * 1000LL +
-				(now.tv_nsec - start.tv_nsec) / 1000000);
-			if (left <= 0)
-				left = 0;
-			ms = (int)left;
-		}
-		n = refslab_read_events(fd, ev, 16, ms);
-		if (n == -EAGAIN)
-			die("wait for object %" PRIu64 ": not reclaimed within %" PRIu64 " s",
-			    id, timeout);
-		if (n == -EINTR)
-			continue;
-		if (n < 0)
-			obj_fail(fd, "wait for", id, n);
-		for (i = 0; i < n; i++) {
-			if (ev[i].kind == REFSLAB_EVENT_RECLAIMED && ev[i].id == id) {
-				printf("object %" PRIu64 " reclaimed at %" PRIu64 ".%09" PRIu64
-				       " (CLOCK_MONOTONIC)\n", id,
-				       (uint64_t)(ev[i].time_ns / 1000000000ULL),
-				       (uint64_t)(ev[i].time_ns % 1000000000ULL));
-				refslab_close(fd);
-				return 0;
-			}
-			if (ev[i].kind == REFSLAB_EVENT_OVERFLOW)
-				fprintf(stderr, "refslabctl: wait: %u events lost\n",
-					ev[i].count);
-		}
-	}
+	return wait_reclaimed(fd, "wait for", id, timeout);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1635,7 +1937,7 @@ EXIT_STATUS_HELP "\n"
 "NAME\n"
 "    refslabctl read - read an object's payload\n\n"
 "SYNOPSIS\n"
-"    refslabctl read ID [--offset N] [--length N] [--hex]\n\n"
+"    refslabctl read (ID | --fd N) [--offset N] [--length N] [--hex]\n\n"
 "DESCRIPTION\n"
 "    Opens object ID for reading and writes its payload bytes to standard\n"
 "    output, unchanged (not followed by a newline).  The bytes are never a\n"
@@ -1643,17 +1945,20 @@ EXIT_STATUS_HELP "\n"
 "OPTIONS\n"
 "    --offset N   start at byte N (default 0)\n"
 "    --length N   read N bytes (default: to the end of the payload)\n"
-"    --hex        print a hex dump instead of the raw bytes\n\n"
+"    --hex        print a hex dump instead of the raw bytes\n"
+"    --fd N       read the object of file descriptor N (made by `export`)\n"
+"                 instead of opening ID: no mode check, the file's rights\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
 "    refslabctl read 42 --length 5\n"
-"    refslabctl read 42 --hex\n" },
+"    refslabctl read 42 --hex\n"
+"    refslabctl export 42 -- refslabctl read --fd 3\n" },
 	{ "write", cmd_write, "write bytes into an object's payload",
 "NAME\n"
 "    refslabctl write - write into an object's payload\n\n"
 "SYNOPSIS\n"
-"    refslabctl write ID [--offset N] (--data STR | --file PATH | --stdin)\n"
-"                        [--if-generation G]\n\n"
+"    refslabctl write (ID | --fd N) [--offset N]\n"
+"                     (--data STR | --file PATH | --stdin) [--if-generation G]\n\n"
 "DESCRIPTION\n"
 "    Opens object ID for writing and replaces the payload bytes from offset\n"
 "    N with the data, atomically.  Prints the object's generation after the\n"
@@ -1665,7 +1970,9 @@ EXIT_STATUS_HELP "\n"
 "    --data STR          the bytes of STR\n"
 "    --file PATH         the contents of PATH\n"
 "    --stdin             standard input\n"
-"    --if-generation G   write only if the generation is G\n\n"
+"    --if-generation G   write only if the generation is G\n"
+"    --fd N              write to the object of file descriptor N (made by\n"
+"                        `export --write`) instead of opening ID\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
 "    gen=$(refslabctl info 42 --json | sed -n 's/.*\"generation\": \\([0-9]*\\).*/\\1/p')\n"
@@ -1674,7 +1981,7 @@ EXIT_STATUS_HELP "\n"
 "NAME\n"
 "    refslabctl info - describe an object\n\n"
 "SYNOPSIS\n"
-"    refslabctl info ID [--json]\n\n"
+"    refslabctl info (ID | --fd N) [--json]\n\n"
 "DESCRIPTION\n"
 "    Opens object ID (read right, or write if read is not granted) and\n"
 "    prints its id, size, size class, mode, owner, group, generation,\n"
@@ -1682,7 +1989,9 @@ EXIT_STATUS_HELP "\n"
 "    refslabctl itself (pins, handles, exported files).\n\n"
 "OPTIONS\n"
 "    --json    one JSON object: id, size, capacity, mode (octal string),\n"
-"              uid, gid, generation, refs, rights, ctime_ns\n\n"
+"              uid, gid, generation, refs, rights, ctime_ns\n"
+"    --fd N    describe the object of file descriptor N (made by `export`)\n"
+"              instead of opening ID\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
 "    refslabctl info 42\n" },
@@ -1702,12 +2011,21 @@ EXIT_STATUS_HELP "\n"
 "NAME\n"
 "    refslabctl unpin - unpin an object\n\n"
 "SYNOPSIS\n"
-"    refslabctl unpin ID\n\n"
+"    refslabctl unpin ID [--wait [--timeout SECONDS]]\n\n"
 "DESCRIPTION\n"
-"    Drops the pin of object ID; if nothing else holds it, it is reclaimed.\n\n"
+"    Drops the pin of object ID; if nothing else holds it, it is released\n"
+"    at once and reclaimed (its memory freed) after an RCU grace period.\n\n"
+"OPTIONS\n"
+"    --wait              then block until the module reports the object\n"
+"                        reclaimed, and print the event as `wait` does\n"
+"                        (it subscribes before unpinning, so no event is\n"
+"                        missed); if others still hold the object, that is\n"
+"                        when the last of them lets go\n"
+"    --timeout SECONDS   with --wait, give up after SECONDS (exit status 1)\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
-"    refslabctl unpin 42\n" },
+"    refslabctl unpin 42\n"
+"    refslabctl unpin 42 --wait --timeout 10\n" },
 	{ "pinned", cmd_pinned, "list pinned objects",
 "NAME\n"
 "    refslabctl pinned - list pinned objects\n\n"
@@ -1747,15 +2065,69 @@ EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
 "    refslabctl chown 42 alice:staff\n"
 "    refslabctl chown 42 :1000\n" },
+	{ "hold", cmd_hold, "hold references to an object until killed",
+"NAME\n"
+"    refslabctl hold - keep references to an object in a running process\n\n"
+"SYNOPSIS\n"
+"    refslabctl hold (ID | --fd N) [--refs N] [--write] [--timeout SECONDS]\n\n"
+"DESCRIPTION\n"
+"    Opens object ID (read right; with --write, read and write), or imports\n"
+"    the object file descriptor N, and makes that handle hold N references.\n"
+"    Then prints one line, \"holding object ID: N references in one handle\n"
+"    (pid P)\", and sleeps: until SECONDS have passed, or until a signal\n"
+"    ends it.  However refslabctl ends, SIGKILL included, the kernel drops\n"
+"    the references when it closes the process's files: a holder that\n"
+"    crashes cannot leak them.\n\n"
+"OPTIONS\n"
+"    --refs N            hold N references (default 1)\n"
+"    --write             ask for the write right as well\n"
+"    --fd N              hold the object of file descriptor N, made by\n"
+"                        `export` or received over a socket, instead of ID\n"
+"    --timeout SECONDS   exit (status 0) after SECONDS; default: never\n\n"
+EXIT_STATUS_HELP "\n"
+"EXAMPLES\n"
+"    refslabctl hold 42 --refs 3 & sleep 1; kill -KILL $!\n"
+"    refslabctl hold 42 --timeout 60\n" },
+	{ "export", cmd_export, "run a command with an object as a file descriptor",
+"NAME\n"
+"    refslabctl export - hand an object to a command as a file descriptor\n\n"
+"SYNOPSIS\n"
+"    refslabctl export ID [--read] [--write] [--fd N] -- COMMAND [ARG...]\n\n"
+"DESCRIPTION\n"
+"    Opens object ID with the rights asked for (read if none is given),\n"
+"    exports it as an object file (REFSLAB_IOC_EXPORT) with those rights,\n"
+"    and runs COMMAND in a child process with that file as descriptor N\n"
+"    (default 3).  refslabctl drops its own handle first, so the file is\n"
+"    the only reference it passes on; it waits for COMMAND and exits with\n"
+"    COMMAND's status.\n\n"
+"    The file is a capability: whoever holds it can import it (`read --fd N`,\n"
+"    `info --fd N`, `hold --fd N`, or refslab_import()) with its rights, whatever\n"
+"    the object's mode and owner, even as another user.  It holds one\n"
+"    reference until the last process that has it open closes it.\n\n"
+"OPTIONS\n"
+"    --read    the file carries the read right\n"
+"    --write   the file carries the write right\n"
+"    --fd N    the descriptor number in COMMAND, 3 or more (default 3)\n\n"
+"EXIT STATUS\n"
+"    COMMAND's exit status (128 + the signal if a signal ended it); 1 the\n"
+"    export failed; 2 usage error; 126 COMMAND could not be run; 127\n"
+"    COMMAND was not found.\n\n"
+"EXAMPLES\n"
+"    refslabctl export 42 -- refslabctl read --fd 3\n"
+"    refslabctl export 42 --read --write --fd 5 -- sh -c 'refslabctl write --fd 5 --data hi'\n" },
 	{ "stats", cmd_stats, "show the module's counters",
 "NAME\n"
 "    refslabctl stats - show the module's counters\n\n"
 "SYNOPSIS\n"
-"    refslabctl stats [--json] [--watch SECONDS [--count N]]\n\n"
+"    refslabctl stats [--json] [--watch SECONDS [--count N]] [COUNTER...]\n\n"
 "DESCRIPTION\n"
 "    Prints every file under /sys/kernel/refslab/ (subdirectories included,\n"
 "    as DIR/NAME) as an aligned table.  With --watch, prints it again every\n"
 "    SECONDS, with a column showing how each counter changed.\n\n"
+"    With COUNTER operands, only those: each names a file (\"reclaim_pending\",\n"
+"    \"classes/64/objects_live\") or a directory, for every file below it\n"
+"    (\"classes/64\").  They are shown in the usual order; one that names\n"
+"    nothing is an error (exit status 1).\n\n"
 "OPTIONS\n"
 "    --json              one JSON object; subdirectories become nested\n"
 "                        objects.  With --watch, one object per line.\n"
@@ -1765,7 +2137,8 @@ EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
 "    refslabctl stats\n"
 "    refslabctl stats --watch 1 --count 10\n"
-"    refslabctl stats --json | grep reclaim_pending\n" },
+"    refslabctl stats --json | grep reclaim_pending\n"
+"    refslabctl stats handles_live references_live reclaim_latency\n" },
 	{ "objects", cmd_objects, "list live objects (debugfs)",
 "NAME\n"
 "    refslabctl objects - list every live object\n\n"

@@ -126,7 +126,7 @@ run --help
 ok=0
 [ "$rc" = 0 ] && out_has "SYNOPSIS" && out_has "EXIT STATUS" && ok=1
 for cmd in version create open read write info pin unpin pinned chmod chown \
-	stats objects users wait; do
+	hold export stats objects users wait; do
 	out_has "^    $cmd " || ok=0
 done
 if [ $ok = 1 ]; then
@@ -136,7 +136,7 @@ else
 fi
 
 for cmd in version create open read write info pin unpin pinned chmod chown \
-	stats objects users wait; do
+	hold export stats objects users wait; do
 	run "$cmd" --help
 	if [ "$rc" = 0 ] && out_has "refslabctl $cmd" && out_has "^SYNOPSIS" &&
 		out_has "^DESCRIPTION" && out_has "^EXIT STATUS" && out_has "^EXAMPLES"; then
@@ -179,6 +179,14 @@ usage_error "stats --count without --watch" "needs --watch" stats --count 2
 usage_error "stats --watch 0" "invalid interval '0'" stats --watch 0
 usage_error "pinned takes no operand" "unexpected operand '5'" pinned 5
 usage_error "wait bad timeout" "invalid timeout 'soon'" wait 1 --timeout soon
+usage_error "unpin --timeout without --wait" "needs --wait" unpin 1 --timeout 3
+usage_error "info with both ID and --fd" "not both" info 1 --fd 3
+usage_error "read --fd not a number" "invalid file descriptor 'x'" read --fd x
+usage_error "read without ID or --fd" "missing operand: ID (or --fd N)" read
+usage_error "hold --refs 0" "invalid reference count '0'" hold 1 --refs 0
+usage_error "hold without ID" "missing operand: ID" hold
+usage_error "export without COMMAND" "missing operand: COMMAND" export 1
+usage_error "export --fd below 3" "invalid file descriptor '2'" export 1 --fd 2 -- true
 
 if [ ! -c /dev/refslab ]; then
 	run create 8
@@ -270,6 +278,35 @@ if [ "$rc" = 0 ] && [ "$(wc -l <"$T/out")" = 2 ] &&
 	pass "stats --json --watch: one JSON object per line"
 else
 	fail "stats --json --watch: one JSON object per line"
+fi
+run stats handles_live references_live
+if [ "$rc" = 0 ] && [ "$(wc -l <"$T/out")" = 3 ] &&
+	out_has "^handles_live  *$(cat /sys/kernel/refslab/handles_live)$" &&
+	out_has "^references_live  *$(cat /sys/kernel/refslab/references_live)$"; then
+	pass "stats COUNTER...: only those counters, with their sysfs values"
+else
+	fail "stats COUNTER...: only those counters, with their sysfs values"
+fi
+run stats classes/64
+if [ "$rc" = 0 ] && [ "$(grep -vc '^classes/64/' "$T/out")" = 1 ] &&
+	[ "$(grep -c '^classes/64/' "$T/out")" = "$(find /sys/kernel/refslab/classes/64 -type f | wc -l)" ]; then
+	pass "stats DIR: every file below the directory, nothing else"
+else
+	fail "stats DIR: every file below the directory, nothing else"
+fi
+run stats --json reclaim_pending
+if [ "$rc" = 0 ] &&
+	[ "$(json_field "$T/out" reclaim_pending)" = "$(cat /sys/kernel/refslab/reclaim_pending)" ] &&
+	[ "$(wc -l <"$T/out")" = 3 ]; then
+	pass "stats --json COUNTER: one member"
+else
+	fail "stats --json COUNTER: one member"
+fi
+run stats handles_live no_such_counter
+if [ "$rc" = 1 ] && err_has "no counter 'no_such_counter'"; then
+	pass "stats with an unknown counter: exit 1, names it"
+else
+	fail "stats with an unknown counter: exit 1, names it"
 fi
 
 # create without --pin: the object dies with refslabctl.
@@ -597,6 +634,130 @@ if has pin && has share; then
 		fail "chown root:root (names)"
 	fi
 
+	# export hands the object to a child as a file descriptor; read,
+	# write, info and hold take it with --fd.  A mode 0600 object: the
+	# file is the permission.
+	run create 32 --data shared --pin
+	sid=$(cat "$T/out")
+	pins="$pins $sid"
+	run export "$sid" -- "$CTL" read --fd 3 --length 6
+	if [ "$rc" = 0 ] && out_is shared; then
+		pass "export: the child reads the object through fd 3"
+	else
+		fail "export: the child reads the object through fd 3"
+	fi
+	if [ -x "$RUNAS" ]; then
+		run export "$sid" -- "$RUNAS" $NOBODY $NOBODY "$CTL" read --fd 3 --length 6
+		if [ "$rc" = 0 ] && out_is shared; then
+			pass "export: another user reads a mode 0600 object through the fd"
+		else
+			fail "export: another user reads a mode 0600 object through the fd"
+		fi
+	else
+		skip "export to another user" "no refslab_runas helper"
+	fi
+	run export "$sid" --fd 5 -- "$CTL" info --fd 5 --json
+	if [ "$rc" = 0 ] && [ "$(json_field "$T/out" id)" = "$sid" ] &&
+		[ "$(json_field "$T/out" refs)" = 2 ] &&
+		[ "$(json_field "$T/out" rights)" = '"read"' ]; then
+		pass "export --fd 5, info --fd 5: same id, pin + file = 2 refs, read right"
+	else
+		fail "export --fd 5, info --fd 5: same id, pin + file = 2 refs, read right"
+	fi
+	run export "$sid" -- "$CTL" write --fd 3 --data x
+	if [ "$rc" = 1 ] && err_has "write object $sid" && err_has "EACCES"; then
+		pass "export: the file carries the read right only by default"
+	else
+		fail "export: the file carries the read right only by default"
+	fi
+	run export "$sid" --read --write -- "$CTL" write --fd 3 --data SH
+	gen=$(cat "$T/out")
+	run read "$sid" --length 6
+	if [ "$gen" = 1 ] && out_is SHared; then
+		pass "export --read --write: the child writes through the fd"
+	else
+		fail "export --read --write: the child writes through the fd"
+	fi
+	run export "$sid" -- sh -c 'exit 7'
+	if [ "$rc" = 7 ]; then
+		pass "export exits with the command's status"
+	else
+		fail "export exits with the command's status"
+	fi
+	run export "$sid" -- /no/such/command
+	if [ "$rc" = 127 ] && err_has "cannot run /no/such/command"; then
+		pass "export of a missing command: exit 127, names it"
+	else
+		fail "export of a missing command: exit 127, names it"
+	fi
+	run read --fd 0
+	if [ "$rc" = 1 ] && err_has "EBADF"; then
+		pass "read --fd of a file that is not a refslab object: exit 1, EBADF"
+	else
+		fail "read --fd of a file that is not a refslab object: exit 1, EBADF"
+	fi
+	run read --fd 9
+	if [ "$rc" = 1 ] && err_has "file descriptor 9 is not open"; then
+		pass "read --fd of a closed descriptor: exit 1, says so"
+	else
+		fail "read --fd of a closed descriptor: exit 1, says so"
+	fi
+	if [ "$(cat /sys/kernel/refslab/open_files)" = 0 ]; then
+		pass "no object or device file outlives the exported command"
+	else
+		fail "no object or device file outlives the exported command"
+	fi
+
+	# hold keeps a handle with N references until it is killed; SIGKILL
+	# releases them all the same.
+	refs0=$(cat /sys/kernel/refslab/references_live)
+	handles0=$(cat /sys/kernel/refslab/handles_live)
+	"$CTL" hold "$sid" --refs 3 >"$T/hold.out" 2>"$T/hold.err" </dev/null &
+	holder=$!
+	i=0
+	while [ ! -s "$T/hold.out" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cp "$T/hold.out" "$T/out"
+	cp "$T/hold.err" "$T/err"
+	last="refslabctl hold $sid --refs 3 &"
+	rc=running
+	if out_is "holding object $sid: 3 references in one handle (pid $holder)" &&
+		[ "$(cat /sys/kernel/refslab/references_live)" = $((refs0 + 3)) ] &&
+		[ "$(cat /sys/kernel/refslab/handles_live)" = $((handles0 + 1)) ]; then
+		pass "hold --refs 3: says so, one more handle, 3 more references"
+	else
+		fail "hold --refs 3: says so, one more handle, 3 more references"
+	fi
+	kill -KILL $holder
+	wait $holder
+	rc=$?
+	if [ "$rc" = 137 ] && [ "$(cat /sys/kernel/refslab/references_live)" = "$refs0" ] &&
+		[ "$(cat /sys/kernel/refslab/handles_live)" = "$handles0" ]; then
+		pass "hold killed by SIGKILL: its handle and references are gone"
+	else
+		fail "hold killed by SIGKILL: its handle and references are gone"
+	fi
+	run hold "$sid" --timeout 1
+	if [ "$rc" = 0 ] && out_has "^holding object $sid: 1 reference in one handle"; then
+		pass "hold --timeout 1: holds, then exits 0"
+	else
+		fail "hold --timeout 1: holds, then exits 0"
+	fi
+	run export "$sid" -- "$CTL" hold --fd 3 --refs 2 --timeout 1
+	if [ "$rc" = 0 ] && out_has "^holding object $sid: 2 references"; then
+		pass "hold --fd: holds the object of an exported file"
+	else
+		fail "hold --fd: holds the object of an exported file"
+	fi
+	run hold 999999999 --timeout 1
+	if [ "$rc" = 1 ] && err_has "hold object 999999999" && err_has "ENOENT"; then
+		pass "hold unknown id: exit 1, ENOENT"
+	else
+		fail "hold unknown id: exit 1, ENOENT"
+	fi
+
 	# Errors for an object that does not exist name it and the operation.
 	for op in info read; do
 		run "$op" 999999999
@@ -635,6 +796,45 @@ if has pin && has share && has notify; then
 		pass "wait: returns once the object is reclaimed after unpin"
 	else
 		fail "wait: returns once the object is reclaimed after unpin"
+	fi
+	run create 8 --pin
+	w=$(cat "$T/out")
+	pins="$pins $w"
+	run unpin "$w" --wait --timeout 10
+	if [ "$rc" = 0 ] && out_has "^object $w reclaimed at "; then
+		pass "unpin --wait: returns once the object is reclaimed"
+	else
+		fail "unpin --wait: returns once the object is reclaimed"
+	fi
+	run unpin "$w" --wait --timeout 1
+	if [ "$rc" = 1 ] && err_has "not pinned"; then
+		pass "unpin --wait of an object gone: exit 1, says not pinned"
+	else
+		fail "unpin --wait of an object gone: exit 1, says not pinned"
+	fi
+	run create 8 --pin
+	w=$(cat "$T/out")
+	pins="$pins $w"
+	"$CTL" hold "$w" --timeout 2 >/dev/null 2>&1 </dev/null &
+	holder=$!
+	i=0
+	while [ "$(cat /sys/kernel/refslab/handles_live)" = 0 ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	run unpin "$w" --wait --timeout 1
+	if [ "$rc" = 1 ] && err_has "unpin object $w: not reclaimed within 1 s"; then
+		pass "unpin --wait while another holds it: times out (exit 1)"
+	else
+		fail "unpin --wait while another holds it: times out (exit 1)"
+	fi
+	wait $holder
+	run pinned
+	if [ "$rc" = 0 ] && ! out_has "^$w$" &&
+		[ "$(cat /sys/kernel/refslab/handles_live)" = 0 ]; then
+		pass "the timed-out unpin --wait still unpinned; the holder let go"
+	else
+		fail "the timed-out unpin --wait still unpinned; the holder let go"
 	fi
 else
 	skip "wait" "module lacks share, pin or notify"
