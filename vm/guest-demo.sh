@@ -3,34 +3,135 @@
 #
 # The demo, sourced by vm/guest-init.sh inside the VM (`make demo`).  What
 # it prints goes to the user's terminal; the kernel console goes to a log.
-# `say` narrates, `show` runs a command and shows it with its output; a
-# failing command fails the demo.  Add a step here as each feature lands.
+#
+# The story: root creates and pins an object; alice, another user, is
+# refused it by id, then gets it as a file descriptor, then by id once the
+# mode allows; a holder is killed with SIGKILL and its references go; the
+# unpinned object is reclaimed; the counters end where they started.
+# Every number shown comes from the module (refslabctl's output or sysfs).
+# `say` narrates; `show` runs a command and shows it with its output; a
+# command that fails (or, for `refused`, one that succeeds) fails the demo.
+# vm/demo-check.sh checks the facts in this output: keep the two in step.
 
-say() { out ""; out "$*"; }
+# say LINE...: a blank line, then the narration, one argument per line.
+say() {
+	local line
+	out ""
+	for line in "$@"; do
+		out "$line"
+	done
+}
 
-show() {
-	out "  \$ $*"
+# Standard output and error of the last command, indented, every line
+# ended (a payload read back has no newline of its own).
+indent() { awk '{ print "    " $0 }' "$1" >&3; }
+
+# run_cmd <0: must succeed | 1: must fail> <as shown> <command...>
+run_cmd() {
+	local want=$1 shown=$2 rc
+	shift 2
+	out "  \$ $shown"
 	"$@" >/tmp/demo.out 2>&1 3>&-
-	local rc=$?
-	sed 's/^/    /' /tmp/demo.out >&3
-	if [ $rc != 0 ]; then
-		out "    (exit status $rc)"
+	rc=$?
+	indent /tmp/demo.out
+	if [ "$want" = 0 ] && [ $rc != 0 ]; then
+		out "    (exit status $rc: this step failed)"
 		failed=1
+	elif [ "$want" = 1 ] && [ $rc = 0 ]; then
+		out "    (exit status 0, but this had to be refused: this step failed)"
+		failed=1
+	elif [ "$want" = 1 ]; then
+		out "    (exit status $rc: refused, as it should be)"
 	fi
 }
 
-say "refslab demo: Linux $(uname -r), Debian's stock kernel, under QEMU."
-say "Load the module; it registers the misc device /dev/refslab:"
+show() { run_cmd 0 "$*" "$@"; }
+# A command line for sh -c, shown as it is (quotes, su -c ...).
+show_sh() { run_cmd 0 "$1" sh -c "$1"; }
+refused_sh() { run_cmd 1 "$1" sh -c "$1"; }
+
+# wait_line FILE: until a background command has printed its first line.
+wait_line() {
+	local i=0
+	while [ ! -s "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -s "$1" ]
+}
+
+# A user to share with.  busybox su (run by root) needs no password.
+echo "root:x:0:0:root:/:/bin/sh" >/etc/passwd
+echo "alice:x:1000:1000:alice:/tmp:/bin/sh" >>/etc/passwd
+echo "root:x:0:" >/etc/group
+echo "alice:x:1000:" >>/etc/group
+
+out "refslab demo on Linux $(uname -r) (Debian's stock kernel) under QEMU"
+
+say "Load the module: it adds the device /dev/refslab and counters in /sys/kernel/refslab/."
 show insmod /refslab/refslab.ko
-show ls -l /dev/refslab
-say "Its version and counters are in sysfs, one value per file:"
-show cat /sys/kernel/refslab/version
-show ls /sys/kernel/refslab
-if [ -x /bin/refslabctl ]; then
-	say "refslabctl talks to the module through the ioctl interface:"
-	show refslabctl version
-	show refslabctl stats
+
+say "root creates an object of 64 bytes that starts with \"hello\", and pins it so that it" \
+	"outlives the command. refslabctl prints the object's id."
+run_cmd 0 "refslabctl create 64 --data hello --pin" \
+	refslabctl create 64 --data hello --pin
+id=$(cat /tmp/demo.out)
+case $id in
+'' | *[!0-9]*) failed=1 id=0 ;;
+esac
+
+say "Like a file, it has an owner and a mode: 0600 lets only root in." \
+	"The pin is its one reference."
+show refslabctl info "$id"
+
+say "alice, another user, opens object $id by its id. The module checks the mode and refuses:"
+refused_sh "su alice -c 'refslabctl open $id'"
+
+say "root writes new bytes (write prints the new generation: each write adds one)." \
+	"Then export runs a child process with the object as fd 3: alice's refslabctl imports" \
+	"the fd and reads. Holding the fd is the permission; the mode is not checked."
+run_cmd 0 "refslabctl write $id --data 'hello, alice' --if-generation 0" \
+	refslabctl write "$id" --data "hello, alice" --if-generation 0
+show_sh "refslabctl export $id --fd 3 -- su alice -c 'refslabctl read --fd 3 --length 12'"
+
+say "root lets everyone read (mode 0644); now alice's open by id succeeds, read right only:"
+show refslabctl chmod "$id" 0644
+show_sh "su alice -c 'refslabctl open $id' | grep -E '^(id|rights) '"
+
+say "A holder: this refslabctl opens object $id, takes 3 references and sleeps until killed."
+out "  \$ refslabctl hold $id --refs 3 &"
+refslabctl hold "$id" --refs 3 >/tmp/hold.out 2>&1 3>&- &
+holder=$!
+wait_line /tmp/hold.out && grep -q '^holding object' /tmp/hold.out || failed=1
+indent /tmp/hold.out
+show refslabctl stats handles_live references_live
+
+say "Kill it with SIGKILL. It cannot clean up, but the kernel closes its /dev/refslab file," \
+	"which drops its handle and the 3 references; the pin's reference remains."
+show kill -KILL "$holder"
+wait "$holder"
+rc=$?
+if [ $rc = 137 ]; then
+	out "    (pid $holder was killed by signal 9, SIGKILL)"
+else
+	out "    (pid $holder ended with status $rc, not by SIGKILL: this step failed)"
+	failed=1
 fi
-say "Unload it again:"
+show refslabctl stats handles_live references_live
+
+say "Unpin: that was the last reference. The object is released at once, and reclaimed" \
+	"(its memory freed) after an RCU grace period; --wait waits for the module's event."
+show refslabctl unpin "$id" --wait --timeout 10
+
+say "At the end, every object created was released and reclaimed, none is pending" \
+	"reclamation (reclaim_pending), and no handle or reference is left:"
+show refslabctl stats objects_created objects_released objects_reclaimed \
+	reclaim_pending objects_live handles_live references_live
+
+say "Unload the module (rmmod refuses while a refslab file is open):"
 show rmmod refslab
-say "Demo finished."
+if [ "$failed" = 0 ]; then
+	out "Demo finished: every step did what it said."
+else
+	out "Demo FAILED: a step above did not do what it said."
+fi
