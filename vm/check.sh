@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: set-up, host builds and lint gates, the VM test runs on
-# Debian's stock 6.1 and 6.12 kernels and on the debug kernel, and the
+# `make check`: set-up, host builds and lint gates, `make install` and
+# DKMS (vm/install-test.sh), the VM test runs on Debian's stock 6.1 and
+# 6.12 kernels and on the debug kernel, the demo (vm/demo-check.sh), the
+# in-tree build and the kernel's kselftest runner (vm/intree.sh), and the
 # rig's self-test, then the figures (vm/figures.sh).  Every step prints
 # its TAP and one line
 #   RESULT <step> passed=N failed=N skipped=N
@@ -89,23 +91,28 @@ done
 kernels_time=$((SECONDS - start))
 echo "#### kernels ready after ${kernels_time}s"
 
-# Two lanes side by side: the debug run is long and mostly keeps one vCPU
-# busy; everything else fits beside it on a 2-core machine.  The outputs
-# are shown whole, in a fixed order, once all have finished.
-echo "#### running: lint, vm stock61, vm stock612, rigtest | vm debug"
+# Two lanes side by side, each mostly keeping one core busy (a VM runs
+# its vCPUs on one host thread).  The stock 6.12 run needs the staging
+# tree of the install step.  The outputs are shown whole, in a fixed
+# order, once all have finished.
+echo "#### running: lint, install, vm stock61, vm stock612, intree | vm debug, rigtest"
 (
 	run lint "$REFSLAB_TOP/vm/lint.sh"
+	run install "$REFSLAB_TOP/vm/install-test.sh"
 	run vm-stock61 "$REFSLAB_TOP/vm/run.sh" stock61
-	run vm-stock612 "$REFSLAB_TOP/vm/run.sh" stock612
-	run rigtest "$REFSLAB_TOP/vm/rigtest.sh"
+	REFSLAB_REQUIRE_INSTALLED=1 run vm-stock612 "$REFSLAB_TOP/vm/run.sh" stock612
+	run intree "$REFSLAB_TOP/vm/intree.sh"
 ) &
 lanes+=($!)
-run vm-debug "$REFSLAB_TOP/vm/run.sh" debug &
+(
+	run vm-debug "$REFSLAB_TOP/vm/run.sh" debug
+	run rigtest "$REFSLAB_TOP/vm/rigtest.sh"
+) &
 lanes+=($!)
 wait "${lanes[@]}" || true
 lanes=()
 
-steps=(lint vm-stock61 vm-stock612 vm-debug rigtest)
+steps=(lint install vm-stock61 vm-stock612 intree vm-debug rigtest)
 for name in "${steps[@]}"; do
 	report "$name"
 done

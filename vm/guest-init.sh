@@ -8,8 +8,8 @@
 # splats.  Results go through a separate channel, the second serial port
 # ttyS1, as TAP with section markers the host parses:
 #
-#   # refslab-section: <rig|selftest|kunit> <name>
-#   # refslab-exit: <exit status of the selftest binary>
+#   # refslab-section: <rig|selftest|ksft|kunit> <name>
+#   # refslab-exit: <exit status of the selftest binary or runner>
 #
 # The very last line is "REFSLAB-RESULT: success", written only after every
 # check (the kmemleak scan included) has passed; anything else, including a
@@ -33,8 +33,8 @@ grep -qw tracefs /proc/filesystems &&
 grep -qw cgroup2 /proc/filesystems &&
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 
-# MODE (test, demo, rigtest, stress or bench), KERNEL, FAULT, CYCLES,
-# PROG_TIMEOUT and BENCH_ARGS, written by vm/run.sh.
+# MODE (test, demo, rigtest, stress, bench or intree), KERNEL, FAULT,
+# CYCLES, PROG_TIMEOUT, BENCH_ARGS and INSTALLED, written by vm/run.sh.
 # shellcheck source=/dev/null
 . /etc/refslab.conf
 # Tests may scale their work down on the (slow) debug kernel.
@@ -135,6 +135,51 @@ run_kunit() {
 
 loaded() { grep -q '^refslab ' /proc/modules; }
 
+# The kernel's own kselftest runner over the refslab selftests, as in a
+# kernel tree: `make -C tools/testing/selftests TARGETS=refslab run_tests`.
+# The programs were built on the host (vm/intree.sh) and make finds them up
+# to date.  The runner needs a POSIX shell that parses nested subshells,
+# which busybox's does not: /bin/sh is dash while it runs.
+run_ksft_runner() {
+	local rc t0
+	section ksft run_tests
+	t0=$(date +%s)
+	ln -sf /usr/bin/dash /bin/sh
+	(cd /linux && PATH=/usr/bin:/bin timeout $((2 * PROG_TIMEOUT)) \
+		make -C tools/testing/selftests \
+		TARGETS=refslab run_tests) </dev/null >/tmp/ksft.out 2>&1 3>&-
+	rc=$?
+	ln -sf busybox /bin/sh
+	cat /tmp/ksft.out >&3
+	out "# the kselftest runner took $(($(date +%s) - t0)) s in this VM"
+	out "# refslab-exit: $rc"
+	[ $rc = 0 ] || failed=1
+	grep -q '^not ok' /tmp/ksft.out && failed=1
+	section rig
+}
+
+# `make install`'s staging tree is laid over / (vm/install-test.sh): make
+# its library findable as make install does (ldconfig), then run the
+# program built against the installed pkg-config file and shared library.
+installed_example() {
+	local ex=/opt/refslab-example/pkgconfig-example rc
+	echo /usr/local/lib >/etc/ld.so.conf
+	/sbin/ldconfig || return 1
+	/sbin/ldconfig -p | grep 'librefslab\.so\.1 ' || return 1
+	"$ex" >/tmp/example.out 2>&1
+	rc=$?
+	cat /tmp/example.out
+	[ $rc = 0 ] && [ "$(tail -n 1 /tmp/example.out)" = "pkgconfig-example: ok" ]
+}
+
+# An in-tree module carries no out-of-tree taint (O).
+intree_module() {
+	local taint
+	taint=$(cat /sys/module/refslab/taint)
+	echo "taint: '$taint'"
+	case $taint in *O*) return 1 ;; esac
+}
+
 # busy <dev|objfd>: with only that file holding the module, rmmod must
 # fail and leave it loaded (guest-holder runs rmmod while it holds it).
 busy() {
@@ -203,6 +248,10 @@ test)
 	check "insmod refslab.ko creates /dev/refslab" load
 	run_selftests
 	run_kunit
+	if [ "${INSTALLED:-0}" = 1 ]; then
+		check "a program built with pkg-config against the installed librefslab.so.1 runs" \
+			installed_example
+	fi
 	if [ -x /bench/refslab_bench ]; then
 		t0=$(date +%s)
 		check "refslab_bench --smoke" /bench/refslab_bench --smoke
@@ -238,6 +287,17 @@ stress)
 	# host asked (REFSLAB_STRESS_SECONDS, REFSLAB_FUZZ_ITERS, ...).
 	check "insmod refslab.ko creates /dev/refslab" load
 	run_selftests
+	check "rmmod refslab" rmmod refslab
+	leak_scan
+	dmesg_scan
+	;;
+intree)
+	# vm/intree.sh: the modules built inside the kernel tree, the
+	# kernel's own kselftest runner, KUnit, then the leak and splat scans.
+	check "insmod refslab.ko (built in the kernel tree) creates /dev/refslab" load
+	check "refslab is an in-tree module (not tainted O)" intree_module
+	run_ksft_runner
+	run_kunit
 	check "rmmod refslab" rmmod refslab
 	leak_scan
 	dmesg_scan

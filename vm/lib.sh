@@ -106,6 +106,20 @@ debug_build_dir() {
 	echo "$REFSLAB_CACHE/kernel/debug-6.12_$(source_version)-$key"
 }
 
+# stage_libs <root> <program...>: copy the shared libraries the host's
+# dynamic loader finds for each program (the loader itself included)
+# under <root>, at their own paths, for a guest without them.  The
+# program's own librefslab is not copied: it comes from the install.
+stage_libs() {
+	local root=$1 prog lib
+	shift
+	for prog in "$@"; do
+		while read -r lib; do
+			cp -L --parents "$lib" "$root/"
+		done < <(ldd "$prog" | grep -oE '/[^ ]+\.so[^ ]*' | grep -v librefslab)
+	done
+}
+
 # locked <name> <command...>: run a command (not a function) under an
 # exclusive lock, for the builds that runs side by side share (the in-tree
 # userspace build, build/selftests).

@@ -5,13 +5,15 @@
 # judge the run.
 #
 # Usage: vm/run.sh <stock61|stock612|debug>
-#                  [--mode test|demo|rigtest|stress|bench] [--smp N]
+#                  [--mode test|demo|rigtest|stress|bench|intree] [--smp N]
 #                  [--fault leak|warn|kunit|skipput] [--timeout SECONDS]
 #                  [-- BENCHMARK ARGS...]
 #
 # Modes: test (everything, `make check`), demo (`make demo`), rigtest (a
 # fault-injected module, vm/rigtest.sh), stress (only refslab_stress and
-# refslab_fuzz, `make stress`), bench (refslab_bench, `make bench`).
+# refslab_fuzz, `make stress`), bench (refslab_bench, `make bench`),
+# intree (debug kernel only: the modules built inside the kernel tree and
+# the kernel's own kselftest runner, prepared by vm/intree.sh).
 # --smp: vCPUs (default 4 for the stock612 test run and for stress, else 2).
 #
 # The module is built for that kernel in build/<kernel>[-fault-F]/module
@@ -72,6 +74,7 @@ while (($#)); do
 done
 case $mode in
 test | demo | rigtest | stress | bench) ;;
+intree) [[ $kernel == debug ]] || usage ;;
 *) usage ;;
 esac
 case $fault in
@@ -148,16 +151,24 @@ image=$(sed -n 's/^image=//p' <<<"$kinfo")
 kdir=$(sed -n 's/^kdir=//p' <<<"$kinfo")
 [[ -f $image && -d $kdir ]] || die "vm/kernel.sh $kernel gave no image/kdir"
 
-# 2. The module, built for this kernel in a copy of the sources.
-log "building the module for $kernel${fault:+ with REFSLAB_FAULT=$fault}"
-build_module "$src_top" "$bdir/src" "$kdir" \
-	${fault:+"REFSLAB_FAULT=$fault"} || die "cannot build the module"
-mapfile -t kos < <(find "$bdir/src" -name 'refslab*.ko' | sort)
-((${#kos[@]})) || die "the module build produced no refslab*.ko"
+# 2. The module, built for this kernel in a copy of the sources (in
+# intree mode: built inside the kernel tree by vm/intree.sh).
+if [[ $mode == intree ]]; then
+	intree=$REFSLAB_BUILD/intree
+	kodir=$intree/ko
+	[[ -d $intree/root/linux ]] || die "no $intree/root: run vm/intree.sh"
+else
+	log "building the module for $kernel${fault:+ with REFSLAB_FAULT=$fault}"
+	build_module "$src_top" "$bdir/src" "$kdir" \
+		${fault:+"REFSLAB_FAULT=$fault"} || die "cannot build the module"
+	kodir=$bdir/src
+fi
+mapfile -t kos < <(find "$kodir" -name 'refslab*.ko' | sort)
+((${#kos[@]})) || die "no refslab*.ko in $kodir"
 # A kernel with KUnit must get the KUnit module, or its tests silently vanish.
 if grep -qx 'CONFIG_KUNIT=y' "$kdir/.config" 2>/dev/null &&
-	[[ ! -e $bdir/src/module/refslab_kunit.ko ]]; then
-	die "$kernel has CONFIG_KUNIT=y but no module/refslab_kunit.ko was built"
+	[[ " ${kos[*]##*/} " != *" refslab_kunit.ko "* ]]; then
+	die "$kernel has CONFIG_KUNIT=y but no refslab_kunit.ko was built"
 fi
 
 # 3. Test programs (static, kernel independent): the kselftests and the
@@ -168,6 +179,8 @@ fi
 stage=$rdir/initramfs
 rm -rf "$rdir"
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,etc,refslab,selftests}
+# intree: the selftests part of the kernel tree, make and dash.
+[[ $mode != intree ]] || cp -a "$intree/root/." "$stage/"
 : >"$stage/selftests/list"
 
 # add_tests <set> <source dir> <build target> <list target> [program...]
@@ -248,7 +261,8 @@ if [[ $mode == test ]]; then
 	locked guest-holder cp "$hdir/guest-holder" "$stage/bin/"
 fi
 
-if [[ $mode != rigtest && $mode != stress && -d $src_top/userspace ]]; then
+if [[ $mode != rigtest && $mode != stress && $mode != intree &&
+	-d $src_top/userspace ]]; then
 	locked userspace make -s -C "$src_top/userspace" >&2 ||
 		die "userspace build failed"
 	ctl=$src_top/userspace/cli/refslabctl
@@ -261,6 +275,26 @@ if [[ $mode != rigtest && $mode != stress && -d $src_top/userspace ]]; then
 	fi
 fi
 
+# The installed library (vm/install-test.sh): on stock612, in test mode,
+# its staging tree goes over the guest's / and a program built against
+# its pkg-config file runs there, with the dynamic loader, libc and
+# ldconfig of the host.  REFSLAB_REQUIRE_INSTALLED=1 (make check) makes a
+# missing staging tree an error instead of a skip.
+installed=0
+itest=$REFSLAB_BUILD/install-test
+if [[ $mode == test && $kernel == stock612 ]]; then
+	if [[ -d $itest/destdir && -x $itest/pkgconfig-example ]]; then
+		cp -a "$itest/destdir/." "$stage/"
+		mkdir -p "$stage/opt/refslab-example" "$stage/sbin"
+		cp "$itest/pkgconfig-example" "$stage/opt/refslab-example/"
+		cp /sbin/ldconfig "$stage/sbin/"
+		stage_libs "$stage" "$itest/pkgconfig-example"
+		installed=1
+	elif [[ ${REFSLAB_REQUIRE_INSTALLED:-0} == 1 ]]; then
+		die "no $itest/destdir and pkgconfig-example: run vm/install-test.sh first"
+	fi
+fi
+
 # 4. The initramfs.
 cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$REFSLAB_TOP/vm/guest-init.sh" "$stage/init"
@@ -269,9 +303,9 @@ cp "${kos[@]}" "$stage/refslab/"
 # Load/unload cycles with objects pending (issue 7): 100 on every kernel
 # (about 1 s each on the debug kernel, 0.1 s on the stock ones).
 cycles=100
-printf "MODE=%s\nKERNEL=%s\nFAULT=%s\nCYCLES=%s\nPROG_TIMEOUT=%s\nBENCH_ARGS='%s'\n" \
+printf "MODE=%s\nKERNEL=%s\nFAULT=%s\nCYCLES=%s\nPROG_TIMEOUT=%s\nBENCH_ARGS='%s'\nINSTALLED=%s\n" \
 	"$mode" "$kernel" "$fault" "$cycles" "$prog_timeout" "${bench_args[*]}" \
-	>"$stage/etc/refslab.conf"
+	"$installed" >"$stage/etc/refslab.conf"
 printf '%s' "$env_lines" >"$stage/etc/refslab.env"
 printf "SPLATS='%s'\n" "$SPLAT_RE" >"$stage/etc/refslab-splats.conf"
 ((EUID == 0)) && mknod -m 600 "$stage/dev/console" c 5 1
@@ -332,6 +366,15 @@ function endsec() {
 			fail("selftest " name " exited " status " with no failing test")
 		if (exit_seen && plan >= 0 && plan != lines)
 			fail("selftest " name " planned " plan " tests, reported " lines)
+	} else if (sec == "ksft") {
+		if (!exit_seen)
+			fail("kselftest runner did not finish")
+		else if (status != 0)
+			fail("kselftest runner: make exited " status)
+		if (plan <= 0)
+			fail("kselftest runner: no plan")
+		else if (plan != lines)
+			fail("kselftest runner planned " plan " tests, reported " lines)
 	} else if (sec == "kunit") {
 		if (suite_notok && !notok)
 			fail("kunit " name ": suite failed outside its cases")
@@ -355,8 +398,8 @@ function count(line) {
 BEGIN { sec = "rig"; plan = -1 }
 /^# refslab-section: / { endsec(); sec = $3; name = $4; next }
 /^# refslab-exit: / { status = $3 + 0; exit_seen = 1; next }
-sec == "selftest" && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
-(sec == "selftest" || sec == "rig") && /^(not )?ok( |$)/ { count($0) }
+(sec == "selftest" || sec == "ksft") && /^1\.\.[0-9]+/ { plan = substr($1, 4) + 0 }
+(sec == "selftest" || sec == "ksft" || sec == "rig") && /^(not )?ok( |$)/ { count($0) }
 sec == "kunit" && /^    (not )?ok( |$)/ { count($0) }
 sec == "kunit" && /^not ok/ { suite_notok = 1 }
 END { endsec(); printf "%d %d %d\n", passed, failed, skipped }
