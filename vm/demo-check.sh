@@ -47,7 +47,6 @@ check() {
 	fi
 }
 
-log "running vm/run.sh $kernel --mode demo (output: $log)"
 rc=0
 "$REFSLAB_TOP/vm/run.sh" "$kernel" --mode demo >"$log" 2>&1 || rc=$?
 mapfile -t lines <"$log"
