@@ -95,12 +95,13 @@ echo "#### kernels ready after ${kernels_time}s"
 # its vCPUs on one host thread).  The stock 6.12 run needs the staging
 # tree of the install step.  The outputs are shown whole, in a fixed
 # order, once all have finished.
-echo "#### running: lint, install, vm stock61, vm stock612, intree | vm debug, rigtest"
+echo "#### running: lint, install, vm stock61, vm stock612, demo, intree | vm debug, rigtest"
 (
 	run lint "$REFSLAB_TOP/vm/lint.sh"
 	run install "$REFSLAB_TOP/vm/install-test.sh"
 	run vm-stock61 "$REFSLAB_TOP/vm/run.sh" stock61
 	REFSLAB_REQUIRE_INSTALLED=1 run vm-stock612 "$REFSLAB_TOP/vm/run.sh" stock612
+	run demo "$REFSLAB_TOP/vm/demo-check.sh"
 	run intree "$REFSLAB_TOP/vm/intree.sh"
 ) &
 lanes+=($!)
@@ -112,7 +113,7 @@ lanes+=($!)
 wait "${lanes[@]}" || true
 lanes=()
 
-steps=(lint install vm-stock61 vm-stock612 intree vm-debug rigtest)
+steps=(lint install vm-stock61 vm-stock612 demo intree vm-debug rigtest)
 for name in "${steps[@]}"; do
 	report "$name"
 done

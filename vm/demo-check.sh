@@ -8,7 +8,9 @@
 # granted with the read right; that the process that imported the
 # exported fd read the bytes root wrote; that after SIGKILL the holder's
 # handle and 3 references were gone from the counters; that the unpinned
-# object was reported reclaimed; that the final table shows nothing
+# object was reported reclaimed; that the storm's objects were seen live,
+# waited for reclamation (reclaim_pending_peak) and were all reclaimed by
+# the last sample; that the final table shows nothing
 # pending, live or held; and that the guest and vm/run.sh both judged the
 # run a success.  The steps are those of vm/guest-demo.sh: keep the two
 # in step.
@@ -193,6 +195,25 @@ reclaimed() {
 		{ echo "unpin --wait printed: $o"; return 1; }
 }
 
+# The storm's 20000 objects: seen live, released, waiting (the peak), and
+# every one reclaimed by the last sample.
+storm_drained() {
+	local o last peak count
+	o=$(output_of "refslabctl stats objects_live reclaim_pending   # every 0.1 s") ||
+		return 1
+	has "$o" "^after [0-9]+\.[0-9] s: objects_live [1-9][0-9]*, reclaim_pending [0-9]+$" ||
+		return 1
+	last=$(tail -n 1 <<<"$o")
+	[[ $last =~ ^after\ [0-9]+\.[0-9]\ s:\ objects_live\ 0,\ reclaim_pending\ 0$ ]] ||
+		{ echo "last sample: $last"; return 1; }
+	o=$(output_of "refslabctl stats reclaim_pending_peak reclaim_latency/count reclaim_latency/mean_ns reclaim_latency/max_ns") ||
+		return 1
+	peak=$(value "$o" reclaim_pending_peak) && count=$(value "$o" reclaim_latency/count) ||
+		return 1
+	echo "reclaim_pending_peak $peak, reclaim_latency/count $count"
+	((peak >= 1 && peak <= 20000 && count >= 20000))
+}
+
 final_table() {
 	local t c v created
 	t=$(output_of "refslabctl stats objects_created objects_released objects_reclaimed reclaim_pending objects_live handles_live references_live") ||
@@ -220,6 +241,7 @@ check "the process that imported the exported fd read the bytes root wrote" impo
 check "after chmod 0644 alice opened the same id, with the read right" granted
 check "after SIGKILL the holder's handle and 3 references were gone" killed
 check "unpin --wait reported the object reclaimed" reclaimed
+check "20000 objects released at once: some waited (the peak), all were reclaimed" storm_drained
 check "final table: all released and reclaimed, reclaim_pending 0, nothing held" final_table
 
 secs=$(sed -n "s/^== $kernel: host checks (\([0-9]*\)s) ==$/\1/p" "$log")

@@ -60,6 +60,41 @@ wait_line() {
 	[ -s "$1" ]
 }
 
+# counter NAME: one counter's value, as refslabctl reads it from sysfs.
+counter() {
+	refslabctl stats --json "$1" 3>&- | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"
+}
+
+# storm N: one refslabctl creates N objects and exits, in the background;
+# meanwhile objects_live and reclaim_pending are read every 0.1 s and
+# shown when they change, until the storm is over and nothing is pending
+# (30 s at most).
+storm() {
+	local i=0 pid live pending line last='' done=0
+	out "  \$ refslabctl create 256 --count $1 >/dev/null &"
+	out "  \$ refslabctl stats objects_live reclaim_pending   # every 0.1 s"
+	refslabctl create 256 --count "$1" >/dev/null 2>/tmp/storm.err 3>&- &
+	pid=$!
+	while :; do
+		[ $done = 1 ] || kill -0 "$pid" 2>/dev/null || done=1
+		live=$(counter objects_live)
+		pending=$(counter reclaim_pending)
+		line="objects_live ${live:-?}, reclaim_pending ${pending:-?}"
+		[ "$line" = "$last" ] ||
+			out "    after $((i / 10)).$((i % 10)) s: $line"
+		last=$line
+		[ $done = 1 ] && [ "$live" = 0 ] && [ "$pending" = 0 ] && break
+		if [ $i -ge 300 ]; then
+			out "    (the objects were not all reclaimed: this step failed)"
+			failed=1
+			break
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	wait "$pid" || { indent /tmp/storm.err; failed=1; }
+}
+
 # A user to share with.  busybox su (run by root) needs no password.
 echo "root:x:0:0:root:/:/bin/sh" >/etc/passwd
 echo "alice:x:1000:1000:alice:/tmp:/bin/sh" >>/etc/passwd
@@ -122,6 +157,17 @@ show refslabctl stats handles_live references_live
 say "Unpin: that was the last reference. The object is released at once, and reclaimed" \
 	"(its memory freed) after an RCU grace period; --wait waits for the module's event."
 show refslabctl unpin "$id" --wait --timeout 10
+
+say "Reclamation is deferred. In the background, one refslabctl creates 20000 objects and" \
+	"exits: closing its file releases them all, but their memory is freed only after an RCU" \
+	"grace period. reclaim_pending counts the released objects still waiting:"
+show_sh "echo 0 >/sys/kernel/refslab/reclaim_pending_peak"
+storm 20000
+
+say "reclaim_pending_peak: the most that waited at once; reclaim_latency/: the time from" \
+	"release to reclaim, in nanoseconds."
+show refslabctl stats reclaim_pending_peak reclaim_latency/count reclaim_latency/mean_ns \
+	reclaim_latency/max_ns
 
 say "At the end, every object created was released and reclaimed, none is pending" \
 	"reclamation (reclaim_pending), and no handle or reference is left:"

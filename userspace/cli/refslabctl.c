@@ -708,6 +708,7 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 		{ "stdin", no_argument, NULL, 's' },
 		{ "mode", required_argument, NULL, 'm' },
 		{ "pin", no_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned char buf[REFSLAB_PAYLOAD_MAX];
@@ -715,16 +716,21 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 	int mode = REFSLAB_MODE_DEFAULT, fd, opt, ret;
 	bool pin = false;
 	uint32_t size, h;
+	uint64_t id, i, count = 1;
 	size_t len = 0;
-	uint64_t id;
 
-	while ((opt = getopt_long(argc, argv, ":d:f:sm:p", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":d:f:sm:pn:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd': in.data = optarg; break;
 		case 'f': in.file = optarg; break;
 		case 's': in.use_stdin = true; break;
 		case 'm': mode = (int)arg_mode(c, optarg); break;
 		case 'p': pin = true; break;
+		case 'n':
+			count = arg_u64(c, "count", optarg, UINT32_MAX);
+			if (!count)
+				usage_error(c, "invalid count '0' (at least one object)");
+			break;
 		default: bad_option(c, argv, opt);
 		}
 	}
@@ -739,17 +745,20 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 		len = input_read(&in, buf, size, "create");
 
 	fd = dev_open(c);
-	ret = refslab_create(fd, size, mode, len ? buf : NULL, len, &h, &id);
-	if (ret)
-		die("create object of %" PRIu32 " bytes: %s", size,
-		    refslab_strerror(ret));
-	if (pin) {
-		ret = refslab_pin(fd, id);
+	for (i = 0; i < count; i++) {
+		ret = refslab_create(fd, size, mode, len ? buf : NULL, len, &h, &id);
 		if (ret)
-			die("pin new object %" PRIu64 ": %s%s", id, refslab_strerror(ret),
-			    ret == -ENOTTY ? "; the loaded module does not implement pins yet" : "");
+			die("create object of %" PRIu32 " bytes%s: %s", size,
+			    count > 1 ? " (after creating some: see the ids printed)" : "",
+			    refslab_strerror(ret));
+		if (pin) {
+			ret = refslab_pin(fd, id);
+			if (ret)
+				die("pin new object %" PRIu64 ": %s%s", id, refslab_strerror(ret),
+				    ret == -ENOTTY ? "; the loaded module does not implement pins yet" : "");
+		}
+		printf("%" PRIu64 "\n", id);
 	}
-	printf("%" PRIu64 "\n", id);
 	refslab_close(fd);
 	return 0;
 }
@@ -1897,7 +1906,7 @@ EXIT_STATUS_HELP "\n"
 "    refslabctl create - create an object\n\n"
 "SYNOPSIS\n"
 "    refslabctl create SIZE [--data STR | --file PATH | --stdin]\n"
-"                           [--mode OCTAL] [--pin]\n\n"
+"                           [--mode OCTAL] [--pin] [--count N]\n\n"
 "DESCRIPTION\n"
 "    Creates an object with a SIZE-byte payload (1 to 4096), owned by the\n"
 "    caller, and prints its id.  The payload starts as the given data, the\n"
@@ -1905,17 +1914,22 @@ EXIT_STATUS_HELP "\n"
 "    Without --pin the object dies when refslabctl exits: refslabctl's own\n"
 "    reference is the only one, and closing the device drops it.  Use --pin\n"
 "    to keep the object until `refslabctl unpin ID`.\n\n"
+"    With --count N, creates N such objects through one open file and\n"
+"    prints their ids, one per line.  Without --pin they are all released\n"
+"    together when refslabctl exits: a load of deferred reclamation.\n\n"
 "OPTIONS\n"
 "    --data STR     initial payload: the bytes of STR\n"
 "    --file PATH    initial payload: the contents of PATH\n"
 "    --stdin        initial payload: standard input\n"
 "                   (data longer than SIZE is an error)\n"
 "    --mode OCTAL   permission bits, as a file's (default 0600)\n"
-"    --pin          pin the object so that it outlives refslabctl\n\n"
+"    --pin          pin the object so that it outlives refslabctl\n"
+"    --count N      create N objects (default 1)\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
 "    id=$(refslabctl create 64 --data hello --mode 0644 --pin)\n"
-"    echo config | refslabctl create 256 --stdin --pin\n" },
+"    echo config | refslabctl create 256 --stdin --pin\n"
+"    refslabctl create 64 --count 10000 >/dev/null\n" },
 	{ "open", cmd_open, "open an object by id, check access, print its info",
 "NAME\n"
 "    refslabctl open - check access to an object\n\n"

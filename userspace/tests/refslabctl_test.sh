@@ -322,6 +322,19 @@ if [ "$(cat /sys/kernel/refslab/objects_live)" = "$live0" ]; then
 else
 	fail "create without --pin: the object is gone when refslabctl exits"
 fi
+# create --count: that many distinct ids, all released together at exit.
+created0=$(cat /sys/kernel/refslab/objects_created)
+run create 64 --count 50
+if [ "$rc" = 0 ] && [ "$(wc -l <"$T/out")" = 50 ] &&
+	[ "$(sort -u "$T/out" | grep -c '^[1-9][0-9]*$')" = 50 ] &&
+	[ "$(cat /sys/kernel/refslab/objects_created)" = $((created0 + 50)) ] &&
+	[ "$(cat /sys/kernel/refslab/objects_live)" = "$live0" ]; then
+	pass "create --count 50: 50 distinct ids, 50 objects created, none left"
+else
+	fail "create --count 50: 50 distinct ids, 50 objects created, none left"
+fi
+usage_error "create --count 0" "invalid count '0'" create 8 --count 0
+usage_error "create --count not a number" "invalid count 'many'" create 8 --count many
 printf 'x%.0s' $(seq 1 65) >"$T/big"
 run_in "$T/big" create 64 --stdin
 if [ "$rc" = 1 ] && err_has "more than the 64 bytes"; then
