@@ -12,7 +12,8 @@
 #   kernel-doc   scripts/kernel-doc -Wall on module/ and uapi/: silent
 #   rst          every Documentation/*.rst parses with docutils, its
 #                kernel-doc directives expanded (vm/doccheck.py)
-#   help         `make help` names every target of the Makefile
+#   help         `make help` names every target of the Makefile, one
+#                line each
 # A gate whose input does not exist yet is skipped.  Ends with
 #   RESULT lint passed=N failed=N skipped=N
 # and exits non-zero if a gate failed.
@@ -201,11 +202,13 @@ gate_help() {
 		[[ $t == all ]] && continue
 		grep -qE "^make $t( |$)" <<<"$help" || missing+=("$t")
 	done
+	printf '%s\n' "$help" >"$out/help.log"
 	if ((${#missing[@]})); then
-		printf '%s\n' "$help" >"$out/help.log"
 		not_ok "make help lacks: ${missing[*]}" "$out/help.log"
+	elif grep -vE '^make (\[all\]|[a-z-]+) ' "$out/help.log" >"$out/help.other"; then
+		not_ok "make help: lines that are not one target's" "$out/help.other"
 	else
-		ok "make help lists every target"
+		ok "make help lists every target, one line each (${#targets[@]} targets)"
 	fi
 }
 
