@@ -241,9 +241,10 @@ else
 fi
 
 # 7. What the guest needs for the kernel's runner: the selftests part of
-# the tree (time stamps kept, so make sees it up to date), GNU make and
-# dash (the runner needs a POSIX shell; busybox's cannot parse it) with
-# their shared libraries.
+# the tree (time stamps kept, so make sees it up to date), GNU make, dash
+# (the runner needs a POSIX shell; busybox's cannot parse it) and
+# coreutils' readlink (the selftests Makefile uses -e), with their shared
+# libraries.
 guest=$out/root
 mkdir -p "$guest/linux/scripts" "$guest/linux/tools/testing/selftests" \
 	"$guest/linux/Documentation/ABI/testing"
@@ -252,8 +253,8 @@ cp -a "$linux/Documentation/ABI/testing/sysfs-kernel-refslab" \
 	"$guest/linux/Documentation/ABI/testing/"
 (cd "$ksft" && cp -a --parents Makefile lib.mk kselftest.h \
 	kselftest_harness.h kselftest refslab "$guest/linux/tools/testing/selftests/")
-cp -L --parents /usr/bin/make /usr/bin/dash "$guest/"
-stage_libs "$guest" /usr/bin/make /usr/bin/dash
+cp -L --parents /usr/bin/make /usr/bin/dash /usr/bin/readlink "$guest/"
+stage_libs "$guest" /usr/bin/make /usr/bin/dash /usr/bin/readlink
 trap - EXIT
 finish
 
