@@ -34,6 +34,7 @@
 #             follows KUNIT_ALL_TESTS by default (m with it, off without)
 #   build     the in-tree build (W=1, sparse C=1) gives refslab.ko and
 #             refslab_kunit.ko with no warning, both marked "intree: Y"
+#   kunit-off with CONFIG_REFSLAB_KUNIT_TEST unset no KUnit object is built
 #   headers   `make headers` installs <linux/refslab.h>
 #   selftests the kernel's selftests Makefile builds every program
 # Then the VM run's own TAP.  Ends with RESULT lines for both.
@@ -207,6 +208,25 @@ elif [[ -n $bad ]]; then
 else
 	ok "in-tree build (W=1, sparse): drivers/misc/refslab/{refslab,refslab_kunit}.ko, intree: Y"
 fi
+
+# With CONFIG_REFSLAB_KUNIT_TEST unset, Kconfig alone decides: the
+# directory builds no KUnit object (in a copy of the object tree).
+off=$out/obj-kunit-off
+cp -a "$obj" "$off"
+"$linux/scripts/config" --file "$off/.config" -d REFSLAB_KUNIT_TEST
+rm -rf "$off/drivers/misc/refslab"
+if make -C "$linux" O="$off" olddefconfig >"$out/kunit-off.log" 2>&1 &&
+	make -C "$linux" O="$off" -j"$jobs" drivers/misc/refslab/ \
+		>>"$out/kunit-off.log" 2>&1 &&
+	[[ -e $off/drivers/misc/refslab/object.o ]] &&
+	[[ ! -e $off/drivers/misc/refslab/tests/refslab_kunit.o ]]; then
+	ok "CONFIG_REFSLAB_KUNIT_TEST unset: drivers/misc/refslab/ builds no KUnit object"
+else
+	find "$off/drivers/misc/refslab" -name '*.o' >>"$out/kunit-off.log" 2>&1 || true
+	not_ok "CONFIG_REFSLAB_KUNIT_TEST unset: the KUnit test is built anyway" \
+		"$out/kunit-off.log"
+fi
+rm -rf "$off"
 
 # 5. The uapi header, installed by the kernel's `make headers` (which
 # drops the _UAPI prefix of the include guard).
