@@ -19,7 +19,8 @@
 #   Documentation/refslab.rst           Documentation/misc-devices/refslab.rst
 #   Documentation/ABI/testing/...       Documentation/ABI/testing/...
 #   selftests/refslab/                  tools/testing/selftests/refslab/
-# plus one line each in drivers/misc/Kconfig and drivers/misc/Makefile.
+# plus one line each in drivers/misc/Kconfig, drivers/misc/Makefile and
+# Documentation/misc-devices/index.rst.
 #
 # The tree is a hard-linked copy of the unpacked source (files the build
 # changes are replaced, never written through a link) in
@@ -129,6 +130,13 @@ install_file "$out/Kconfig" "$linux/drivers/misc/Kconfig"
 { cat "$src/drivers/misc/Makefile"; echo "obj-\$(CONFIG_REFSLAB)		+= refslab/"; } \
 	>"$out/Makefile"
 install_file "$out/Makefile" "$linux/drivers/misc/Makefile"
+# The document in the misc-devices table of contents, in its sorted place.
+awk '
+	!done && /^   [a-z0-9_-]+$/ && $1 > "refslab" { print "   refslab"; done = 1 }
+	{ print }
+	END { if (!done) exit 1 }' "$src/Documentation/misc-devices/index.rst" \
+	>"$out/index.rst"
+install_file "$out/index.rst" "$linux/Documentation/misc-devices/index.rst"
 
 jobs=$(($(nproc) + 1))
 kmake() {
