@@ -55,7 +55,6 @@ class KernelDoc(Directive):
         "export": directives.unchanged,
         "identifiers": directives.unchanged,
         "functions": directives.unchanged,
-        "no-identifiers": directives.unchanged,
     }
 
     def run(self):

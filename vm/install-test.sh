@@ -347,10 +347,7 @@ check_dkms() {
 	log=$out/dkms-$kernel.log
 	rm -rf "$dir"
 	mkdir -p "$dir/src/refslab-$dkmsversion" "$dir/tree" "$dir/install/$rel" "$dir/tmp"
-	tar -C "$top" -cf - --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd' \
-		--exclude='*.mod' --exclude='*.mod.c' --exclude='modules.order' \
-		--exclude='Module.symvers' dkms.conf Kbuild module uapi |
-		tar -C "$dir/src/refslab-$dkmsversion" -xf -
+	copy_sources "$top" "$dir/src/refslab-$dkmsversion" dkms.conf Kbuild module uapi
 	dkms=(env TMPDIR="$dir/tmp" mok_signing_key="$out/dkms-mok.key"
 		mok_certificate="$out/dkms-mok.pub"
 		dkms --sourcetree "$dir/src" --dkmstree "$dir/tree"

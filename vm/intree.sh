@@ -62,8 +62,9 @@ install_file() {
 	fi
 }
 
-# sync_dir <src dir> <dst dir> [find exclusions...]: make <dst> hold the
-# same files as <src> (sources only).
+# sync_dir <src dir> <dst dir> <find predicate...>: make the files of <dst>
+# that the predicate selects the same as those of <src>: copy what differs,
+# remove what <src> no longer has.
 sync_dir() {
 	local src=$1 dst=$2 f
 	shift 2
@@ -73,9 +74,7 @@ sync_dir() {
 	done < <(cd "$src" && find . -type f "$@" | sed 's#^\./##')
 	while read -r f; do
 		[[ -e $src/$f ]] || rm -f "$dst/$f"
-	done < <(cd "$dst" && find . -type f \( -name '*.[ch]' -o -name Kbuild \
-		-o -name Kconfig -o -name Makefile -o -name config \
-		-o -name settings \) | sed 's#^\./##')
+	done < <(cd "$dst" && find . -type f "$@" | sed 's#^\./##')
 }
 
 echo "== intree: refslab inside linux-source-6.12 =="
@@ -104,11 +103,9 @@ if [[ ! -e $linux/.refslab-linked ]]; then
 fi
 
 # 2. refslab's files where they belong, and its two lines in drivers/misc.
-excl=(! -name '*.o' ! -name '*.ko' ! -name '*.mod' ! -name '*.mod.c'
-	! -name '.*' ! -name '*.a' ! -name 'modules.order'
-	! -name 'Module.symvers')
-sync_dir "$top/module" "$linux/drivers/misc/refslab" "${excl[@]}" \
-	! -path ./Makefile
+# The module's sources (not module/Makefile, the out-of-tree wrapper).
+sync_dir "$top/module" "$linux/drivers/misc/refslab" \
+	\( -name '*.[ch]' -o -name Kbuild -o -name Kconfig \) ! -name '*.mod.c'
 install_file "$top/uapi/linux/refslab.h" "$linux/include/uapi/linux/refslab.h"
 install_file "$top/Documentation/refslab.rst" \
 	"$linux/Documentation/misc-devices/refslab.rst"

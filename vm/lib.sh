@@ -138,6 +138,22 @@ locked() {
 # shellcheck disable=SC2034
 SPLAT_RE='BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|circular locking dependency|INFO: |inconsistent lock state|suspicious RCU usage|refcount_t:|kmemleak:.*suspected memory leak|kmemleak: .*(detector disabled|pool empty|Cannot allocate)|Call Trace|Kernel panic|Oops|general protection fault|Unable to handle|soft lockup|detected stall|Slab cache still has objects'
 
+# What a kernel build leaves beside the sources (an in-place
+# `make -C module`), as tar exclusions.
+KBUILD_PRODUCTS=(
+	--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c'
+	--exclude='.*.cmd' --exclude='*.a' --exclude='modules.order'
+	--exclude='Module.symvers' --exclude='.*.d' --exclude='*.dwo'
+)
+
+# copy_sources <top> <dir> <path...>: the paths (files or directories of
+# the tree <top>) into <dir>, without kernel build products.
+copy_sources() {
+	local top=$1 dir=$2
+	shift 2
+	tar -C "$top" -cf - "${KBUILD_PRODUCTS[@]}" "$@" | tar -C "$dir" -xf -
+}
+
 # Copy the module sources (Kbuild, module/, uapi/; no build products) from
 # the tree <top> into <dir> and build them there against <kdir>; skipped
 # when neither the sources, <kdir> nor the make arguments changed since the
@@ -148,11 +164,7 @@ SPLAT_RE='BUG:|WARNING:|KASAN|UBSAN|possible recursive locking|circular locking 
 build_module() {
 	local top=$1 dir=$2 kdir=$3 stamp
 	shift 3
-	local -a srcs=() excludes=(
-		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c'
-		--exclude='.*.cmd' --exclude='*.a' --exclude='modules.order'
-		--exclude='Module.symvers' --exclude='.*.d' --exclude='*.dwo'
-	)
+	local -a srcs=()
 	[[ -e $top/Kbuild ]] && srcs+=(Kbuild)
 	[[ -d $top/module ]] && srcs+=(module)
 	[[ -d $top/uapi ]] && srcs+=(uapi)
@@ -162,7 +174,7 @@ build_module() {
 	}
 	stamp=$( {
 		tar -C "$top" -cf - --sort=name --mtime=@0 --owner=0 --group=0 \
-			--numeric-owner "${excludes[@]}" "${srcs[@]}"
+			--numeric-owner "${KBUILD_PRODUCTS[@]}" "${srcs[@]}"
 		echo "$kdir $*"
 	} | sha256sum | cut -c1-16)
 	if [[ -e $dir/.stamp && $(<"$dir/.stamp") == "$stamp" ]]; then
@@ -170,7 +182,7 @@ build_module() {
 	fi
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	tar -C "$top" -cf - "${excludes[@]}" "${srcs[@]}" | tar -C "$dir" -xf -
+	copy_sources "$top" "$dir" "${srcs[@]}"
 	if ! make -C "$kdir" M="$dir" "$@" >"$dir/build.log" 2>&1; then
 		cat "$dir/build.log" >&2
 		log "module build failed against $kdir"

@@ -1065,6 +1065,7 @@ static void __attribute__((noreturn)) unpin_fail(int fd, uint64_t id, int err)
 	obj_fail(fd, "unpin", id, err);
 }
 
+static void watch_and_put(int fd, const char *op, uint64_t id, uint32_t h);
 static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t timeout);
 
 static int cmd_unpin(struct ctx *c, int argc, char **argv)
@@ -1107,11 +1108,7 @@ static int cmd_unpin(struct ctx *c, int argc, char **argv)
 		ret = refslab_open_by_id(fd, id, 0, &h);
 		if (ret)
 			unpin_fail(fd, id, ret);
-		ret = refslab_subscribe(fd, h);
-		if (!ret)
-			ret = refslab_put(fd, h, 1);
-		if (ret < 0)
-			obj_fail(fd, "unpin", id, ret);
+		watch_and_put(fd, "unpin", id, h);
 	}
 	ret = refslab_unpin(fd, id);
 	if (ret)
@@ -1672,9 +1669,6 @@ static int cmd_users(struct ctx *c, int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------------- */
-/* wait                                                                    */
-
-/* ---------------------------------------------------------------------- */
 /* hold and export                                                         */
 
 static int cmd_hold(struct ctx *c, int argc, char **argv)
@@ -1745,7 +1739,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint32_t rights = 0, h;
-	int fd, objfd, target = 3, opt, status;
+	int fd, objfd, child_fd = 3, opt, status;
 	uint64_t id;
 	pid_t pid;
 
@@ -1753,7 +1747,7 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 		switch (opt) {
 		case 'r': rights |= REFSLAB_RIGHT_READ; break;
 		case 'w': rights |= REFSLAB_RIGHT_WRITE; break;
-		case 'F': target = arg_fd(c, optarg, 3); break;
+		case 'F': child_fd = arg_fd(c, optarg, 3); break;
 		default: bad_option(c, argv, opt);
 		}
 	}
@@ -1779,10 +1773,10 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 		die("export object %" PRIu64 ": fork: %s", id, strerror(errno));
 	if (!pid) {
 		/* dup2() leaves the new descriptor open across exec. */
-		if (objfd != target) {
-			if (dup2(objfd, target) < 0) {
+		if (objfd != child_fd) {
+			if (dup2(objfd, child_fd) < 0) {
 				fprintf(stderr, "refslabctl: export object %" PRIu64
-					": descriptor %d: %s\n", id, target, strerror(errno));
+					": descriptor %d: %s\n", id, child_fd, strerror(errno));
 				_exit(126);
 			}
 			close(objfd);
@@ -1799,6 +1793,23 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+/* ---------------------------------------------------------------------- */
+/* wait, and unpin --wait                                                  */
+
+/*
+ * Subscribe to the reclamation of handle @h's object, then drop @h: the
+ * watcher's own reference must not keep the object alive.
+ */
+static void watch_and_put(int fd, const char *op, uint64_t id, uint32_t h)
+{
+	int ret = refslab_subscribe(fd, h);
+
+	if (!ret)
+		ret = refslab_put(fd, h, 1);
+	if (ret < 0)
+		obj_fail(fd, op, id, ret);
 }
 
 /*
@@ -1855,7 +1866,7 @@ static int cmd_wait(struct ctx *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t id, timeout = 0;
-	int fd, opt, ret;
+	int fd, opt;
 	uint32_t h;
 
 	while ((opt = getopt_long(argc, argv, ":t:", opts, NULL)) != -1) {
@@ -1869,13 +1880,7 @@ static int cmd_wait(struct ctx *c, int argc, char **argv)
 
 	fd = dev_open(c);
 	h = obj_open(fd, "wait for", id, REFSLAB_RIGHT_READ, true);
-	ret = refslab_subscribe(fd, h);
-	if (ret)
-		obj_fail(fd, "wait for", id, ret);
-	/* Our own reference must not keep the object alive. */
-	ret = refslab_put(fd, h, 1);
-	if (ret < 0)
-		obj_fail(fd, "wait for", id, ret);
+	watch_and_put(fd, "wait for", id, h);
 	return wait_reclaimed(fd, "wait for", id, timeout);
 }
 
