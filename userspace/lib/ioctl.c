@@ -246,41 +246,129 @@ int refslab_setattr(int fd, uint32_t handle, uint32_t mask, uint32_t mode,
 	return do_ioctl(fd, REFSLAB_IOC_SETATTR, &s);
 }
 
+static int pin_op(int fd, unsigned long cmd, uint32_t flags, uint64_t ns,
+		  uint64_t id)
+{
+	struct refslab_pin p = {
+		.size = sizeof(p),
+		.flags = flags,
+		.id = id,
+		.ns = ns,
+	};
+
+	return do_ioctl(fd, cmd, &p);
+}
+
 int refslab_pin(int fd, uint64_t id)
 {
-	struct refslab_pin p = { .size = sizeof(p), .id = id };
-
-	return do_ioctl(fd, REFSLAB_IOC_PIN, &p);
+	return pin_op(fd, REFSLAB_IOC_PIN, 0, 0, id);
 }
 
 int refslab_unpin(int fd, uint64_t id)
 {
-	struct refslab_pin p = { .size = sizeof(p), .id = id };
-
-	return do_ioctl(fd, REFSLAB_IOC_UNPIN, &p);
+	return pin_op(fd, REFSLAB_IOC_UNPIN, 0, 0, id);
 }
 
-int refslab_list_pinned(int fd, uint64_t after, uint64_t *ids, uint32_t max)
+int refslab_pin_ns(int fd, uint64_t ns, uint64_t id)
+{
+	return pin_op(fd, REFSLAB_IOC_PIN, REFSLAB_PIN_NS, ns, id);
+}
+
+int refslab_unpin_ns(int fd, uint64_t ns, uint64_t id)
+{
+	return pin_op(fd, REFSLAB_IOC_UNPIN, REFSLAB_PIN_NS, ns, id);
+}
+
+int refslab_list(int fd, uint32_t flags, uint64_t ns, uint64_t after,
+		 uint64_t *values, uint32_t max)
 {
 	struct refslab_list l = {
 		.size = sizeof(l),
-		.ids = ptr_to_u64(ids),
+		.flags = flags,
+		.ids = ptr_to_u64(values),
 		.count = max,
 		.after = after,
+		.ns = ns,
 	};
 	int ret;
 
 	if (!max || max > INT32_MAX)
 		return -EINVAL;
 	ret = do_ioctl(fd, REFSLAB_IOC_LIST_PINNED, &l);
-	return ret ? ret : (int)l.count;
+	if (ret)
+		return ret;
+	/* More than asked for would mean the module wrote past @values. */
+	return l.count > max ? -EIO : (int)l.count;
+}
+
+int refslab_list_pinned(int fd, uint64_t after, uint64_t *ids, uint32_t max)
+{
+	return refslab_list(fd, 0, 0, after, ids, max);
+}
+
+int refslab_list_pinned_ns(int fd, uint64_t ns, uint64_t after, uint64_t *ids,
+			   uint32_t max)
+{
+	return refslab_list(fd, REFSLAB_LIST_NS, ns, after, ids, max);
+}
+
+int refslab_list_namespaces(int fd, uint64_t after, uint64_t *ns, uint32_t max)
+{
+	return refslab_list(fd, REFSLAB_LIST_NAMESPACES, 0, after, ns, max);
+}
+
+static int subscribe_op(int fd, uint32_t flags, uint32_t handle, uint64_t id,
+			uint64_t cookie)
+{
+	struct refslab_subscribe s = {
+		.size = sizeof(s),
+		.flags = flags,
+		.handle = handle,
+		.id = id,
+		.cookie = cookie,
+	};
+
+	return do_ioctl(fd, REFSLAB_IOC_SUBSCRIBE, &s);
 }
 
 int refslab_subscribe(int fd, uint32_t handle)
 {
-	struct refslab_subscribe s = { .size = sizeof(s), .handle = handle };
+	return subscribe_op(fd, 0, handle, 0, 0);
+}
 
-	return do_ioctl(fd, REFSLAB_IOC_SUBSCRIBE, &s);
+int refslab_subscribe_cookie(int fd, uint32_t handle, uint64_t cookie)
+{
+	return subscribe_op(fd, 0, handle, 0, cookie);
+}
+
+int refslab_subscribe_id(int fd, uint64_t id, uint64_t cookie)
+{
+	return subscribe_op(fd, REFSLAB_SUBSCRIBE_ID, 0, id, cookie);
+}
+
+/*
+ * read() gave @bytes of records back to back, each @len bytes long (a
+ * newer module may append fields).  Make them one struct each, in place:
+ * every record is at least a struct long, so no copy overtakes a record
+ * still to be read.
+ */
+static int unpack_events(struct refslab_event *events, size_t bytes)
+{
+	const unsigned char *p = (const unsigned char *)events;
+	struct refslab_event ev;
+	size_t off = 0;
+	int n = 0;
+
+	while (off < bytes) {
+		if (bytes - off < sizeof(ev))
+			return -EIO;
+		memcpy(&ev, p + off, sizeof(ev));
+		if (ev.len < sizeof(ev) || ev.len > bytes - off)
+			return -EIO;
+		off += ev.len;
+		events[n++] = ev;
+	}
+	return n ? n : -EIO;
 }
 
 int refslab_read_events(int fd, struct refslab_event *events,
@@ -304,9 +392,7 @@ int refslab_read_events(int fd, struct refslab_event *events,
 	n = read(fd, events, (size_t)max * sizeof(*events));
 	if (n < 0)
 		return -errno;
-	if (!n || n % sizeof(*events))
-		return -EIO;
-	return (int)(n / sizeof(*events));
+	return unpack_events(events, (size_t)n);
 }
 
 int refslab_batch(int fd, struct refslab_batch_op *ops, uint32_t count,

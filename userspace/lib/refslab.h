@@ -13,6 +13,10 @@
  * The argument structures, flags and limits come from <linux/refslab.h>,
  * included here; functions that hand a structure back (refslab_version(),
  * refslab_info()) return the kernel's structure unchanged.
+ *
+ * Object ids are names within one IPC namespace: every call that takes or
+ * lists ids acts in the IPC namespace of the calling thread at the time of
+ * the call.  Handles and exported object files work in any namespace.
  */
 #ifndef REFSLAB_H
 #define REFSLAB_H
@@ -89,7 +93,12 @@ REFSLAB_EXPORT int refslab_version(int fd, struct refslab_version *version);
  * @data: initial payload bytes, or NULL for an all-zero payload
  * @len: number of bytes at @data, at most @size; the rest is zero
  * @handle: output, the new handle (one reference, read and write rights)
- * @id: output, the object's global id; may be NULL
+ * @id: output, the object's id in the caller's IPC namespace (ids start
+ *	at 1 in each namespace and are never reused there); may be NULL
+ *
+ * The object belongs to the IPC namespace of the calling thread and is
+ * charged to its fsuid, and up the user-namespace chain to each
+ * namespace's owner.
  *
  * Return: 0 or a negative errno: -EINVAL for a bad size, mode or length,
  * -EDQUOT when a quota is full, -EFAULT for a bad @data.
@@ -141,7 +150,12 @@ REFSLAB_EXPORT int refslab_dup(int fd, uint32_t handle, uint32_t *new_handle);
  * @fd: refslab device file descriptor
  * @handle: the handle
  * @info: filled with the object's id, size, mode, owner, generation,
- *	reference counts and the handle's rights
+ *	reference counts, the handle's rights and the object's @state
+ *	(REFSLAB_INFO_PINNED, REFSLAB_INFO_FOREIGN)
+ *
+ * An object of another IPC namespace than the caller's (reached through an
+ * imported file) reports @id 0 and REFSLAB_INFO_FOREIGN: its id names it
+ * only in its own namespace.
  *
  * Return: 0 or a negative errno (-ENOENT).
  */
@@ -236,7 +250,7 @@ REFSLAB_EXPORT int refslab_import(int fd, int obj_fd, uint32_t *handle);
 /**
  * refslab_open_by_id() - open an object by its id
  * @fd: refslab device file descriptor
- * @id: the object's id
+ * @id: the object's id in the caller's IPC namespace
  * @rights: REFSLAB_RIGHT_* bits wanted; 0 gives the owner a handle for
  *	refslab_info(), refslab_setattr() and refslab_subscribe() only
  * @handle: output, a new handle holding one reference, with @rights
@@ -268,17 +282,18 @@ REFSLAB_EXPORT int refslab_setattr(int fd, uint32_t handle, uint32_t mask,
 /**
  * refslab_pin() - keep an object alive without any holder
  * @fd: refslab device file descriptor
- * @id: the object's id
+ * @id: the object's id in the caller's IPC namespace
  *
  * Return: 0 or a negative errno: -ENOENT, -EPERM for neither owner nor
- * privileged, -EEXIST if already pinned, -EDQUOT for the pin quota.
+ * privileged (checked before -EEXIST), -EEXIST if already pinned,
+ * -EDQUOT for the pin quota.
  */
 REFSLAB_EXPORT int refslab_pin(int fd, uint64_t id);
 
 /**
  * refslab_unpin() - drop the pin of an object
  * @fd: refslab device file descriptor
- * @id: the object's id
+ * @id: the object's id in the caller's IPC namespace
  *
  * The object is reclaimed if the pin was its last reference.
  *
@@ -288,14 +303,74 @@ REFSLAB_EXPORT int refslab_pin(int fd, uint64_t id);
 REFSLAB_EXPORT int refslab_unpin(int fd, uint64_t id);
 
 /**
+ * refslab_pin_ns() - pin an object of a given IPC namespace
+ * @fd: refslab device file descriptor
+ * @ns: inode number of the IPC namespace @id is in (as refslab_ns_self()
+ *	or refslab_list_namespaces() give it)
+ * @id: the object's id in that namespace
+ *
+ * As refslab_pin(), with REFSLAB_PIN_NS: for the administrator of the
+ * initial user namespace, who may reach namespaces that have no process
+ * left.
+ *
+ * Return: 0 or a negative errno: -EPERM without CAP_SYS_ADMIN in the
+ * initial user namespace, -ENOENT for no such namespace or object, and
+ * those of refslab_pin().
+ */
+REFSLAB_EXPORT int refslab_pin_ns(int fd, uint64_t ns, uint64_t id);
+
+/**
+ * refslab_unpin_ns() - drop the pin of an object of a given IPC namespace
+ * @fd: refslab device file descriptor
+ * @ns: inode number of the IPC namespace @id is in
+ * @id: the object's id in that namespace
+ *
+ * As refslab_unpin(), with REFSLAB_PIN_NS: how the administrator frees
+ * the pins a namespace left behind when its last process exited.
+ *
+ * Return: 0 or a negative errno: -EPERM without CAP_SYS_ADMIN in the
+ * initial user namespace, -ENOENT for no such namespace, no such object or
+ * no pin.
+ */
+REFSLAB_EXPORT int refslab_unpin_ns(int fd, uint64_t ns, uint64_t id);
+
+/**
+ * refslab_list() - the LIST_PINNED call, with its flags
+ * @fd: refslab device file descriptor
+ * @flags: 0, REFSLAB_LIST_NS or REFSLAB_LIST_NAMESPACES
+ * @ns: with REFSLAB_LIST_NS, the inode number of the IPC namespace whose
+ *	pins to list; else 0
+ * @after: list only values greater than this (0 to start)
+ * @values: array of @max values to fill, in increasing order: ids of
+ *	pinned objects, or with REFSLAB_LIST_NAMESPACES inode numbers of the
+ *	IPC namespaces that hold pins
+ * @max: capacity of @values, 1 to INT32_MAX
+ *
+ * The module fills @values as far as there are values, up to @max.  To
+ * page through any number of them, call again with @after set to the last
+ * value returned while the answer fills the whole array: an answer with
+ * fewer than @max values (0 included) is the end of the list.
+ * refslab_list_pinned(), refslab_list_pinned_ns() and
+ * refslab_list_namespaces() are this call with one set of flags each.
+ *
+ * Return: the number of values written, or a negative errno: -EINVAL for
+ * an unknown flag, both flags, @ns without REFSLAB_LIST_NS or a bad @max,
+ * -EPERM for either flag without CAP_SYS_ADMIN in the initial user
+ * namespace, -ENOENT for an @ns that holds no refslab objects, -EFAULT.
+ */
+REFSLAB_EXPORT int refslab_list(int fd, uint32_t flags, uint64_t ns,
+				uint64_t after, uint64_t *values, uint32_t max);
+
+/**
  * refslab_list_pinned() - list pinned objects' ids
  * @fd: refslab device file descriptor
  * @after: list only ids greater than this (0 to start)
  * @ids: array of @max ids to fill, in increasing order
  * @max: capacity of @ids, at least 1
  *
- * To page through, call again with @after set to the last id returned
- * until fewer than @max come back.
+ * Lists the pins of the caller's IPC namespace.  The module fills @ids up
+ * to @max; to page through, call again with @after set to the last id
+ * returned until fewer than @max come back.
  *
  * Return: the number of ids written, or a negative errno.
  */
@@ -303,13 +378,79 @@ REFSLAB_EXPORT int refslab_list_pinned(int fd, uint64_t after, uint64_t *ids,
 				       uint32_t max);
 
 /**
+ * refslab_list_pinned_ns() - list the pinned objects of an IPC namespace
+ * @fd: refslab device file descriptor
+ * @ns: inode number of the IPC namespace
+ * @after: list only ids greater than this (0 to start)
+ * @ids: array of @max ids to fill, in increasing order
+ * @max: capacity of @ids, at least 1
+ *
+ * refslab_list() with REFSLAB_LIST_NS; pages as refslab_list_pinned().
+ *
+ * Return: the number of ids written, or a negative errno: -EPERM without
+ * CAP_SYS_ADMIN in the initial user namespace, -ENOENT for no such
+ * namespace.
+ */
+REFSLAB_EXPORT int refslab_list_pinned_ns(int fd, uint64_t ns, uint64_t after,
+					  uint64_t *ids, uint32_t max);
+
+/**
+ * refslab_list_namespaces() - list the IPC namespaces that hold pins
+ * @fd: refslab device file descriptor
+ * @after: list only inode numbers greater than this (0 to start)
+ * @ns: array of @max inode numbers to fill, in increasing order
+ * @max: capacity of @ns, at least 1
+ *
+ * refslab_list() with REFSLAB_LIST_NAMESPACES; pages as
+ * refslab_list_pinned().  Each number can be given to
+ * refslab_list_pinned_ns() and refslab_unpin_ns().
+ *
+ * Return: the number of inode numbers written, or a negative errno
+ * (-EPERM without CAP_SYS_ADMIN in the initial user namespace).
+ */
+REFSLAB_EXPORT int refslab_list_namespaces(int fd, uint64_t after,
+					   uint64_t *ns, uint32_t max);
+
+/**
  * refslab_subscribe() - ask for an event when an object is reclaimed
  * @fd: refslab device file descriptor; the event is queued on this file
  * @handle: a handle to the object to watch
  *
- * Return: 0 or a negative errno (-ENOENT).
+ * refslab_subscribe_cookie() with cookie 0.
+ *
+ * Return: 0 or a negative errno (-ENOENT, -EDQUOT for the watch quota).
  */
 REFSLAB_EXPORT int refslab_subscribe(int fd, uint32_t handle);
+
+/**
+ * refslab_subscribe_cookie() - watch an object, tagging its event
+ * @fd: refslab device file descriptor; the event is queued on this file
+ * @handle: a handle to the object to watch
+ * @cookie: any value; the event carries it back in its @cookie
+ *
+ * One watch, one REFSLAB_EVENT_RECLAIMED record once the object is
+ * reclaimed.  A watch counts against the caller's watch quota until its
+ * event is queued (or lost to an overflow) or @fd is closed.
+ *
+ * Return: 0 or a negative errno (-ENOENT, -EDQUOT for the watch quota).
+ */
+REFSLAB_EXPORT int refslab_subscribe_cookie(int fd, uint32_t handle,
+					    uint64_t cookie);
+
+/**
+ * refslab_subscribe_id() - watch an object by its id, tagging its event
+ * @fd: refslab device file descriptor; the event is queued on this file
+ * @id: the object's id in the caller's IPC namespace
+ * @cookie: any value; the event carries it back in its @cookie
+ *
+ * As refslab_subscribe_cookie() (REFSLAB_SUBSCRIBE_ID), without a handle:
+ * the caller takes no reference.  It must own the object (or have
+ * CAP_FOWNER) or be allowed to open it for reading by its mode.
+ *
+ * Return: 0 or a negative errno: -ENOENT for no such object, -EACCES when
+ * neither owner nor allowed to read, -EDQUOT for the watch quota.
+ */
+REFSLAB_EXPORT int refslab_subscribe_id(int fd, uint64_t id, uint64_t cookie);
 
 /**
  * refslab_read_events() - read reclamation events queued on a file
@@ -319,6 +460,13 @@ REFSLAB_EXPORT int refslab_subscribe(int fd, uint32_t handle);
  * @timeout_ms: -1 to wait until an event arrives, 0 not to wait, or the
  *	most milliseconds to wait
  *
+ * The module's records are read by their @len: each becomes one element
+ * of @events.  Fields that a newer module appends to a record are
+ * dropped; @len still says how long the module's record was.  Records of
+ * a @type the caller does not know are handed on as they are: skip them.
+ * A REFSLAB_EVENT_OVERFLOW record (@id and @cookie 0) says that @count
+ * events did not fit in the queue and are lost.
+ *
  * Waiting is done with poll(), so the file's own O_NONBLOCK setting is
  * left alone.  If other threads read the same file, open it with
  * O_NONBLOCK so that a record another thread took cannot make this call
@@ -326,7 +474,8 @@ REFSLAB_EXPORT int refslab_subscribe(int fd, uint32_t handle);
  *
  * Return: the number of records read (at least 1), or a negative errno:
  * -EAGAIN when none arrived in time, -EINTR if a signal interrupted the
- * wait.
+ * wait, -EIO for records the module should not have sent (shorter than
+ * struct refslab_event, or cut).
  */
 REFSLAB_EXPORT int refslab_read_events(int fd, struct refslab_event *events,
 				       unsigned int max, int timeout_ms);
@@ -646,6 +795,19 @@ REFSLAB_EXPORT int refslab_param_read(const char *name, int64_t *value);
  * -EINVAL for a value the module refuses.
  */
 REFSLAB_EXPORT int refslab_param_write(const char *name, int64_t value);
+
+/**
+ * refslab_ns_self() - the calling thread's IPC namespace
+ * @ns: output, its inode number, the number by which refslab names IPC
+ *	namespaces (REFSLAB_PIN_NS, REFSLAB_LIST_NS), as
+ *	`stat -L -c %i /proc/self/ns/ipc` prints it
+ *
+ * Read from /proc/thread-self/ns/ipc (/proc/self/ns/ipc on kernels
+ * without it).
+ *
+ * Return: 0 or a negative errno (-ENOENT when /proc is not mounted).
+ */
+REFSLAB_EXPORT int refslab_ns_self(uint64_t *ns);
 
 /**
  * refslab_strerror() - what an error means for refslab

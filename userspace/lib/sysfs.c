@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * librefslab: the module's counters (/sys/kernel/refslab/, one value per
- * file) and its parameters (/sys/module/refslab/parameters/).
+ * file), its parameters (/sys/module/refslab/parameters/), and the caller's
+ * IPC namespace as procfs names it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "refslab.h"
@@ -199,5 +201,19 @@ int refslab_params_read(struct refslab_params *params)
 			return ret;
 	}
 	*params = p;
+	return 0;
+}
+
+int refslab_ns_self(uint64_t *ns)
+{
+	struct stat st;
+
+	if (!ns)
+		return -EINVAL;
+	/* A thread that called unshare() has a namespace of its own. */
+	if (stat("/proc/thread-self/ns/ipc", &st) &&
+	    stat("/proc/self/ns/ipc", &st))
+		return -errno;
+	*ns = (uint64_t)st.st_ino;
 	return 0;
 }
