@@ -22,12 +22,15 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -126,6 +129,31 @@ static uint32_t arg_mode(const struct ctx *c, const char *s)
 	if (!*s || *s == '-' || *s == '+' || errno || *end || m > 0777)
 		usage_error(c, "invalid mode '%s' (expected octal, 0 to 0777)", s);
 	return (uint32_t)m;
+}
+
+/*
+ * An IPC namespace (--ns): its inode number, or the path of a namespace
+ * file such as /proc/PID/ns/ipc, whose inode number it is.
+ */
+static uint64_t arg_ns(const struct ctx *c, const char *s)
+{
+	struct stat st;
+	uint64_t v;
+	int fd, type;
+
+	if (parse_u64(s, &v) && v)
+		return v;
+	if (*s != '/')
+		usage_error(c, "invalid namespace '%s' (expected the inode number of an IPC namespace, or a path such as /proc/PID/ns/ipc)",
+			    s);
+	fd = open(s, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("%s: cannot open %s: %s", c->cmd, s, strerror(errno));
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type != CLONE_NEWIPC || fstat(fd, &st))
+		die("%s: %s is not an IPC namespace file", c->cmd, s);
+	close(fd);
+	return (uint64_t)st.st_ino;
 }
 
 /* Report an unknown option or a missing argument as getopt saw it. */
@@ -348,6 +376,24 @@ obj_fail(int fd, const char *op, uint64_t id, int err)
 	exit(EXIT_FAIL);
 }
 
+/* Commands that name another IPC namespace need a module that has them. */
+static void need_ns(int fd, const char *what)
+{
+	struct refslab_version v;
+
+	if (refslab_version(fd, &v) || !(v.features & REFSLAB_FEATURE_NS))
+		die("%s: the loaded module does not support IPC namespaces (no ns feature)",
+		    what);
+}
+
+/* "refslabctl: <what>: <meaning>[; <hint>]", exit 1, for --ns and --namespaces. */
+static void __attribute__((noreturn)) ns_fail(const char *what, int err)
+{
+	die("%s: %s%s", what, refslab_strerror(err),
+	    err == -EPERM ?
+	    "; naming an IPC namespace needs CAP_SYS_ADMIN in the initial user namespace" : "");
+}
+
 /*
  * Open object @id with @rights.  With @any, one right suffices: read is
  * tried first, then write (for operations such as chmod that need only a
@@ -566,6 +612,10 @@ static const char main_help[] =
 "    they need (read for read/info, write for write), checked against the\n"
 "    object's owner, group and mode like a file's.\n"
 "\n"
+"    Ids name objects within one IPC namespace, as SysV IPC ids do: the\n"
+"    caller's (a container has ids of its own).  An object reaches another\n"
+"    namespace only as a file descriptor (`export`, `--fd`).\n"
+"\n"
 "    An object lives while anything holds a reference to it.  An object that\n"
 "    `refslabctl create` makes is therefore gone when refslabctl exits,\n"
 "    unless it is created with --pin (or pinned by another holder first).\n"
@@ -634,6 +684,7 @@ static const struct {
 	{ REFSLAB_FEATURE_PIN, "pin" },
 	{ REFSLAB_FEATURE_NOTIFY, "notify" },
 	{ REFSLAB_FEATURE_BATCH, "batch" },
+	{ REFSLAB_FEATURE_NS, "ns" },
 };
 
 #define NR_FEATURES (sizeof(features) / sizeof(features[0]))
@@ -766,9 +817,21 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 /* info and open                                                           */
 
+/* INFO's @state in words, for the "state" line. */
+static const char *state_str(uint32_t state, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s%s",
+		 state & REFSLAB_INFO_PINNED ? "pinned" : "not pinned",
+		 state & REFSLAB_INFO_FOREIGN ? ", " : "",
+		 state & REFSLAB_INFO_FOREIGN ?
+		 "foreign: object of another IPC namespace (id hidden)" : "");
+	return buf;
+}
+
 static void print_info(const struct refslab_info *i, bool json)
 {
-	char u[160], g[160], when[64];
+	char u[160], g[160], when[64], st[128];
+	bool foreign = i->state & REFSLAB_INFO_FOREIGN;
 	time_t secs = (time_t)(i->ctime_ns / 1000000000ULL);
 	struct tm tm;
 	/* Not counting refslabctl's own handle. */
@@ -788,10 +851,14 @@ static void print_info(const struct refslab_info *i, bool json)
 		printf("  \"generation\": %" PRIu64 ",\n", (uint64_t)i->generation);
 		printf("  \"refs\": %u,\n", refs);
 		printf("  \"rights\": \"%s\",\n", rights_str(i->rights));
+		printf("  \"pinned\": %s,\n  \"foreign\": %s,\n",
+		       i->state & REFSLAB_INFO_PINNED ? "true" : "false",
+		       foreign ? "true" : "false");
 		printf("  \"ctime_ns\": %" PRIu64 "\n}\n", (uint64_t)i->ctime_ns);
 		return;
 	}
-	printf("id          %" PRIu64 "\n", (uint64_t)i->id);
+	printf("id          %" PRIu64 "%s\n", (uint64_t)i->id,
+	       foreign ? " (hidden: the id names it only in its own IPC namespace)" : "");
 	printf("size        %u bytes (size class %u)\n", i->payload_size,
 	       i->capacity);
 	printf("mode        %04o\n", i->mode);
@@ -802,6 +869,7 @@ static void print_info(const struct refslab_info *i, bool json)
 	       refs);
 	printf("rights      %s (granted to refslabctl)\n", rights_str(i->rights));
 	printf("created     %s\n", when);
+	printf("state       %s\n", state_str(i->state, st, sizeof(st)));
 }
 
 static int cmd_info(struct ctx *c, int argc, char **argv)
@@ -1039,21 +1107,49 @@ static int cmd_write(struct ctx *c, int argc, char **argv)
 /* ---------------------------------------------------------------------- */
 /* pin, unpin, pinned                                                      */
 
+/* PIN (@pin) or UNPIN of object @id of IPC namespace @ns. */
+static void pin_in_ns(int fd, bool pin, uint64_t ns, uint64_t id)
+{
+	char what[128];
+	int ret;
+
+	snprintf(what, sizeof(what), "%s object %" PRIu64 " in IPC namespace %" PRIu64,
+		 pin ? "pin" : "unpin", id, ns);
+	need_ns(fd, what);
+	ret = pin ? refslab_pin_ns(fd, ns, id) : refslab_unpin_ns(fd, ns, id);
+	if (ret == -ENOENT)
+		die("%s: no such namespace or object%s (ENOENT)", what,
+		    pin ? "" : ", or it is not pinned");
+	if (ret)
+		ns_fail(what, ret);
+}
+
 static int cmd_pin(struct ctx *c, int argc, char **argv)
 {
-	static const struct option opts[] = { { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {
+		{ "ns", required_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t id, ns = 0;
 	int fd, opt, ret;
-	uint64_t id;
 
-	while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1)
-		bad_option(c, argv, opt);
+	while ((opt = getopt_long(argc, argv, ":N:", opts, NULL)) != -1) {
+		if (opt == 'N')
+			ns = arg_ns(c, optarg);
+		else
+			bad_option(c, argv, opt);
+	}
 	want_operands(c, argc, argv, 1, "ID");
 	id = arg_id(c, argv[optind]);
 
 	fd = dev_open(c);
-	ret = refslab_pin(fd, id);
-	if (ret)
-		obj_fail(fd, "pin", id, ret);
+	if (ns) {
+		pin_in_ns(fd, true, ns, id);
+	} else {
+		ret = refslab_pin(fd, id);
+		if (ret)
+			obj_fail(fd, "pin", id, ret);
+	}
 	refslab_close(fd);
 	return 0;
 }
@@ -1065,22 +1161,24 @@ static void __attribute__((noreturn)) unpin_fail(int fd, uint64_t id, int err)
 	obj_fail(fd, "unpin", id, err);
 }
 
-static void watch_and_put(int fd, const char *op, uint64_t id, uint32_t h);
-static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t timeout);
+static uint64_t watch_and_put(int fd, const char *op, uint64_t id, uint32_t h);
+static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t cookie,
+			  uint64_t timeout);
 
 static int cmd_unpin(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "wait", no_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "ns", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t id, timeout = 0;
+	uint64_t id, timeout = 0, ns = 0, cookie = 0;
 	bool wait = false, have_timeout = false;
 	int fd, opt, ret;
 	uint32_t h;
 
-	while ((opt = getopt_long(argc, argv, ":wt:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":wt:N:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'w':
 			wait = true;
@@ -1088,6 +1186,9 @@ static int cmd_unpin(struct ctx *c, int argc, char **argv)
 		case 't':
 			timeout = arg_u64(c, "timeout", optarg, INT_MAX / 1000);
 			have_timeout = true;
+			break;
+		case 'N':
+			ns = arg_ns(c, optarg);
 			break;
 		default:
 			bad_option(c, argv, opt);
@@ -1097,8 +1198,15 @@ static int cmd_unpin(struct ctx *c, int argc, char **argv)
 	id = arg_id(c, argv[optind]);
 	if (have_timeout && !wait)
 		usage_error(c, "--timeout needs --wait");
+	if (ns && wait)
+		usage_error(c, "--wait cannot watch an object of another IPC namespace (--ns)");
 
 	fd = dev_open(c);
+	if (ns) {
+		pin_in_ns(fd, false, ns, id);
+		refslab_close(fd);
+		return 0;
+	}
 	if (wait) {
 		/*
 		 * Subscribe before the pin goes, or the object could be
@@ -1108,43 +1216,73 @@ static int cmd_unpin(struct ctx *c, int argc, char **argv)
 		ret = refslab_open_by_id(fd, id, 0, &h);
 		if (ret)
 			unpin_fail(fd, id, ret);
-		watch_and_put(fd, "unpin", id, h);
+		cookie = watch_and_put(fd, "unpin", id, h);
 	}
 	ret = refslab_unpin(fd, id);
 	if (ret)
 		unpin_fail(fd, id, ret);
 	if (wait)
-		return wait_reclaimed(fd, "unpin", id, timeout);
+		return wait_reclaimed(fd, "unpin", id, cookie, timeout);
 	refslab_close(fd);
 	return 0;
 }
+
+/* Values one LIST_PINNED call asks for; refslabctl pages through the rest. */
+#define PINNED_PAGE 256
 
 static int cmd_pinned(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "namespaces", no_argument, NULL, 'a' },
+		{ "ns", required_argument, NULL, 'N' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t ids[256], after = 0, total = 0;
+	uint64_t ids[PINNED_PAGE], after = 0, total = 0, ns = 0;
+	uint32_t flags = 0;
 	bool json = false;
+	char what[96];
 	int fd, opt, n, i;
 
-	while ((opt = getopt_long(argc, argv, ":j", opts, NULL)) != -1) {
-		if (opt == 'j')
+	while ((opt = getopt_long(argc, argv, ":jaN:", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
 			json = true;
-		else
+			break;
+		case 'a':
+			flags |= REFSLAB_LIST_NAMESPACES;
+			break;
+		case 'N':
+			ns = arg_ns(c, optarg);
+			flags |= REFSLAB_LIST_NS;
+			break;
+		default:
 			bad_option(c, argv, opt);
+		}
 	}
 	want_operands(c, argc, argv, 0, "");
+	if (flags == REFSLAB_LIST_ALL)
+		usage_error(c, "--namespaces and --ns exclude each other");
+	if (flags & REFSLAB_LIST_NS)
+		snprintf(what, sizeof(what),
+			 "list pinned objects of IPC namespace %" PRIu64, ns);
+	else
+		snprintf(what, sizeof(what), "list %s",
+			 flags ? "IPC namespaces holding pins" : "pinned objects");
 
 	fd = dev_open(c);
+	if (flags)
+		need_ns(fd, what);
 	if (json)
 		printf("[");
+	/* The module fills the whole page unless the list ends there. */
 	do {
-		n = refslab_list_pinned(fd, after, ids, 256);
+		n = refslab_list(fd, flags, ns, after, ids, PINNED_PAGE);
+		if (n == -ENOTTY)
+			die("%s: %s; the loaded module does not implement pins yet",
+			    what, refslab_strerror(n));
 		if (n < 0)
-			die("list pinned objects: %s%s", refslab_strerror(n),
-			    n == -ENOTTY ? "; the loaded module does not implement pins yet" : "");
+			ns_fail(what, n);
 		for (i = 0; i < n; i++) {
 			if (json)
 				printf("%s%" PRIu64, total ? ", " : "", ids[i]);
@@ -1154,7 +1292,7 @@ static int cmd_pinned(struct ctx *c, int argc, char **argv)
 		}
 		if (n)
 			after = ids[n - 1];
-	} while (n == 256);
+	} while (n == PINNED_PAGE);
 	if (json)
 		printf("]\n");
 	refslab_close(fd);
@@ -1567,19 +1705,22 @@ static int split_fields(char *line, char **f)
 
 /*
  * Look object @id up in the debugfs dump: its header names the columns
- * ("id", "mode", "uid", "gid"); the row whose id matches gives them.
+ * ("id", "ns", "mode", "uid", "gid"); the row whose id matches, in the
+ * caller's IPC namespace (ids repeat across namespaces), gives them.
  */
 static bool debugfs_owner(uint64_t id, char *buf, size_t size)
 {
-	int icol = -1, mcol = -1, ucol = -1, gcol = -1, n, i;
+	int icol = -1, ncol = -1, mcol = -1, ucol = -1, gcol = -1, n, i;
 	char line[1024], *f[MAX_COLS];
 	bool header = true, found = false;
-	uint64_t v;
+	uint64_t v, own_ns = 0, ns;
 	FILE *fp;
 
 	fp = fopen(REFSLAB_DEBUGFS_DIR "/objects", "re");
 	if (!fp)
 		return false;
+	if (refslab_ns_self(&own_ns))
+		own_ns = 0;	/* no /proc: the first row with the id */
 	while (fgets(line, sizeof(line), fp)) {
 		line[strcspn(line, "\n")] = '\0';
 		n = split_fields(line[0] == '#' ? line + 1 : line, f);
@@ -1587,6 +1728,8 @@ static bool debugfs_owner(uint64_t id, char *buf, size_t size)
 			for (i = 0; i < n; i++) {
 				if (!strcmp(f[i], "id"))
 					icol = i;
+				else if (!strcmp(f[i], "ns"))
+					ncol = i;
 				else if (!strcmp(f[i], "mode"))
 					mcol = i;
 				else if (!strcmp(f[i], "uid"))
@@ -1599,6 +1742,9 @@ static bool debugfs_owner(uint64_t id, char *buf, size_t size)
 				break;
 			continue;
 		}
+		if (ncol >= 0 && own_ns &&
+		    (n <= ncol || !parse_u64(f[ncol], &ns) || ns != own_ns))
+			continue;
 		if (n > icol && n > mcol && n > ucol && n > gcol &&
 		    parse_u64(f[icol], &v) && v == id) {
 			snprintf(buf, size,
@@ -1800,27 +1946,38 @@ static int cmd_export(struct ctx *c, int argc, char **argv)
 
 /*
  * Subscribe to the reclamation of handle @h's object, then drop @h: the
- * watcher's own reference must not keep the object alive.
+ * watcher's own reference must not keep the object alive.  The watch
+ * carries a cookie of this process's own, which the event brings back.
  */
-static void watch_and_put(int fd, const char *op, uint64_t id, uint32_t h)
+static uint64_t watch_and_put(int fd, const char *op, uint64_t id, uint32_t h)
 {
-	int ret = refslab_subscribe(fd, h);
+	struct timespec now;
+	uint64_t cookie;
+	int ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	cookie = ((uint64_t)getpid() << 32 ^ (uint64_t)now.tv_sec << 20 ^
+		  (uint64_t)now.tv_nsec) | 1;
+	ret = refslab_subscribe_cookie(fd, h, cookie);
 	if (!ret)
 		ret = refslab_put(fd, h, 1);
 	if (ret < 0)
 		obj_fail(fd, op, id, ret);
+	return cookie;
 }
 
 /*
- * Block until the reclamation event of object @id, subscribed to on @fd,
- * arrives (or @timeout seconds pass, if not 0), print it and close @fd.
+ * Block until the reclamation event of object @id, subscribed to on @fd
+ * with @cookie, arrives (or @timeout seconds pass, if not 0), print it and
+ * close @fd.  Records are told apart by their type; any other record than
+ * this watch's event or an overflow is skipped.
  */
-static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t timeout)
+static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t cookie,
+			  uint64_t timeout)
 {
 	struct refslab_event ev[16];
 	struct timespec start, now;
-	int n, i, ms = -1;
+	int n, i, ret, ms = -1;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
@@ -1844,7 +2001,8 @@ static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t timeout)
 		if (n < 0)
 			obj_fail(fd, op, id, n);
 		for (i = 0; i < n; i++) {
-			if (ev[i].kind == REFSLAB_EVENT_RECLAIMED && ev[i].id == id) {
+			if (ev[i].type == REFSLAB_EVENT_RECLAIMED && ev[i].id == id &&
+			    ev[i].cookie == cookie) {
 				printf("object %" PRIu64 " reclaimed at %" PRIu64 ".%09" PRIu64
 				       " (CLOCK_MONOTONIC)\n", id,
 				       (uint64_t)(ev[i].time_ns / 1000000000ULL),
@@ -1852,9 +2010,22 @@ static int wait_reclaimed(int fd, const char *op, uint64_t id, uint64_t timeout)
 				refslab_close(fd);
 				return 0;
 			}
-			if (ev[i].kind == REFSLAB_EVENT_OVERFLOW)
-				fprintf(stderr, "refslabctl: %s: %u events lost\n",
-					op, ev[i].count);
+			if (ev[i].type != REFSLAB_EVENT_OVERFLOW)
+				continue;
+			fprintf(stderr, "refslabctl: %s object %" PRIu64
+				": event queue overflow: %u event%s lost (REFSLAB_EVENT_OVERFLOW)\n",
+				op, id, ev[i].count, ev[i].count == 1 ? "" : "s");
+			/*
+			 * This watch's event may be among them: watch again by
+			 * id.  No such object any more means it was.
+			 */
+			ret = refslab_subscribe_id(fd, id, cookie);
+			if (ret == -ENOENT) {
+				printf("object %" PRIu64 " reclaimed (time unknown: its event was lost in the overflow)\n",
+				       id);
+				refslab_close(fd);
+				return 0;
+			}
 		}
 	}
 }
@@ -1865,7 +2036,7 @@ static int cmd_wait(struct ctx *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t id, timeout = 0;
+	uint64_t id, timeout = 0, cookie;
 	int fd, opt;
 	uint32_t h;
 
@@ -1880,8 +2051,8 @@ static int cmd_wait(struct ctx *c, int argc, char **argv)
 
 	fd = dev_open(c);
 	h = obj_open(fd, "wait for", id, REFSLAB_RIGHT_READ, true);
-	watch_and_put(fd, "wait for", id, h);
-	return wait_reclaimed(fd, "wait for", id, timeout);
+	cookie = watch_and_put(fd, "wait for", id, h);
+	return wait_reclaimed(fd, "wait for", id, cookie, timeout);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1899,8 +2070,9 @@ static const struct command commands[] = {
 "    refslabctl version [--json]\n\n"
 "DESCRIPTION\n"
 "    Asks the module (REFSLAB_IOC_VERSION) for its ABI version, the features\n"
-"    it implements (core, share, pin, notify, batch) and its limits, and\n"
-"    prints them with refslabctl's own version.\n\n"
+"    it implements (core, share, pin, notify, batch; ns: ids per IPC\n"
+"    namespace) and its limits, and prints them with refslabctl's own\n"
+"    version.\n\n"
 "OPTIONS\n"
 "    --json    print one JSON object\n\n"
 EXIT_STATUS_HELP "\n"
@@ -2004,11 +2176,16 @@ EXIT_STATUS_HELP "\n"
 "DESCRIPTION\n"
 "    Opens object ID (read right, or write if read is not granted) and\n"
 "    prints its id, size, size class, mode, owner, group, generation,\n"
-"    references and creation time.  \"references\" counts every holder but\n"
-"    refslabctl itself (pins, handles, exported files).\n\n"
+"    references, creation time and state.  \"references\" counts every\n"
+"    holder but refslabctl itself (pins, handles, exported files).\n\n"
+"    The state is \"pinned\" or \"not pinned\", followed by \"foreign: object\n"
+"    of another IPC namespace (id hidden)\" for an object that came from\n"
+"    another namespace through --fd: its id names it only there, so the\n"
+"    module reports id 0.\n\n"
 "OPTIONS\n"
 "    --json    one JSON object: id, size, capacity, mode (octal string),\n"
-"              uid, gid, generation, refs, rights, ctime_ns\n"
+"              uid, gid, generation, refs, rights, pinned and foreign\n"
+"              (true or false), ctime_ns\n"
 "    --fd N    describe the object of file descriptor N (made by `export`)\n"
 "              instead of opening ID\n\n"
 EXIT_STATUS_HELP "\n"
@@ -2018,45 +2195,71 @@ EXIT_STATUS_HELP "\n"
 "NAME\n"
 "    refslabctl pin - pin an object\n\n"
 "SYNOPSIS\n"
-"    refslabctl pin ID\n\n"
+"    refslabctl pin ID [--ns NS]\n\n"
 "DESCRIPTION\n"
 "    Makes the module hold a reference to object ID until `unpin`, so it\n"
 "    outlives every process.  Only the owner (or CAP_FOWNER) may pin; a\n"
-"    pin counts against the owner's quota.\n\n"
+"    pin counts against the owner's quota.  ID is an id of the caller's\n"
+"    IPC namespace unless --ns names another.\n\n"
+"OPTIONS\n"
+"    --ns NS   ID is in the IPC namespace NS: its inode number (as\n"
+"              `pinned --namespaces` lists it, or `stat -L -c %i\n"
+"              /proc/PID/ns/ipc` prints it) or a namespace file such as\n"
+"              /proc/PID/ns/ipc.  Needs CAP_SYS_ADMIN in the initial user\n"
+"              namespace.\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
-"    refslabctl pin 42\n" },
+"    refslabctl pin 42\n"
+"    refslabctl pin 3 --ns /proc/1234/ns/ipc\n" },
 	{ "unpin", cmd_unpin, "drop an object's pin",
 "NAME\n"
 "    refslabctl unpin - unpin an object\n\n"
 "SYNOPSIS\n"
-"    refslabctl unpin ID [--wait [--timeout SECONDS]]\n\n"
+"    refslabctl unpin ID [--wait [--timeout SECONDS]]\n"
+"    refslabctl unpin ID --ns NS\n\n"
 "DESCRIPTION\n"
 "    Drops the pin of object ID; if nothing else holds it, it is released\n"
-"    at once and reclaimed (its memory freed) after an RCU grace period.\n\n"
+"    at once and reclaimed (its memory freed) after an RCU grace period.\n"
+"    ID is an id of the caller's IPC namespace unless --ns names another.\n\n"
 "OPTIONS\n"
 "    --wait              then block until the module reports the object\n"
 "                        reclaimed, and print the event as `wait` does\n"
 "                        (it subscribes before unpinning, so no event is\n"
 "                        missed); if others still hold the object, that is\n"
 "                        when the last of them lets go\n"
-"    --timeout SECONDS   with --wait, give up after SECONDS (exit status 1)\n\n"
+"    --timeout SECONDS   with --wait, give up after SECONDS (exit status 1)\n"
+"    --ns NS             ID is in the IPC namespace NS (an inode number from\n"
+"                        `pinned --namespaces`, or a file such as\n"
+"                        /proc/PID/ns/ipc): how the administrator frees the\n"
+"                        pins a container left behind.  Needs CAP_SYS_ADMIN\n"
+"                        in the initial user namespace; not with --wait\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
 "    refslabctl unpin 42\n"
-"    refslabctl unpin 42 --wait --timeout 10\n" },
+"    refslabctl unpin 42 --wait --timeout 10\n"
+"    refslabctl unpin 3 --ns 4026532281\n" },
 	{ "pinned", cmd_pinned, "list pinned objects",
 "NAME\n"
 "    refslabctl pinned - list pinned objects\n\n"
 "SYNOPSIS\n"
-"    refslabctl pinned [--json]\n\n"
+"    refslabctl pinned [--json] [--namespaces | --ns NS]\n\n"
 "DESCRIPTION\n"
-"    Prints the id of every pinned object, one per line, in increasing order.\n\n"
+"    Prints the id of every pinned object of the caller's IPC namespace,\n"
+"    one per line, in increasing order, however many there are (it asks\n"
+"    the module for them a page at a time).\n\n"
 "OPTIONS\n"
-"    --json    one JSON array of ids\n\n"
+"    --json         one JSON array of ids (or of namespaces)\n"
+"    --namespaces   instead, the IPC namespaces that hold pins, by inode\n"
+"                   number, including those no process is left in\n"
+"    --ns NS        instead, the pinned objects of the IPC namespace NS (an\n"
+"                   inode number, or a file such as /proc/PID/ns/ipc)\n"
+"    --namespaces and --ns need CAP_SYS_ADMIN in the initial user namespace.\n\n"
 EXIT_STATUS_HELP "\n"
 "EXAMPLES\n"
-"    refslabctl pinned | xargs -n 1 refslabctl unpin\n" },
+"    refslabctl pinned | xargs -n 1 refslabctl unpin\n"
+"    for ns in $(refslabctl pinned --namespaces); do\n"
+"        refslabctl pinned --ns $ns | xargs -n 1 refslabctl unpin --ns $ns\n"
+"    done\n" },
 	{ "chmod", cmd_chmod, "change an object's mode",
 "NAME\n"
 "    refslabctl chmod - change an object's permission bits\n\n"
@@ -2164,19 +2367,26 @@ EXIT_STATUS_HELP "\n"
 "SYNOPSIS\n"
 "    refslabctl objects\n\n"
 "DESCRIPTION\n"
-"    Prints " REFSLAB_DEBUGFS_DIR "/objects as an aligned table.  Needs\n"
+"    Prints " REFSLAB_DEBUGFS_DIR "/objects as an aligned table: every\n"
+"    object of every IPC namespace, with its id, ns (the inode number of\n"
+"    its IPC namespace: ids repeat across namespaces), size, refs, uid,\n"
+"    gid, mode, pinned and age_ms, as the module lists them.  Needs\n"
 "    debugfs mounted and read access to it (usually root).\n\n"
 EXIT_STATUS_HELP "    1 also when the debugfs file is not available.\n\n"
 "EXAMPLES\n"
 "    refslabctl objects\n" },
 	{ "users", cmd_users, "show per-user usage (debugfs)",
 "NAME\n"
-"    refslabctl users - show each user's objects, bytes and pins\n\n"
+"    refslabctl users - show each user's objects, bytes, pins and watches\n\n"
 "SYNOPSIS\n"
 "    refslabctl users\n\n"
 "DESCRIPTION\n"
-"    Prints " REFSLAB_DEBUGFS_DIR "/users as an aligned table.  Needs\n"
-"    debugfs mounted and read access to it (usually root).\n\n"
+"    Prints " REFSLAB_DEBUGFS_DIR "/users as an aligned table: one line per\n"
+"    user charged, in each user namespace (userns, its inode number; an\n"
+"    object made inside a user namespace is charged there and to the\n"
+"    namespace's owner above it), with its objects, bytes, pins and\n"
+"    watches, as the module lists them.  Needs debugfs mounted and read\n"
+"    access to it (usually root).\n\n"
 EXIT_STATUS_HELP "    1 also when the debugfs file is not available.\n\n"
 "EXAMPLES\n"
 "    refslabctl users\n" },
@@ -2188,7 +2398,14 @@ EXIT_STATUS_HELP "    1 also when the debugfs file is not available.\n\n"
 "DESCRIPTION\n"
 "    Opens object ID, subscribes to its release, drops its own reference,\n"
 "    and blocks until the module reports the object reclaimed (its memory\n"
-"    freed after its last reference went); then prints the event.\n\n"
+"    freed after its last reference went); then prints the event.  The\n"
+"    watch carries a cookie of refslabctl's own: only the record with\n"
+"    that cookie and the id counts; records of other types are skipped.\n\n"
+"    If the module reports an overflow (events lost because the queue was\n"
+"    full), refslabctl says so on standard error with the number lost,\n"
+"    and watches the object again by id; if it is gone, its event was\n"
+"    among those lost, and refslabctl prints that it was reclaimed at a\n"
+"    time unknown.\n\n"
 "OPTIONS\n"
 "    --timeout SECONDS   give up after SECONDS (exit status 1)\n\n"
 EXIT_STATUS_HELP "\n"
