@@ -12,9 +12,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,12 +40,16 @@ static int64_t live_objects(void)
 	return refslab_stat_read("objects_live", &v) ? -1 : v;
 }
 
+/* How in_child() runs its function. */
+#define CHILD_NOBODY	(1 << 0)	/* as uid and gid NOBODY */
+#define CHILD_NEWIPC	(1 << 1)	/* in a new IPC namespace */
+
 /*
- * Run @fn(@arg) in a child with uid and gid NOBODY and a refslab file of
+ * Run @fn(@arg) in a child (@how: CHILD_* bits) with a refslab file of
  * its own; return what it returned (0 or -errno), or -ECHILD if the child
  * could not run it.
  */
-static int as_nobody(int (*fn)(int fd, void *arg), void *arg)
+static int in_child(int how, int (*fn)(int fd, void *arg), void *arg)
 {
 	int status, fd, ret;
 	pid_t pid;
@@ -52,7 +58,10 @@ static int as_nobody(int (*fn)(int fd, void *arg), void *arg)
 	if (pid < 0)
 		return -ECHILD;
 	if (!pid) {
-		if (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY))
+		if ((how & CHILD_NEWIPC) && unshare(CLONE_NEWIPC))
+			_exit(255);
+		if ((how & CHILD_NOBODY) &&
+		    (setgroups(0, NULL) || setgid(NOBODY) || setuid(NOBODY)))
 			_exit(255);
 		fd = refslab_open(NULL, 0);
 		if (fd < 0)
@@ -64,6 +73,11 @@ static int as_nobody(int (*fn)(int fd, void *arg), void *arg)
 	    WEXITSTATUS(status) >= 254)
 		return -ECHILD;
 	return -WEXITSTATUS(status);
+}
+
+static int as_nobody(int (*fn)(int fd, void *arg), void *arg)
+{
+	return in_child(CHILD_NOBODY, fn, arg);
 }
 
 FIXTURE(lib) {
@@ -130,6 +144,8 @@ TEST_F(lib, version)
 	EXPECT_EQ(sizeof(v), v.size);
 	EXPECT_EQ(REFSLAB_ABI_MAJOR, v.abi_major);
 	EXPECT_TRUE(v.features & REFSLAB_FEATURE_CORE);
+	/* The tests below use namespaces without asking again. */
+	EXPECT_TRUE(v.features & REFSLAB_FEATURE_NS);
 	EXPECT_EQ(REFSLAB_PAYLOAD_MAX, v.payload_max);
 	EXPECT_EQ(REFSLAB_HANDLE_REFS_MAX, v.handle_refs_max);
 	EXPECT_EQ(REFSLAB_OBJECT_REFS_MAX, v.object_refs_max);
@@ -167,6 +183,7 @@ TEST_F(lib, create_and_info)
 	EXPECT_EQ(1, info.handle_refs);
 	EXPECT_EQ(1, info.object_refs);
 	EXPECT_EQ(REFSLAB_RIGHTS_ALL, info.rights);
+	EXPECT_EQ(0, info.state);	/* not pinned, of this namespace */
 	EXPECT_EQ(0, info.generation);
 	EXPECT_LT(0, info.ctime_ns);
 
@@ -353,6 +370,9 @@ TEST_F(lib, export_import)
 	EXPECT_EQ(-ENOENT, refslab_export(self->fd, h + 1000, 0, 0));
 	ret = refslab_export(self->fd, h, 0x80, 0);
 	EXPECT_EQ(-EINVAL, ret);
+	/* The rights flag with no right, or with an unknown one. */
+	EXPECT_EQ(-EINVAL, refslab_export(self->fd, h, REFSLAB_EXPORT_RIGHTS, 0));
+	EXPECT_EQ(-EINVAL, refslab_export(self->fd, h, 0, 1U << 2));
 	EXPECT_EQ(0, close(efd));
 	EXPECT_EQ(0, close(efd2));
 }
@@ -460,6 +480,7 @@ static int try_pin(int fd, void *arg)
 
 TEST_F(lib, pin_unpin_list)
 {
+	struct refslab_info info;
 	uint64_t id, ids[4], all[64];
 	uint32_t h;
 	int fd2, ret, n, i;
@@ -469,6 +490,10 @@ TEST_F(lib, pin_unpin_list)
 	ret = refslab_pin(self->fd, id);
 	SKIP_IF_NOTTY(ret, "PIN");
 	ASSERT_EQ(0, ret);
+	memset(&info, 0xff, sizeof(info));
+	ASSERT_EQ(0, refslab_info(self->fd, h, &info));
+	EXPECT_EQ(REFSLAB_INFO_PINNED, info.state);
+	EXPECT_EQ(2, info.object_refs);	/* the handle and the pin */
 	EXPECT_EQ(-EEXIST, refslab_pin(self->fd, id));
 	EXPECT_EQ(-EPERM, as_nobody(try_pin, &id));
 	EXPECT_EQ(-ENOENT, refslab_pin(self->fd, NO_SUCH_ID));
@@ -495,12 +520,279 @@ TEST_F(lib, pin_unpin_list)
 	ret = refslab_open_by_id(fd2, id, REFSLAB_RIGHT_READ, &h);
 	if (ret != -ENOTTY)
 		EXPECT_EQ(0, ret);
-	EXPECT_EQ(0, refslab_close(fd2));
 	EXPECT_EQ(self->live0 + 1, live_objects());
 
+	/* Unpinned while a handle holds it: the state says so. */
 	EXPECT_EQ(0, refslab_unpin(self->fd, id));
+	if (!ret) {
+		ASSERT_EQ(0, refslab_info(fd2, h, &info));
+		EXPECT_EQ(0, info.state);
+	}
+	EXPECT_EQ(0, refslab_close(fd2));
 	EXPECT_EQ(-ENOENT, refslab_unpin(self->fd, id));
 	EXPECT_EQ(self->live0, live_objects());
+}
+
+/*
+ * Pin @n new objects (their handles put: the pins hold them), ids into
+ * @ids in increasing order.
+ */
+static void pin_many(struct __test_metadata *_metadata, int fd, uint64_t *ids,
+		     int n)
+{
+	uint32_t h;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		h = new_object(_metadata, fd, 8, NULL, &ids[i]);
+		ASSERT_EQ(0, refslab_pin(fd, ids[i]));
+		ASSERT_EQ(0, refslab_put(fd, h, 1));
+		if (i)
+			ASSERT_LT(ids[i - 1], ids[i]);
+	}
+}
+
+static void unpin_many(struct __test_metadata *_metadata, int fd,
+		       const uint64_t *ids, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0, refslab_unpin(fd, ids[i]));
+}
+
+/*
+ * Page through the pins of the caller's namespace @max at a time, as the
+ * header says: until an answer is short of @max.  Returns how many of
+ * @mine (increasing) were seen, each once, in order; -1 on an error.
+ */
+static int page_pins(int fd, uint32_t max, const uint64_t *mine, int n,
+		     int *calls)
+{
+	uint64_t page[128], after = 0, last = 0;
+	int got, i, seen = 0;
+
+	*calls = 0;
+	do {
+		got = refslab_list_pinned(fd, after, page, max);
+		if (got < 0 || (uint32_t)got > max)
+			return -1;
+		(*calls)++;
+		for (i = 0; i < got; i++) {
+			if (page[i] <= last)
+				return -1;	/* not increasing across pages */
+			last = page[i];
+			if (seen < n && page[i] == mine[seen])
+				seen++;
+		}
+		if (got)
+			after = page[got - 1];
+	} while ((uint32_t)got == max);
+	return seen;
+}
+
+/* More pins than one call returns, and more than the old cap of 512. */
+#define MANY_PINS 600
+#define ROOM (MANY_PINS + 1024)
+
+TEST_F(lib, pinned_paging)
+{
+	uint64_t *ids, *all;
+	int calls, n, i, j;
+
+	ids = calloc(MANY_PINS, sizeof(*ids));
+	all = calloc(ROOM, sizeof(*all));
+	ASSERT_NE(NULL, ids);
+	ASSERT_NE(NULL, all);
+	pin_many(_metadata, self->fd, ids, MANY_PINS);
+
+	/* 7 at a time: every page full but the last. */
+	EXPECT_EQ(MANY_PINS, page_pins(self->fd, 7, ids, MANY_PINS, &calls));
+	EXPECT_LE(MANY_PINS / 7 + 1, calls);
+
+	/* One call with room for all: filled past 512, the end in sight. */
+	n = refslab_list_pinned(self->fd, 0, all, ROOM);
+	EXPECT_LE(MANY_PINS, n);
+	EXPECT_GT(ROOM, n);
+	for (i = 0, j = 0; i < n && j < MANY_PINS; i++)
+		if (all[i] == ids[j])
+			j++;
+	EXPECT_EQ(MANY_PINS, j);
+
+	/* Starting after our last one: none of ours. */
+	n = refslab_list_pinned(self->fd, ids[MANY_PINS - 1], all, 64);
+	ASSERT_LE(0, n);
+	for (i = 0; i < n; i++)
+		EXPECT_LT(ids[MANY_PINS - 1], all[i]);
+
+	unpin_many(_metadata, self->fd, ids, MANY_PINS);
+	EXPECT_EQ(0, page_pins(self->fd, 7, ids, MANY_PINS, &calls));
+	free(ids);
+	free(all);
+}
+
+TEST_F(lib, list_flags)
+{
+	uint64_t v[4], ns;
+
+	ASSERT_EQ(0, refslab_ns_self(&ns));
+	EXPECT_EQ(-EINVAL, refslab_list(self->fd, 0x80, 0, 0, v, 4));
+	EXPECT_EQ(-EINVAL, refslab_list(self->fd, REFSLAB_LIST_ALL, ns, 0, v, 4));
+	/* A namespace without the flag that says to use it. */
+	EXPECT_EQ(-EINVAL, refslab_list(self->fd, 0, ns, 0, v, 4));
+	EXPECT_EQ(-EINVAL, refslab_list(self->fd, REFSLAB_LIST_NAMESPACES, ns, 0, v, 4));
+	EXPECT_EQ(-EINVAL, refslab_list(self->fd, 0, 0, 0, v, 0));
+	EXPECT_EQ(-EINVAL, refslab_list_namespaces(self->fd, 0, v, 0));
+}
+
+static bool has_value(const uint64_t *v, int n, uint64_t want)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == want)
+			return true;
+	return false;
+}
+
+struct ns_id {
+	uint64_t ns;
+	uint64_t id;
+};
+
+static int try_list_namespaces(int fd, void *arg)
+{
+	uint64_t v[4];
+	int n;
+
+	(void)arg;
+	n = refslab_list_namespaces(fd, 0, v, 4);
+	return n < 0 ? n : 0;
+}
+
+static int try_list_pinned_ns(int fd, void *arg)
+{
+	const struct ns_id *x = arg;
+	uint64_t v[4];
+	int n;
+
+	n = refslab_list_pinned_ns(fd, x->ns, 0, v, 4);
+	return n < 0 ? n : 0;
+}
+
+static int try_unpin_ns(int fd, void *arg)
+{
+	const struct ns_id *x = arg;
+
+	return refslab_unpin_ns(fd, x->ns, x->id);
+}
+
+TEST_F(lib, namespace_pins)
+{
+	struct ns_id x;
+	uint64_t v[64], after = 0, id;
+	bool found = false;
+	uint32_t h;
+	int n;
+
+	ASSERT_EQ(0, refslab_ns_self(&x.ns));
+	EXPECT_NE(0, x.ns);
+	h = new_object(_metadata, self->fd, 8, NULL, &id);
+	x.id = id;
+	ASSERT_EQ(0, refslab_pin(self->fd, id));
+	ASSERT_EQ(0, refslab_put(self->fd, h, 1));
+
+	/* Our namespace holds a pin, so it is listed; page to find it. */
+	do {
+		n = refslab_list_namespaces(self->fd, after, v, 2);
+		ASSERT_LE(0, n);
+		found |= has_value(v, n, x.ns);
+		if (n)
+			after = v[n - 1];
+	} while (n == 2);
+	EXPECT_TRUE(found);
+	n = refslab_list_pinned_ns(self->fd, x.ns, id - 1, v, 1);
+	ASSERT_EQ(1, n);
+	EXPECT_EQ(id, v[0]);
+	n = refslab_list_pinned_ns(self->fd, x.ns, id, v, 64);
+	ASSERT_LE(0, n);
+	while (n--)
+		EXPECT_LT(id, v[n]);
+
+	/* Only the initial namespace's administrator. */
+	EXPECT_EQ(-EPERM, as_nobody(try_list_namespaces, NULL));
+	EXPECT_EQ(-EPERM, as_nobody(try_list_pinned_ns, &x));
+	EXPECT_EQ(-EPERM, as_nobody(try_unpin_ns, &x));
+
+	/* Unpin and pin again by namespace. */
+	EXPECT_EQ(0, refslab_unpin_ns(self->fd, x.ns, id));
+	EXPECT_EQ(self->live0, live_objects());
+	EXPECT_EQ(-ENOENT, refslab_unpin_ns(self->fd, x.ns, id));
+	h = new_object(_metadata, self->fd, 8, NULL, &id);
+	ASSERT_EQ(0, refslab_pin_ns(self->fd, x.ns, id));
+	EXPECT_EQ(-EEXIST, refslab_pin_ns(self->fd, x.ns, id));
+	ASSERT_EQ(0, refslab_put(self->fd, h, 1));
+	EXPECT_EQ(self->live0 + 1, live_objects());
+	EXPECT_EQ(0, refslab_unpin(self->fd, id));
+
+	/* A namespace number that names no namespace with objects. */
+	EXPECT_EQ(-ENOENT, refslab_unpin_ns(self->fd, 1, id));
+	EXPECT_EQ(-ENOENT, refslab_pin_ns(self->fd, 1, id));
+	EXPECT_EQ(-ENOENT, refslab_list_pinned_ns(self->fd, 1, 0, v, 4));
+}
+
+/* In a new IPC namespace: the parent's object, reached through a file. */
+struct foreign {
+	int objfd;
+	uint64_t id;
+	uint64_t parent_ns;
+};
+
+static int foreign_child(int fd, void *arg)
+{
+	const struct foreign *f = arg;
+	struct refslab_info info;
+	uint64_t ns, id;
+	uint32_t h;
+	int ret;
+
+	ret = refslab_ns_self(&ns);
+	if (ret)
+		return ret;
+	if (ns == f->parent_ns)
+		return -EPROTO;			/* unshare() did nothing */
+	ret = refslab_import(fd, f->objfd, &h);
+	if (ret)
+		return ret;
+	memset(&info, 0xff, sizeof(info));
+	ret = refslab_info(fd, h, &info);
+	if (ret)
+		return ret;
+	if (info.id != 0 || info.state != (REFSLAB_INFO_FOREIGN | REFSLAB_INFO_PINNED))
+		return -EBADMSG;		/* its id leaked, or no state */
+	if (refslab_subscribe_id(fd, f->id, 1) != -ENOENT ||
+	    refslab_open_by_id(fd, f->id, REFSLAB_RIGHT_READ, &h) != -ENOENT)
+		return -EEXIST;			/* the parent's id works here */
+	/* Ids start again here. */
+	ret = refslab_create(fd, 8, REFSLAB_MODE_DEFAULT, NULL, 0, &h, &id);
+	if (ret)
+		return ret;
+	return id == 1 ? 0 : -ERANGE;
+}
+
+TEST_F(lib, foreign_object)
+{
+	struct foreign f;
+	uint32_t h;
+
+	h = new_object(_metadata, self->fd, 8, "far", &f.id);
+	ASSERT_EQ(0, refslab_pin(self->fd, f.id));
+	ASSERT_EQ(0, refslab_ns_self(&f.parent_ns));
+	f.objfd = refslab_export(self->fd, h, 0, 0);
+	ASSERT_LE(0, f.objfd);
+	EXPECT_EQ(0, in_child(CHILD_NEWIPC, foreign_child, &f));
+	EXPECT_EQ(0, close(f.objfd));
+	EXPECT_EQ(0, refslab_unpin(self->fd, f.id));
 }
 
 TEST_F(lib, subscribe_and_events)
@@ -524,11 +816,15 @@ TEST_F(lib, subscribe_and_events)
 
 	/* The last put releases it; the event follows its grace period. */
 	EXPECT_EQ(0, refslab_put(self->fd, h, 1));
+	memset(ev, 0xff, sizeof(ev));
 	ret = refslab_read_events(self->fd, ev, 4, 10000);
 	ASSERT_EQ(1, ret);
+	EXPECT_EQ(sizeof(struct refslab_event), ev[0].len);
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev[0].type);
 	EXPECT_EQ(id, ev[0].id);
-	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev[0].kind);
+	EXPECT_EQ(0, ev[0].cookie);	/* refslab_subscribe(): cookie 0 */
 	EXPECT_EQ(1, ev[0].count);
+	EXPECT_EQ(0, ev[0].__reserved);
 	EXPECT_LT(0, ev[0].time_ns);
 
 	/* Blocking read, on a second object; and O_NONBLOCK when empty. */
@@ -542,6 +838,166 @@ TEST_F(lib, subscribe_and_events)
 	ASSERT_LE(0, nbfd);
 	EXPECT_EQ(-EAGAIN, refslab_read_events(nbfd, ev, 4, -1));
 	EXPECT_EQ(0, refslab_close(nbfd));
+}
+
+static int try_subscribe_id(int fd, void *arg)
+{
+	return refslab_subscribe_id(fd, *(uint64_t *)arg, 7);
+}
+
+#define COOKIE_A	0x0123456789abcdefULL
+#define COOKIE_B	0xfedcba9876543210ULL
+
+/* Each watch's cookie comes back in its own event. */
+TEST_F(lib, subscribe_cookies)
+{
+	struct refslab_event ev[4];
+	bool seen_a = false, seen_b = false;
+	uint64_t id;
+	uint32_t h;
+	int n, i, got = 0;
+
+	h = new_object(_metadata, self->fd, 8, NULL, &id);
+	ASSERT_EQ(0, refslab_subscribe_cookie(self->fd, h, COOKIE_A));
+	ASSERT_EQ(0, refslab_subscribe_id(self->fd, id, COOKIE_B));
+	EXPECT_EQ(-ENOENT, refslab_subscribe_cookie(self->fd, h + 1000, 1));
+	EXPECT_EQ(-ENOENT, refslab_subscribe_id(self->fd, NO_SUCH_ID, 1));
+	/* By id: 0600 and owned by root, so nobody may not watch it. */
+	EXPECT_EQ(-EACCES, as_nobody(try_subscribe_id, &id));
+	EXPECT_EQ(-EAGAIN, refslab_read_events(self->fd, ev, 4, 0));
+
+	EXPECT_EQ(0, refslab_put(self->fd, h, 1));
+	while (got < 2) {
+		memset(ev, 0xff, sizeof(ev));
+		n = refslab_read_events(self->fd, ev, 4, 10000);
+		ASSERT_LT(0, n);
+		for (i = 0; i < n; i++, got++) {
+			EXPECT_EQ(sizeof(struct refslab_event), ev[i].len);
+			EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev[i].type);
+			EXPECT_EQ(id, ev[i].id);
+			EXPECT_EQ(1, ev[i].count);
+			seen_a |= ev[i].cookie == COOKIE_A;
+			seen_b |= ev[i].cookie == COOKIE_B;
+		}
+	}
+	EXPECT_EQ(2, got);
+	EXPECT_TRUE(seen_a);
+	EXPECT_TRUE(seen_b);
+	EXPECT_EQ(-EAGAIN, refslab_read_events(self->fd, ev, 4, 50));
+}
+
+/*
+ * More watches on one object than the queue holds: the events that fit,
+ * then one overflow record (id and cookie 0) counting the rest.
+ */
+#define OVERFLOW_WATCHES (REFSLAB_EVENTS_MAX + 44)
+
+TEST_F(lib, events_overflow)
+{
+	struct refslab_event ev[64];
+	int n, i, reclaimed = 0, lost = 0, overflows = 0;
+	bool cookies_ok = true;
+	uint32_t h;
+	uint64_t id;
+
+	h = new_object(_metadata, self->fd, 8, NULL, &id);
+	for (i = 0; i < OVERFLOW_WATCHES; i++)
+		ASSERT_EQ(0, refslab_subscribe_cookie(self->fd, h, 1000 + i));
+	EXPECT_EQ(0, refslab_put(self->fd, h, 1));
+	while (reclaimed + lost < OVERFLOW_WATCHES) {
+		n = refslab_read_events(self->fd, ev, 64, 10000);
+		ASSERT_LT(0, n);
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(sizeof(struct refslab_event), ev[i].len);
+			if (ev[i].type == REFSLAB_EVENT_OVERFLOW) {
+				EXPECT_EQ(0, ev[i].id);
+				EXPECT_EQ(0, ev[i].cookie);
+				EXPECT_LT(0, ev[i].count);
+				lost += (int)ev[i].count;
+				overflows++;
+				continue;
+			}
+			ASSERT_EQ(REFSLAB_EVENT_RECLAIMED, ev[i].type);
+			EXPECT_EQ(id, ev[i].id);
+			cookies_ok &= ev[i].cookie >= 1000 &&
+				      ev[i].cookie < 1000 + OVERFLOW_WATCHES;
+			reclaimed++;
+		}
+	}
+	EXPECT_EQ(OVERFLOW_WATCHES, reclaimed + lost);
+	EXPECT_LE(1, overflows);
+	EXPECT_LE(OVERFLOW_WATCHES - REFSLAB_EVENTS_MAX, lost);
+	EXPECT_TRUE(cookies_ok);
+}
+
+/*
+ * refslab_read_events() steps by each record's len, whatever fd gives the
+ * bytes: a pipe plays a newer module whose records are longer.
+ */
+struct long_event {
+	struct refslab_event ev;
+	uint64_t appended;
+};
+
+static int events_from_pipe(const void *bytes, size_t len,
+			    struct refslab_event *ev, unsigned int max)
+{
+	int p[2], ret;
+
+	if (pipe(p))
+		return -errno;
+	ret = write(p[1], bytes, len) == (ssize_t)len ? 0 : -EIO;
+	close(p[1]);
+	if (!ret)
+		ret = refslab_read_events(p[0], ev, max, 1000);
+	close(p[0]);
+	return ret;
+}
+
+TEST(read_events_by_len)
+{
+	struct refslab_event ev[4], plain = {
+		.len = sizeof(plain), .type = REFSLAB_EVENT_RECLAIMED,
+		.id = 2, .cookie = 22, .count = 1,
+	};
+	struct long_event longer = {
+		.ev = { .len = sizeof(longer), .type = 99, .id = 1,
+			.cookie = 11, .count = 1 },
+		.appended = ~0ULL,
+	};
+	unsigned char buf[sizeof(longer) + sizeof(plain)];
+	struct refslab_event shorter = plain;
+
+	memcpy(buf, &longer, sizeof(longer));
+	memcpy(buf + sizeof(longer), &plain, sizeof(plain));
+	memset(ev, 0, sizeof(ev));
+	ASSERT_EQ(2, events_from_pipe(buf, sizeof(buf), ev, 4));
+	/* The longer record: its own len, an unknown type, handed on. */
+	EXPECT_EQ(sizeof(longer), ev[0].len);
+	EXPECT_EQ(99, ev[0].type);
+	EXPECT_EQ(1, ev[0].id);
+	EXPECT_EQ(11, ev[0].cookie);
+	EXPECT_EQ(sizeof(plain), ev[1].len);
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev[1].type);
+	EXPECT_EQ(2, ev[1].id);
+	EXPECT_EQ(22, ev[1].cookie);
+
+	/* A record shorter than the struct, or cut, is not the ABI. */
+	shorter.len = 16;
+	EXPECT_EQ(-EIO, events_from_pipe(&shorter, sizeof(shorter), ev, 4));
+	EXPECT_EQ(-EIO, events_from_pipe(&longer, sizeof(plain), ev, 4));
+	EXPECT_EQ(-EIO, events_from_pipe(&plain, sizeof(plain) - 8, ev, 4));
+}
+
+TEST(ns_self)
+{
+	uint64_t ns = 0;
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/proc/self/ns/ipc", &st));
+	ASSERT_EQ(0, refslab_ns_self(&ns));
+	EXPECT_EQ((uint64_t)st.st_ino, ns);
+	EXPECT_EQ(-EINVAL, refslab_ns_self(NULL));
 }
 
 TEST_F(lib, batch)
@@ -688,6 +1144,14 @@ TEST(strerror_messages)
 	EXPECT_STREQ("EBADF", refslab_errno_name(-EBADF));
 	EXPECT_STREQ("EEXIST", refslab_errno_name(EEXIST));
 	EXPECT_STREQ("E?", refslab_errno_name(-9999));
+	/* Namespaces, the watch quota and EXPORT's descriptor errors. */
+	EXPECT_NE(NULL, strstr(refslab_strerror(-ENOENT), "IPC namespace"));
+	EXPECT_NE(NULL, strstr(refslab_strerror(-EPERM), "CAP_SYS_ADMIN"));
+	EXPECT_NE(NULL, strstr(refslab_strerror(-EDQUOT), "watch"));
+	EXPECT_NE(NULL, strstr(refslab_strerror(-ENOSPC), "handle table"));
+	EXPECT_NE(NULL, strstr(refslab_strerror(-EMFILE), "(EMFILE)"));
+	EXPECT_NE(NULL, strstr(refslab_strerror(-ENFILE), "(ENFILE)"));
+	EXPECT_STREQ("ENFILE", refslab_errno_name(-ENFILE));
 }
 
 /* Threads share one file: each creates, writes, reads and puts its own. */

@@ -17,7 +17,9 @@
 # 4 (kselftest skip) if refslabctl itself is missing.
 #
 # Environment: REFSLABCTL (default: refslabctl next to this script, else in
-# PATH), REFSLAB_RUNAS (default: refslab_runas next to this script).
+# PATH), REFSLAB_RUNAS (default: refslab_runas next to this script),
+# REFSLAB_MAN (default: ../cli/refslabctl.8 from this script, if there: the
+# man page every option of every --help must be in).
 
 here=$(dirname "$0")
 CTL=${REFSLABCTL:-}
@@ -29,16 +31,26 @@ if [ -z "$CTL" ]; then
 	fi
 fi
 RUNAS=${REFSLAB_RUNAS:-$here/refslab_runas}
+MAN=${REFSLAB_MAN:-$here/../cli/refslabctl.8}
 NOBODY=65534
+COMMANDS="version create open read write info pin unpin pinned chmod chown
+	hold export stats objects users wait"
 
 T=$(mktemp -d /tmp/refslabctl_test.XXXXXX) || exit 1
 made_passwd=
 pins=
+nspins=
 
 cleanup() {
+	local p
 	for id in $pins; do
 		"$CTL" unpin "$id" >/dev/null 2>&1
 	done
+	# NS:ID, pinned in an IPC namespace that has no process left.
+	for p in $nspins; do
+		"$CTL" unpin "${p#*:}" --ns "${p%%:*}" >/dev/null 2>&1
+	done
+	[ -s "$T/many" ] && xargs -n 1 "$CTL" unpin <"$T/many" >/dev/null 2>&1
 	[ -n "$made_passwd" ] && rm -f /etc/passwd /etc/group
 	rm -rf "$T"
 }
@@ -66,6 +78,14 @@ diag() {
 pass() { n=$((n + 1)); echo "ok $n $1"; }
 fail() { n=$((n + 1)); failed=1; echo "not ok $n $1"; diag; }
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+# verdict DESC: pass DESC if the command just before succeeded, else fail it.
+verdict() {
+	if [ $? = 0 ]; then
+		pass "$1"
+	else
+		fail "$1"
+	fi
+}
 
 # run ARGS...: run refslabctl, keep stdout, stderr and the exit status.
 run() {
@@ -125,8 +145,7 @@ fi
 run --help
 ok=0
 [ "$rc" = 0 ] && out_has "SYNOPSIS" && out_has "EXIT STATUS" && ok=1
-for cmd in version create open read write info pin unpin pinned chmod chown \
-	hold export stats objects users wait; do
+for cmd in $COMMANDS; do
 	out_has "^    $cmd " || ok=0
 done
 if [ $ok = 1 ]; then
@@ -135,8 +154,7 @@ else
 	fail "--help lists every command, man-page style"
 fi
 
-for cmd in version create open read write info pin unpin pinned chmod chown \
-	hold export stats objects users wait; do
+for cmd in $COMMANDS; do
 	run "$cmd" --help
 	if [ "$rc" = 0 ] && out_has "refslabctl $cmd" && out_has "^SYNOPSIS" &&
 		out_has "^DESCRIPTION" && out_has "^EXIT STATUS" && out_has "^EXAMPLES"; then
@@ -150,6 +168,41 @@ if [ "$rc" = 0 ] && out_has "refslabctl create SIZE"; then
 	pass "help CMD is CMD --help"
 else
 	fail "help CMD is CMD --help"
+fi
+
+# The namespace options: each in its command's synopsis and OPTIONS.
+for pair in pin:ns unpin:ns pinned:namespaces pinned:ns; do
+	cmd=${pair%%:*}
+	opt=${pair#*:}
+	run "$cmd" --help
+	[ "$rc" = 0 ] && out_has "^    refslabctl $cmd .*--$opt" &&
+		out_has "^    --$opt "
+	verdict "$cmd --help: --$opt in the synopsis and the options"
+done
+run info --help
+[ "$rc" = 0 ] && out_has "foreign: object" && out_has "pinned and foreign"
+verdict "info --help: the state and its JSON members"
+run wait --help
+[ "$rc" = 0 ] && out_has "cookie" && out_has "overflow"
+verdict "wait --help: the cookie and the overflow"
+# Every option of every --help has its entry in the man page.
+if [ -f "$MAN" ]; then
+	ok=1
+	for cmd in $COMMANDS; do
+		"$CTL" "$cmd" --help | sed -n '/^OPTIONS/,/^[A-Z]/p' |
+			sed -n 's/^    \(--[a-z-]*\).*/\1/p' >"$T/opts"
+		while read opt; do
+			grep -qF -- "$(echo "$opt" | sed 's/-/\\-/g')" "$MAN" || {
+				echo "# $MAN lacks $cmd $opt"
+				ok=0
+			}
+		done <"$T/opts"
+	done
+	last="every --help option in $MAN"
+	[ $ok = 1 ] && grep -q 'pinned\\fP \[\\fB\\-\\-json\\fP\] \[\\fB\\-\\-namespaces' "$MAN"
+	verdict "man page: every option of every command's --help"
+else
+	skip "man page: every option of every command's --help" "no $MAN"
 fi
 
 usage_error "unknown command" "unknown command 'frob'" frob
@@ -187,6 +240,15 @@ usage_error "hold --refs 0" "invalid reference count '0'" hold 1 --refs 0
 usage_error "hold without ID" "missing operand: ID" hold
 usage_error "export without COMMAND" "missing operand: COMMAND" export 1
 usage_error "export --fd below 3" "invalid file descriptor '2'" export 1 --fd 2 -- true
+usage_error "pinned --namespaces with --ns" "exclude each other" pinned --namespaces --ns 5
+usage_error "pinned --ns not a namespace" "invalid namespace 'x'" pinned --ns x
+usage_error "pinned --ns 0" "invalid namespace '0'" pinned --ns 0
+usage_error "unpin --ns without its argument" "option '--ns' needs an argument" unpin 1 --ns
+usage_error "unpin --ns with --wait" "cannot watch an object of another IPC namespace" unpin 1 --ns 5 --wait
+usage_error "pin --ns not a namespace" "invalid namespace 'self'" pin 1 --ns self
+run pinned --ns /etc/passwd
+[ "$rc" = 1 ] && err_has "/etc/passwd is not an IPC namespace file"
+verdict "pinned --ns FILE that is no namespace: exit 1, says so"
 
 if [ ! -c /dev/refslab ]; then
 	run create 8
@@ -225,6 +287,10 @@ else
 	fail "version --json: abi_major 1, payload_max 4096, core feature"
 fi
 has() { grep -q "\"features\": \[.*\"$1\"" "$T/version.json"; }
+has ns
+verdict "version --json: the ns feature (ids per IPC namespace)"
+# This process's IPC namespace, by inode number, as the module names it.
+myns=$(readlink /proc/self/ns/ipc | tr -dc 0-9)
 
 # stats: every sysfs file, table and JSON agreeing with sysfs.
 live0=$(cat /sys/kernel/refslab/objects_live)
@@ -349,15 +415,14 @@ else
 	fail "create --file missing: exit 1, names the file"
 fi
 
-# objects and users, from debugfs.
+# objects and users, from debugfs: the module's columns, as it gives them.
 for what in objects users; do
 	run "$what"
 	if [ -e "/sys/kernel/debug/refslab/$what" ]; then
-		if [ "$rc" = 0 ] && [ -s "$T/out" ]; then
-			pass "$what: the debugfs table"
-		else
-			fail "$what: the debugfs table"
-		fi
+		[ "$rc" = 0 ] && [ -s "$T/out" ] &&
+			[ "$(head -n 1 "$T/out" | tr -s ' ')" = \
+				"$(head -n 1 "/sys/kernel/debug/refslab/$what" | tr -s ' ')" ]
+		verdict "$what: the debugfs table, its header as the module's"
 	else
 		if [ "$rc" = 1 ] && err_has "not available"; then
 			pass "$what: 'not available' (exit 1) without the debugfs file"
@@ -415,6 +480,94 @@ if has pin; then
 	else
 		fail "pinned --json: an array holding the id"
 	fi
+
+	# The administrator's view: the namespaces holding pins, and theirs.
+	run pinned --namespaces
+	[ "$rc" = 0 ] && out_has "^$myns$"
+	verdict "pinned --namespaces: lists this IPC namespace ($myns)"
+	run pinned --namespaces --json
+	[ "$rc" = 0 ] && grep -qE "^\[(.*, )?$myns(, .*)?\]$" "$T/out"
+	verdict "pinned --namespaces --json: an array holding it"
+	run pinned --ns "$myns"
+	[ "$rc" = 0 ] && out_has "^$id$"
+	verdict "pinned --ns NS: lists the id"
+	run pinned --ns /proc/self/ns/ipc
+	[ "$rc" = 0 ] && out_has "^$id$"
+	verdict "pinned --ns /proc/self/ns/ipc: the same, by the namespace file"
+	run pinned --ns 1
+	[ "$rc" = 1 ] && err_has "IPC namespace 1" && err_has "ENOENT"
+	verdict "pinned --ns of no such namespace: exit 1, ENOENT"
+	if [ -x "$RUNAS" ]; then
+		run_as $NOBODY $NOBODY pinned --namespaces
+		[ "$rc" = 1 ] && err_has "EPERM" && err_has "CAP_SYS_ADMIN"
+		verdict "pinned --namespaces as a user: exit 1, EPERM, needs CAP_SYS_ADMIN"
+		run_as $NOBODY $NOBODY unpin "$id" --ns "$myns"
+		[ "$rc" = 1 ] && err_has "unpin object $id in IPC namespace $myns" &&
+			err_has "EPERM"
+		verdict "unpin --ns as a user: exit 1, EPERM"
+	else
+		skip "--ns and --namespaces as a user" "no refslab_runas helper"
+	fi
+	run create 8 --pin
+	nid=$(cat "$T/out")
+	pins="$pins $nid"
+	run unpin "$nid" --ns "$myns"
+	rc1=$rc
+	run pinned
+	[ "$rc1" = 0 ] && ! out_has "^$nid$"
+	verdict "unpin ID --ns NS: unpinned"
+	run unpin "$nid" --ns "$myns"
+	[ "$rc" = 1 ] && err_has "no such namespace or object, or it is not pinned"
+	verdict "unpin --ns of an object gone: exit 1, says so"
+
+	# Pins left by a container (a new IPC namespace) whose processes are
+	# all gone: listed, and unpinned, by the administrator.
+	if command -v unshare >/dev/null 2>&1 &&
+		unshare -i true 2>/dev/null; then
+		last="unshare -i sh -c 'readlink /proc/self/ns/ipc; refslabctl create 8 --pin'"
+		# shellcheck disable=SC2016 # $1 is the inner shell's
+		unshare -i sh -c 'readlink /proc/self/ns/ipc; "$1" create 8 --pin' \
+			sh "$CTL" >"$T/out" 2>"$T/err"
+		rc=$?
+		cns=$(head -n 1 "$T/out" | tr -dc 0-9)
+		cid=$(sed -n 2p "$T/out")
+		[ -n "$cns" ] && [ -n "$cid" ] && nspins="$nspins $cns:$cid"
+		[ "$rc" = 0 ] && [ "$cid" = 1 ] && [ "$cns" != "$myns" ]
+		verdict "create --pin in a new IPC namespace: id 1 there"
+		run pinned --namespaces
+		[ "$rc" = 0 ] && out_has "^$cns$" && out_has "^$myns$"
+		verdict "pinned --namespaces: the emptied namespace is listed too"
+		run pinned --ns "$cns"
+		[ "$rc" = 0 ] && out_is "$cid"
+		verdict "pinned --ns: the emptied namespace's pin"
+		run pinned
+		[ "$rc" = 0 ] && { [ "$cid" = "$id" ] || ! out_has "^$cid$"; }
+		verdict "pinned: not the other namespace's pins"
+		run unpin "$cid" --ns "$cns"
+		rc1=$rc
+		run pinned --namespaces
+		if [ "$rc1" = 0 ] && ! out_has "^$cns$"; then
+			nspins=
+			pass "unpin --ns: its last pin gone, the namespace is no longer listed"
+		else
+			fail "unpin --ns: its last pin gone, the namespace is no longer listed"
+		fi
+	else
+		skip "pins of an emptied IPC namespace" "no unshare -i"
+	fi
+
+	# More pins than one page of `pinned` (256).
+	run create 8 --count 260 --pin
+	cp "$T/out" "$T/many"
+	run pinned
+	[ "$rc" = 0 ] && [ "$(grep -cxFf "$T/many" "$T/out")" = 260 ] &&
+		sort -n -c "$T/out" 2>/dev/null
+	verdict "pinned: all of 260 new pins (more than a page), in order"
+	run pinned --json
+	[ "$rc" = 0 ] && [ "$(tr -d '[] ' <"$T/out" | tr , '\n' | grep -cxFf "$T/many")" = 260 ]
+	verdict "pinned --json: all of them"
+	xargs -n 1 "$CTL" unpin <"$T/many"
+	: >"$T/many"
 	run pin "$id"
 	if [ "$rc" = 1 ] && err_has "pin object $id" && err_has "already pinned"; then
 		pass "pin twice: exit 1, says already pinned"
@@ -448,6 +601,22 @@ if has pin && has share; then
 		pass "info --json: parses back (id, size, mode, uid, generation, refs)"
 	else
 		fail "info --json: parses back (id, size, mode, uid, generation, refs)"
+	fi
+	run info "$id"
+	[ "$rc" = 0 ] && out_has "^state  *pinned$"
+	verdict "info: state pinned"
+	[ "$(json_field "$T/info.json" pinned)" = true ] &&
+		[ "$(json_field "$T/info.json" foreign)" = false ]
+	verdict "info --json: pinned true, foreign false"
+	if [ -e /sys/kernel/debug/refslab/objects ]; then
+		run objects
+		[ "$rc" = 0 ] && awk -v id="$id" -v ns="$myns" '
+			NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			col["ns"] && $col["id"] == id && $col["ns"] == ns { found = 1 }
+			END { exit !found }' "$T/out"
+		verdict "objects: the object's row, with this IPC namespace in ns"
+	else
+		skip "objects: the object's row" "no debugfs"
 	fi
 	run open "$id" --read --write
 	if [ "$rc" = 0 ] && out_has "^rights  *read,write"; then
@@ -677,6 +846,22 @@ if has pin && has share; then
 	else
 		fail "export --fd 5, info --fd 5: same id, pin + file = 2 refs, read right"
 	fi
+	if command -v unshare >/dev/null 2>&1 && unshare -i true 2>/dev/null; then
+		run export "$sid" -- unshare -i "$CTL" info --fd 3
+		[ "$rc" = 0 ] && out_has "^id  *0 (hidden" &&
+			out_has "^state  *pinned, foreign: object of another IPC namespace (id hidden)$"
+		verdict "info --fd in another IPC namespace: id hidden, state foreign"
+		run export "$sid" -- unshare -i "$CTL" info --fd 3 --json
+		[ "$rc" = 0 ] && [ "$(json_field "$T/out" id)" = 0 ] &&
+			[ "$(json_field "$T/out" foreign)" = true ] &&
+			[ "$(json_field "$T/out" pinned)" = true ]
+		verdict "info --fd --json in another IPC namespace: id 0, foreign true"
+		run export "$sid" -- unshare -i "$CTL" read --fd 3 --length 6
+		[ "$rc" = 0 ] && out_is shared
+		verdict "read --fd in another IPC namespace: the file still works"
+	else
+		skip "an object file in another IPC namespace" "no unshare -i"
+	fi
 	run export "$sid" -- "$CTL" write --fd 3 --data x
 	if [ "$rc" = 1 ] && err_has "write object $sid" && err_has "EACCES"; then
 		pass "export: the file carries the read right only by default"
@@ -828,7 +1013,7 @@ if has pin && has share && has notify; then
 	run create 8 --pin
 	w=$(cat "$T/out")
 	pins="$pins $w"
-	"$CTL" hold "$w" --timeout 2 >/dev/null 2>&1 </dev/null &
+	"$CTL" hold "$w" --timeout 4 >/dev/null 2>&1 </dev/null &
 	holder=$!
 	i=0
 	while [ "$(cat /sys/kernel/refslab/handles_live)" = 0 ] && [ $i -lt 100 ]; do
@@ -841,6 +1026,9 @@ if has pin && has share && has notify; then
 	else
 		fail "unpin --wait while another holds it: times out (exit 1)"
 	fi
+	run info "$w" --json
+	[ "$rc" = 0 ] && [ "$(json_field "$T/out" pinned)" = false ]
+	verdict "info --json of a held object no longer pinned: pinned false"
 	wait $holder
 	run pinned
 	if [ "$rc" = 0 ] && ! out_has "^$w$" &&
