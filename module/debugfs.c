@@ -1,55 +1,86 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * refslab debugfs: /sys/kernel/debug/refslab/objects lists every live
- * object, users lists every user's usage against the limits.  For people
+ * object of every IPC namespace, users lists what is charged to every user
+ * of every user namespace against the limits.  For people
  * debugging; not an ABI.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/timekeeping.h>
 
 #include "debugfs.h"
+#include "ns.h"
 #include "object.h"
 #include "quota.h"
 
 static struct dentry *refslab_debugfs_dir;
 
 /*
- * The objects file walks the registry in id order.  The seq_file position
- * is the id of the object shown (0 for the header line), so a read that
- * stops and resumes neither skips nor repeats a live object.  Each object
- * is held by a short-lived reference from start() or next() to next() or
+ * The objects file walks the namespaces in inode number order and each
+ * one's registry in id order.  Where the walk stands is kept with the
+ * seq_file, as the namespace and id to go on from, so a read that stops
+ * and resumes neither skips nor repeats a live object; a read from another
+ * position starts over and counts its way there.  Each object shown is
+ * held by a short-lived reference from start() or next() to next() or
  * stop().
  */
-static void *objects_next_from(u64 id, loff_t *pos)
-{
-	struct refslab_object *obj = refslab_object_find_next(&id);
+struct objects_iter {
+	unsigned long inum;
+	u64 id;
+	loff_t pos;
+};
 
-	*pos = obj ? id : LLONG_MAX;
-	return obj;
+static struct refslab_object *objects_find(struct objects_iter *it)
+{
+	struct refslab_object *obj;
+	struct refslab_ns *rns;
+
+	while ((rns = refslab_ns_get_next(&it->inum))) {
+		obj = refslab_object_find_next(rns, &it->id);
+		refslab_ns_put(rns);
+		if (obj)
+			return obj;
+		it->inum++;
+		it->id = 0;
+	}
+	return NULL;
 }
 
 static void *objects_start(struct seq_file *m, loff_t *pos)
 {
-	if (*pos == LLONG_MAX)
-		return NULL;
-	if (!*pos)
-		return SEQ_START_TOKEN;
-	return objects_next_from(*pos, pos);
+	struct objects_iter *it = m->private;
+	struct refslab_object *obj = NULL;
+
+	if (!*pos || *pos != it->pos) {
+		*it = (struct objects_iter){};
+		if (!*pos)
+			return SEQ_START_TOKEN;
+		while (it->pos < *pos && (obj = objects_find(it))) {
+			it->id = obj->id + 1;
+			it->pos++;
+			refslab_object_put(obj);
+		}
+		if (it->pos < *pos)
+			return NULL;
+	}
+	return objects_find(it);
 }
 
 static void *objects_next(struct seq_file *m, void *v, loff_t *pos)
 {
+	struct objects_iter *it = m->private;
 	struct refslab_object *obj = v;
-	u64 id = 1;
 
 	if (v != SEQ_START_TOKEN) {
-		id = obj->id + 1;
+		it->id = obj->id + 1;
 		refslab_object_put(obj);
 	}
-	return objects_next_from(id, pos);
+	it->pos = ++*pos;
+	return objects_find(it);
 }
 
 static void objects_stop(struct seq_file *m, void *v)
@@ -66,14 +97,13 @@ static int objects_show(struct seq_file *m, void *v)
 	u64 age_ms;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "id size refs uid gid mode pinned age_ms\n");
+		seq_puts(m, "id ns size refs uid gid mode pinned age_ms\n");
 		return 0;
 	}
 	refslab_object_attrs(obj, &attrs);
 	age_ms = div_u64(ktime_get_real_ns() - obj->ctime_ns, NSEC_PER_MSEC);
-	/* Not counting the reference this walk holds. */
-	seq_printf(m, "%llu %u %d %u %u %04o %d %llu\n", obj->id, obj->size,
-		   refcount_read(&obj->ref) - 1,
+	seq_printf(m, "%llu %u %u %u %u %u %04o %d %llu\n", obj->id,
+		   obj->ns->inum, obj->size, refslab_object_held(obj),
 		   from_kuid_munged(ns, attrs.uid),
 		   from_kgid_munged(ns, attrs.gid), attrs.mode,
 		   refslab_object_pinned(obj), age_ms);
@@ -86,7 +116,20 @@ static const struct seq_operations objects_sops = {
 	.stop = objects_stop,
 	.show = objects_show,
 };
-DEFINE_SEQ_ATTRIBUTE(objects);
+
+static int objects_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &objects_sops,
+				sizeof(struct objects_iter));
+}
+
+static const struct file_operations objects_fops = {
+	.owner = THIS_MODULE,
+	.open = objects_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
 
 static int users_show(struct seq_file *m, void *v)
 {

@@ -11,9 +11,13 @@
  * A handler that creates a handle reserves it, answers the caller, and
  * only then publishes it: once published, another thread may put it, so
  * nothing that can fail may come after.
+ *
+ * Handles work wherever the file goes; ids are names in the calling task's
+ * IPC namespace, looked up afresh by every command that takes one.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -29,6 +33,7 @@
 #include "dev.h"
 #include "handle.h"
 #include "notify.h"
+#include "ns.h"
 #include "object.h"
 #include "objfile.h"
 #include "stats.h"
@@ -96,7 +101,7 @@ static int refslab_ioc_version(struct refslab_file *rf,
 	cmd->abi_minor = REFSLAB_ABI_MINOR;
 	cmd->features = REFSLAB_FEATURE_CORE | REFSLAB_FEATURE_SHARE |
 			REFSLAB_FEATURE_PIN | REFSLAB_FEATURE_NOTIFY |
-			REFSLAB_FEATURE_BATCH;
+			REFSLAB_FEATURE_BATCH | REFSLAB_FEATURE_NS;
 	cmd->payload_max = REFSLAB_PAYLOAD_MAX;
 	cmd->handle_refs_max = REFSLAB_HANDLE_REFS_MAX;
 	cmd->object_refs_max = REFSLAB_OBJECT_REFS_MAX;
@@ -110,6 +115,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	struct refslab_create *cmd = ucmd->cmd;
 	struct refslab_handle *handle;
 	struct refslab_object *obj;
+	struct refslab_ns *rns;
 	umode_t mode = 0600;
 	u32 hid;
 	int ret;
@@ -127,9 +133,14 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	    cmd->data_len > cmd->payload_size || (!cmd->data && cmd->data_len))
 		return -EINVAL;
 
-	obj = refslab_object_alloc(cmd->payload_size, mode);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
+	rns = refslab_ns_get_current(true);
+	if (IS_ERR(rns))
+		return PTR_ERR(rns);
+	obj = refslab_object_alloc(rns, cmd->payload_size, mode);
+	if (IS_ERR(obj)) {
+		ret = PTR_ERR(obj);
+		goto out_put_ns;
+	}
 
 	if (copy_from_user(obj->payload, u64_to_user_ptr(cmd->data),
 			   cmd->data_len)) {
@@ -153,12 +164,15 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	refslab_handle_publish(&rf->handles, handle, hid, obj,
 			       REFSLAB_RIGHTS_ALL);
 	atomic_long_inc(&rf->created);
+	refslab_ns_put(rns);
 	return 0;
 
 err_abort_handle:
 	refslab_handle_abort(&rf->handles, handle, hid);
 err_abort_object:
 	refslab_object_abort(obj);
+out_put_ns:
+	refslab_ns_put(rns);
 	return ret;
 }
 
@@ -196,7 +210,7 @@ static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 /*
  * Give @obj a new handle with @rights, answer the caller with its number
  * in *@hid (part of the command structure), and only then publish it.
- * Consumes one reference the caller owns, also on failure.
+ * Consumes one held reference the caller owns, also on failure.
  */
 static int refslab_new_handle(struct refslab_file *rf,
 			      struct refslab_ucmd *ucmd, size_t len,
@@ -221,7 +235,7 @@ err_abort_handle:
 	refslab_handle_abort(&rf->handles, handle, *hid);
 err_put:
 #ifndef REFSLAB_TEST_FAULT_SKIPPUT
-	refslab_object_put(obj);
+	refslab_object_put_many(obj, 1);
 #else
 	/* Only in the rig's self-test build: the sweep must catch this leak. */
 	pr_info_once("test fault: skipping a put on an error path\n");
@@ -230,8 +244,8 @@ err_put:
 }
 
 /*
- * Turn the short-lived reference of a lookup into a counted one, within
- * the object's reference cap.  Drops the short-lived reference either way.
+ * Turn the short-lived reference of a lookup into a held one, within the
+ * object's reference cap.  Drops the short-lived reference either way.
  */
 static int refslab_keep_ref(struct refslab_object *obj)
 {
@@ -267,24 +281,27 @@ static int refslab_ioc_info(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	struct user_namespace *ns = current_user_ns();
 	struct refslab_handle_state state;
 	struct refslab_object *obj;
+	struct refslab_attrs attrs;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags)
 		return -EINVAL;
 
 	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, &state);
 	if (IS_ERR(obj))
 		return PTR_ERR(obj);
 
+	refslab_object_attrs(obj, &attrs);
 	cmd->payload_size = obj->size;
-	cmd->id = obj->id;
+	cmd->id = refslab_object_visible_id(obj);
 	cmd->capacity = refslab_object_capacity(obj);
-	cmd->mode = obj->mode;
-	cmd->uid = from_kuid_munged(ns, obj->uid);
-	cmd->gid = from_kgid_munged(ns, obj->gid);
-	/* Not counting this call's own short-lived reference. */
-	cmd->object_refs = refcount_read(&obj->ref) - 1;
+	cmd->mode = attrs.mode;
+	cmd->uid = from_kuid_munged(ns, attrs.uid);
+	cmd->gid = from_kgid_munged(ns, attrs.gid);
+	cmd->object_refs = refslab_object_held(obj);
 	cmd->handle_refs = state.refs;
 	cmd->rights = state.rights;
+	cmd->state = (refslab_object_pinned(obj) ? REFSLAB_INFO_PINNED : 0) |
+		     (cmd->id ? 0 : REFSLAB_INFO_FOREIGN);
 	cmd->generation = refslab_object_generation(obj);
 	cmd->ctime_ns = obj->ctime_ns;
 	refslab_object_put(obj);
@@ -473,7 +490,7 @@ static int refslab_ioc_export(struct refslab_file *rf,
 err_put_fd:
 	put_unused_fd(fd);
 err_put:
-	refslab_object_put(obj);
+	refslab_object_put_many(obj, 1);
 	return ret;
 }
 
@@ -498,6 +515,36 @@ static int refslab_ioc_import(struct refslab_file *rf,
 				  &cmd->handle);
 }
 
+/*
+ * The namespace an id-keyed command names: the caller's, or with @named
+ * the one whose inode number is @inum, for the initial namespace's
+ * administrator only.  NULL if it has no refslab state.
+ */
+static struct refslab_ns *refslab_ns_of(bool named, u64 inum, int *err)
+{
+	if (named && !capable(CAP_SYS_ADMIN)) {
+		*err = -EPERM;
+		return NULL;
+	}
+	*err = -ENOENT;
+	return named ? refslab_ns_get_by_inum(inum) :
+		       refslab_ns_get_current(false);
+}
+
+/* A short-lived reference to object @id of the caller's namespace. */
+static struct refslab_object *refslab_lookup_current(u64 id)
+{
+	struct refslab_object *obj;
+	struct refslab_ns *rns;
+
+	rns = refslab_ns_get_current(false);
+	if (!rns)
+		return NULL;
+	obj = refslab_object_lookup(rns, id);
+	refslab_ns_put(rns);
+	return obj;
+}
+
 static int refslab_ioc_open(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
 	struct refslab_open *cmd = ucmd->cmd;
@@ -507,7 +554,7 @@ static int refslab_ioc_open(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	if (cmd->flags || cmd->rights & ~REFSLAB_RIGHTS_ALL)
 		return -EINVAL;
 
-	obj = refslab_object_lookup(cmd->id);
+	obj = refslab_lookup_current(cmd->id);
 	if (!obj)
 		return -ENOENT;
 	ret = refslab_object_permission(obj, cmd->rights);
@@ -559,50 +606,109 @@ static int refslab_ioc_setattr(struct refslab_file *rf,
 	return ret;
 }
 
-static int refslab_ioc_pin(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+static int refslab_ioc_pin_unpin(struct refslab_ucmd *ucmd, bool pin)
 {
 	struct refslab_pin *cmd = ucmd->cmd;
+	struct refslab_ns *rns;
+	bool named;
+	int ret;
 
-	if (cmd->flags)
+	if (cmd->flags & ~REFSLAB_PIN_ALL)
 		return -EINVAL;
-	return refslab_object_pin(cmd->id);
+	named = cmd->flags & REFSLAB_PIN_NS;
+	if (!named && cmd->ns)
+		return -EINVAL;
+	rns = refslab_ns_of(named, cmd->ns, &ret);
+	if (!rns)
+		return ret;
+	ret = pin ? refslab_object_pin(rns, cmd->id) :
+		    refslab_object_unpin(rns, cmd->id);
+	refslab_ns_put(rns);
+	return ret;
+}
+
+static int refslab_ioc_pin(struct refslab_file *rf, struct refslab_ucmd *ucmd)
+{
+	return refslab_ioc_pin_unpin(ucmd, true);
 }
 
 static int refslab_ioc_unpin(struct refslab_file *rf,
 			     struct refslab_ucmd *ucmd)
 {
-	struct refslab_pin *cmd = ucmd->cmd;
-
-	if (cmd->flags)
-		return -EINVAL;
-	return refslab_object_unpin(cmd->id);
+	return refslab_ioc_pin_unpin(ucmd, false);
 }
 
-/* Ids returned by one LIST_PINNED call at most; callers page with @after. */
-#define REFSLAB_LIST_MAX	512
+/* Values gathered per pass of LIST_PINNED, which copies out between them. */
+#define REFSLAB_LIST_CHUNK	512
+
+/* Fill @buf with up to @max values above @after; see refslab_ioc_list. */
+static unsigned int list_chunk(struct refslab_ns *rns, u64 after, u64 *buf,
+			       unsigned int max)
+{
+	if (!rns)
+		return refslab_ns_list_pinned(after, buf, max);
+	return refslab_object_list_pinned(rns, after, buf, max);
+}
 
 static int refslab_ioc_list_pinned(struct refslab_file *rf,
 				   struct refslab_ucmd *ucmd)
 {
 	struct refslab_list *cmd = ucmd->cmd;
-	unsigned int n;
-	u64 *ids;
+	u64 __user *uids = u64_to_user_ptr(cmd->ids);
+	struct refslab_ns *rns = NULL;
+	unsigned int n, done = 0;
+	u64 after = cmd->after, *buf;
 	int ret = 0;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags & ~REFSLAB_LIST_ALL || cmd->__reserved ||
+	    cmd->flags == REFSLAB_LIST_ALL)
+		return -EINVAL;
+	if (!(cmd->flags & REFSLAB_LIST_NS) && cmd->ns)
 		return -EINVAL;
 
-	n = min_t(u32, cmd->count, REFSLAB_LIST_MAX);
-	ids = kmalloc_array(max(n, 1U), sizeof(*ids), GFP_KERNEL);
-	if (!ids)
-		return -ENOMEM;
-	n = refslab_object_list_pinned(cmd->after, ids, n);
-	if (copy_to_user(u64_to_user_ptr(cmd->ids), ids, n * sizeof(*ids)))
-		ret = -EFAULT;
-	kfree(ids);
+	if (cmd->flags & REFSLAB_LIST_NAMESPACES) {
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+	} else {
+		rns = refslab_ns_of(cmd->flags & REFSLAB_LIST_NS, cmd->ns, &ret);
+		/* A namespace of the caller's with no objects lists nothing. */
+		if (!rns && (ret != -ENOENT || cmd->flags))
+			return ret;
+		ret = 0;
+		if (!rns)
+			goto out_respond;
+	}
+
+	buf = kmalloc_array(REFSLAB_LIST_CHUNK, sizeof(*buf), GFP_KERNEL);
+	if (!buf) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	while (done < cmd->count) {
+		n = list_chunk(rns, after, buf, min_t(u32, cmd->count - done,
+						      REFSLAB_LIST_CHUNK));
+		if (!n)
+			break;
+		if (copy_to_user(uids + done, buf, n * sizeof(*buf))) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n;
+		after = buf[n - 1];
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kfree(buf);
+out_put:
+	if (rns)
+		refslab_ns_put(rns);
 	if (ret)
 		return ret;
-	cmd->count = n;
+out_respond:
+	cmd->count = done;
 	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
@@ -611,15 +717,31 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 {
 	struct refslab_subscribe *cmd = ucmd->cmd;
 	struct refslab_object *obj;
-	int ret;
+	int ret = 0;
 
-	if (cmd->flags || cmd->__reserved)
+	if (cmd->flags & ~REFSLAB_SUBSCRIBE_ALL || cmd->__reserved)
 		return -EINVAL;
 
-	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, NULL);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	ret = refslab_notify_subscribe(rf->notifier, obj->id);
+	if (cmd->flags & REFSLAB_SUBSCRIBE_ID) {
+		if (cmd->handle)
+			return -EINVAL;
+		obj = refslab_lookup_current(cmd->id);
+		if (!obj)
+			return -ENOENT;
+		/* Watching tells when an object dies: owners and readers only. */
+		if (refslab_object_permission(obj, 0))
+			ret = refslab_object_permission(obj, REFSLAB_RIGHT_READ);
+	} else {
+		if (cmd->id)
+			return -EINVAL;
+		obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, NULL);
+		if (IS_ERR(obj))
+			return PTR_ERR(obj);
+	}
+	if (!ret)
+		ret = refslab_notify_subscribe(rf->notifier, obj,
+					       refslab_object_visible_id(obj),
+					       cmd->cookie);
 	refslab_object_put(obj);
 	return ret;
 }

@@ -41,7 +41,7 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
  * @table: the table
  *
  * Context: process context, when no other task can use the table any more
- * (the file's last reference is gone).
+ * (the file's last reference is gone); may sleep.
  */
 void refslab_handle_table_destroy(struct refslab_handle_table *table)
 {
@@ -56,6 +56,8 @@ void refslab_handle_table_destroy(struct refslab_handle_table *table)
 		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
 		refslab_object_put_many(handle->obj, refs);
 		kfree_rcu(handle, rcu);
+		/* A table may hold millions of handles. */
+		cond_resched();
 	}
 	xa_destroy(&table->xa);
 }
@@ -66,19 +68,29 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_destroy);
  * @table: the table
  * @stats: filled in; a snapshot, as other threads may change the table
  *
- * Context: process context.  Walks the whole table: for reporting only.
+ * Context: process context; may sleep.  Walks the whole table: for
+ * reporting only.
  */
 void refslab_handle_table_stats(struct refslab_handle_table *table,
 				struct refslab_handle_stats *stats)
 {
+	XA_STATE(xas, &table->xa, 0);
 	struct refslab_handle *handle;
-	unsigned long hid;
 
 	*stats = (struct refslab_handle_stats){};
 	rcu_read_lock();
-	xa_for_each(&table->xa, hid, handle) {
+	xas_for_each(&xas, handle, ULONG_MAX) {
+		if (xas_retry(&xas, handle))
+			continue;
 		stats->handles++;
 		stats->refs += atomic_read(&handle->refs);
+		/* Leave the read-side section now and then: tables can be huge. */
+		if (!(stats->handles % 1024)) {
+			xas_pause(&xas);
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
 	}
 	rcu_read_unlock();
 }

@@ -3,8 +3,9 @@
  * refslab: kernel-owned, reference-counted objects for userspace.
  *
  * This file only wires the parts together; each concern has its own file:
- * stats.c (counters, sysfs), object.c (caches, registry, life cycle,
- * pins), quota.c (limits), handle.c (per-file handle tables), objfile.c
+ * stats.c (counters, sysfs), object.c (caches, registries, life cycle,
+ * pins), ns.c (ids per IPC namespace), quota.c (limits, charged up the
+ * user-namespace chain), handle.c (per-file handle tables), objfile.c
  * (objects exported as files), notify.c (release events), debugfs.c and
  * dev.c (the device and its ioctls).
  */
@@ -15,6 +16,7 @@
 
 #include "debugfs.h"
 #include "dev.h"
+#include "ns.h"
 #include "object.h"
 #include "stats.h"
 #include "version.h"
@@ -39,6 +41,13 @@ static void refslab_test_fault(void)
 static inline void refslab_test_fault(void) { }
 #endif
 
+/*
+ * Init builds what userspace can reach only after what it reads: the
+ * counters, the caches, then sysfs and debugfs, which read both, and the
+ * device last.  Exit takes them down in the opposite order, each view gone
+ * (and its readers done) before what it reads.  The module parameters are
+ * visible from load to unload, but read and write only static variables.
+ */
 static int __init refslab_init(void)
 {
 	int ret;
@@ -51,6 +60,10 @@ static int __init refslab_init(void)
 	if (ret)
 		goto err_stats_exit;
 
+	ret = refslab_sysfs_init();
+	if (ret)
+		goto err_objects_exit;
+
 	refslab_debugfs_init();
 	ret = refslab_dev_init();
 	if (ret)
@@ -62,7 +75,10 @@ static int __init refslab_init(void)
 
 err_debugfs_exit:
 	refslab_debugfs_exit();
+	refslab_sysfs_exit();
+err_objects_exit:
 	refslab_objects_exit();
+	refslab_ns_exit();
 err_stats_exit:
 	refslab_stats_exit();
 	return ret;
@@ -72,7 +88,9 @@ static void __exit refslab_exit(void)
 {
 	refslab_dev_exit();
 	refslab_debugfs_exit();
+	refslab_sysfs_exit();
 	refslab_objects_exit();
+	refslab_ns_exit();
 	refslab_stats_exit();
 }
 

@@ -7,12 +7,18 @@
 
 struct file;
 struct refslab_notifier;
+struct refslab_ns;
+struct refslab_object;
+struct refslab_watchers;
 
 struct refslab_notifier *refslab_notifier_create(void);
 void refslab_notifier_destroy(struct refslab_notifier *notifier);
 
-int refslab_notify_subscribe(struct refslab_notifier *notifier, u64 id);
-void refslab_notify_reclaimed(u64 id);
+int refslab_notify_subscribe(struct refslab_notifier *notifier,
+			     struct refslab_object *obj, u64 id, u64 cookie);
+struct refslab_watchers *refslab_notify_detach(struct refslab_ns *rns, u64 id);
+void refslab_notify_reclaimed(struct refslab_watchers *watchers);
+void refslab_notify_flush(void);
 
 ssize_t refslab_notifier_read(struct refslab_notifier *notifier,
 			      char __user *buf, size_t count, bool nonblock);

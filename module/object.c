@@ -1,22 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refslab objects: the size-class caches they come from, the global
- * registry that maps ids to them, and their life cycle.
+ * refslab objects: the size-class caches they come from, the registries
+ * (one per IPC namespace, in struct refslab_ns) that map ids to them, and
+ * their life cycle.
  *
  * Life cycle:
  *
  *  1. refslab_object_alloc() charges the creator's quota, allocates and
- *     zeroes the object with one reference, and reserves its id in the
- *     registry.  Nobody else can see it yet.
+ *     zeroes the object with one reference, and reserves its id in its
+ *     namespace's registry.  Nobody else can see it yet.
  *  2. refslab_object_publish() stores it in the registry: from here on
  *     lookups may find it.  Publishing cannot fail, so it is the last step
  *     of a create; anything that can fail happens before it, and undoing an
  *     unpublished object is refslab_object_abort().
  *  3. The final put releases it: it is erased from the registry (no new
- *     lookup can find it), its quota charge is returned, and its memory is
- *     handed to call_rcu().
+ *     lookup can find it), its watchers are taken off their table, its
+ *     quota charge and its namespace reference are returned, and its
+ *     memory is handed to call_rcu().
  *  4. After a grace period, every lookup that might still see the object
- *     has finished, and refslab_object_reclaim() frees it.
+ *     has finished, and refslab_object_reclaim() frees it and hands the
+ *     watchers, if any, to the notifier, which tells them from process
+ *     context.
+ *
+ * Two counts: @ref keeps the object alive and counts every reference,
+ * including the short-lived ones of operations in progress; @held counts
+ * the references of handles, files and pins, and is what the reference
+ * cap applies to, so that no operation fails for another one's reference.
  *
  * Reclamation is bounded: when more than reclaim_pending_max objects wait
  * for their grace period, CREATE waits for the pending frees (rcu_barrier())
@@ -41,8 +50,9 @@
 #include <uapi/linux/refslab.h>
 
 #include <kunit/visibility.h>
-#include "object.h"
 #include "notify.h"
+#include "ns.h"
+#include "object.h"
 #include "quota.h"
 #include "stats.h"
 
@@ -67,12 +77,9 @@ struct refslab_class {
 
 static struct refslab_class refslab_classes[REFSLAB_NR_CLASSES];
 
-/*
- * id -> object, for every published object that is not yet released.  The
- * entries of pinned objects carry REFSLAB_PINNED.
- */
-static DEFINE_XARRAY(refslab_registry);
-static atomic64_t refslab_last_id = ATOMIC64_INIT(0);
+static void refslab_object_release(struct refslab_object *obj);
+
+/* Registry entries of pinned objects carry this mark. */
 #define REFSLAB_PINNED	XA_MARK_1
 
 static DEFINE_MUTEX(refslab_owner_mutex);
@@ -141,18 +148,33 @@ void refslab_reclaim_pending_peak_reset(void)
 			atomic_long_read(&refslab_pending));
 }
 
-static int class_index(unsigned int size)
+/* The size class of a payload size, 1 to REFSLAB_PAYLOAD_MAX: each is 4x. */
+static unsigned int size_class(unsigned int size)
 {
-	int i;
+	unsigned int bits = size > 64 ? fls(size - 1) - 6 : 0;
 
-	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
-		if (size <= refslab_classes[i].capacity)
-			return i;
-	return -1;
+	return (bits + 1) / 2;
+}
+
+/**
+ * refslab_object_class() - the size class an object came from
+ * @obj: the object
+ *
+ * Return: the class index, below REFSLAB_NR_CLASSES.
+ */
+unsigned int refslab_object_class(const struct refslab_object *obj)
+{
+	return size_class(obj->size);
+}
+
+static struct kmem_cache *object_cache(const struct refslab_object *obj)
+{
+	return refslab_classes[refslab_object_class(obj)].cache;
 }
 
 /**
  * refslab_object_alloc() - build an object that nobody can see yet
+ * @rns: the namespace to create it in, held by the caller
  * @size: payload size, 1 to REFSLAB_PAYLOAD_MAX
  * @mode: permission bits
  *
@@ -163,23 +185,27 @@ static int class_index(unsigned int size)
  * Context: process context; may sleep.
  * Return: the object, or ERR_PTR(-EINVAL), -EDQUOT or -ENOMEM.
  */
-struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode)
+struct refslab_object *refslab_object_alloc(struct refslab_ns *rns,
+					    unsigned int size, umode_t mode)
 {
+	struct refslab_charge *charge;
 	struct refslab_object *obj;
-	kuid_t uid = current_fsuid();
-	int class, ret;
+	unsigned int class;
+	int ret;
 	u64 id;
 
-	class = size ? class_index(size) : -1;
-	if (class < 0)
+	/* ids index the registry's xarray, whose indices are unsigned long */
+	BUILD_BUG_ON(sizeof(unsigned long) < sizeof(u64));
+	if (!size || size > REFSLAB_PAYLOAD_MAX)
 		return ERR_PTR(-EINVAL);
+	class = size_class(size);
 
 	if (atomic_long_read(&refslab_pending) > READ_ONCE(reclaim_pending_max))
 		refslab_reclaim_throttle();
 
-	ret = refslab_quota_charge(uid, size, capable(CAP_SYS_RESOURCE));
-	if (ret)
-		return ERR_PTR(ret);
+	charge = refslab_quota_charge(size);
+	if (IS_ERR(charge))
+		return ERR_CAST(charge);
 
 	obj = kmem_cache_zalloc(refslab_classes[class].cache, REFSLAB_GFP);
 	if (!obj) {
@@ -187,26 +213,28 @@ struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode)
 		goto err_uncharge;
 	}
 
-	id = atomic64_inc_return(&refslab_last_id);
-	ret = xa_reserve(&refslab_registry, id, REFSLAB_GFP);
+	id = atomic64_inc_return(&rns->last_id);
+	ret = xa_insert(&rns->registry, id, NULL, REFSLAB_GFP);
 	if (ret)
 		goto err_free;
 
 	refcount_set(&obj->ref, 1);
+	atomic_set(&obj->held, 1);
 	obj->size = size;
-	obj->class = class;
 	obj->mode = mode;
 	obj->id = id;
 	seqlock_init(&obj->lock);
-	obj->uid = uid;
 	obj->gid = current_fsgid();
 	obj->ctime_ns = ktime_get_real_ns();
+	refslab_ns_get(rns);
+	obj->ns = rns;
+	obj->charge = charge;
 	return obj;
 
 err_free:
 	kmem_cache_free(refslab_classes[class].cache, obj);
 err_uncharge:
-	refslab_quota_uncharge(uid, size);
+	refslab_quota_uncharge(charge, size);
 	return ERR_PTR(ret);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_alloc);
@@ -223,9 +251,9 @@ void refslab_object_publish(struct refslab_object *obj)
 {
 	void *old;
 
-	old = xa_store(&refslab_registry, obj->id, obj, GFP_KERNEL);
+	old = xa_store(&obj->ns->registry, obj->id, obj, GFP_KERNEL);
 	WARN_ON_ONCE(old);
-	refslab_class_stat_inc(obj->class, REFSLAB_CLASS_CREATED);
+	refslab_class_stat_inc(refslab_object_class(obj), REFSLAB_CLASS_CREATED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_CREATED);
 	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_CREATED, obj->size);
 	trace_refslab_create(obj);
@@ -242,26 +270,28 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_publish);
  */
 void refslab_object_abort(struct refslab_object *obj)
 {
-	xa_release(&refslab_registry, obj->id);
-	refslab_quota_uncharge(obj->uid, obj->size);
-	kmem_cache_free(refslab_classes[obj->class].cache, obj);
+	xa_release(&obj->ns->registry, obj->id);
+	refslab_quota_uncharge(obj->charge, obj->size);
+	refslab_ns_put(obj->ns);
+	kmem_cache_free(object_cache(obj), obj);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_abort);
 
 /**
  * refslab_object_lookup() - find a published object by id
+ * @rns: the namespace the id is in, held by the caller
  * @id: the id
  *
  * Context: any context.
- * Return: the object with a new reference, or NULL if no live object has
- * that id.
+ * Return: the object with a new short-lived reference, or NULL if no live
+ * object of @rns has that id.
  */
-struct refslab_object *refslab_object_lookup(u64 id)
+struct refslab_object *refslab_object_lookup(struct refslab_ns *rns, u64 id)
 {
 	struct refslab_object *obj;
 
 	rcu_read_lock();
-	obj = xa_load(&refslab_registry, id);
+	obj = xa_load(&rns->registry, id);
 	if (obj && !refslab_object_get_unless_zero(obj))
 		obj = NULL;
 	rcu_read_unlock();
@@ -278,29 +308,28 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_lookup);
  */
 bool refslab_object_get_unless_zero(struct refslab_object *obj)
 {
-	if (!refcount_inc_not_zero(&obj->ref))
-		return false;
-	trace_refslab_get(obj, 1, refcount_read(&obj->ref));
-	return true;
+	return refcount_inc_not_zero(&obj->ref);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_get_unless_zero);
 
 /**
- * refslab_object_find_next() - walk the live objects in id order
+ * refslab_object_find_next() - walk a namespace's live objects in id order
+ * @rns: the namespace, held by the caller
  * @id: the first id to consider; set to the id of the object returned
  *
  * Context: any context.
  * Return: the live object with the lowest id at or above *@id, with a new
  * short-lived reference; NULL when there is none.
  */
-struct refslab_object *refslab_object_find_next(u64 *id)
+struct refslab_object *refslab_object_find_next(struct refslab_ns *rns,
+						u64 *id)
 {
 	struct refslab_object *obj;
 	unsigned long index = *id;
 
 	rcu_read_lock();
 	for (;;) {
-		obj = xa_find(&refslab_registry, &index, ULONG_MAX, XA_PRESENT);
+		obj = xa_find(&rns->registry, &index, ULONG_MAX, XA_PRESENT);
 		if (!obj || refslab_object_get_unless_zero(obj))
 			break;
 		if (index == ULONG_MAX) {
@@ -322,48 +351,69 @@ struct refslab_object *refslab_object_find_next(u64 *id)
  */
 bool refslab_object_pinned(struct refslab_object *obj)
 {
-	return xa_get_mark(&refslab_registry, obj->id, REFSLAB_PINNED);
+	return xa_get_mark(&obj->ns->registry, obj->id, REFSLAB_PINNED);
 }
 
 /**
- * refslab_object_ref_add() - add references, within the object's cap
- * @obj: the object; the caller must hold a reference or be in an RCU
- *	read-side section that found it
+ * refslab_object_visible_id() - an object's id, as the caller may name it
+ * @obj: the object, with a reference held
+ *
+ * Ids are names within one IPC namespace; an object of another one has no
+ * name the caller could use.
+ *
+ * Context: process context.
+ * Return: the id, or 0 if the object is not in the caller's IPC namespace.
+ */
+u64 refslab_object_visible_id(const struct refslab_object *obj)
+{
+	return refslab_ns_is_current(obj->ns) ? obj->id : 0;
+}
+
+/**
+ * refslab_object_ref_add() - add held references, within the object's cap
+ * @obj: the object; the caller must be in an RCU read-side section that
+ *	found it, or hold a reference
  * @n: how many
  *
- * refcount_t has no bounded add, so this is a compare-and-swap loop on the
- * counter it wraps.  Holding the total to REFSLAB_OBJECT_REFS_MAX keeps
+ * Only held references count against REFSLAB_OBJECT_REFS_MAX, so an
+ * operation in progress elsewhere never makes this fail.  That keeps
  * userspace far from refcount_t saturation: the only references added
- * without this cap are single short-lived ones, at most one per task.
+ * beyond the cap are short-lived ones, a few per task at most.
  *
- * Context: any context.
- * Return: 0, -ENOENT if the object has no references left (it is being
- * released), or -EOVERFLOW if the cap would be exceeded.
+ * Context: process context, also under rcu_read_lock(); not in softirq.
+ * Return: 0, -ENOENT if the object has no references left (a racing put
+ * is releasing it), or -EOVERFLOW if the cap would be exceeded.
  */
 int refslab_object_ref_add(struct refslab_object *obj, unsigned int n)
 {
-	int old = refcount_read(&obj->ref);
+	int old;
 
+	/* Keep it alive first: the caller's own reference may be going. */
+	if (!refcount_add_not_zero(n, &obj->ref))
+		return -ENOENT;
+	old = atomic_read(&obj->held);
 	do {
-		if (old <= 0)
-			return -ENOENT;
-		/* Short-lived references may already have passed the cap. */
-		if (old >= REFSLAB_OBJECT_REFS_MAX ||
-		    n > REFSLAB_OBJECT_REFS_MAX - old)
+		if (n > REFSLAB_OBJECT_REFS_MAX - old) {
+			if (refcount_sub_and_test(n, &obj->ref))
+				refslab_object_release(obj);
 			return -EOVERFLOW;
-	} while (!atomic_try_cmpxchg_relaxed(&obj->ref.refs, &old, old + n));
+		}
+	} while (!atomic_try_cmpxchg_relaxed(&obj->held, &old, old + n));
 	trace_refslab_get(obj, n, old + n);
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_ref_add);
 
+/*
+ * The grace period is over: free the object, then tell its watchers (the
+ * notifier does that later, from process context; this only queues).
+ */
 static void refslab_object_reclaim(struct rcu_head *rcu)
 {
 	struct refslab_object *obj = container_of(rcu, struct refslab_object,
 						  rcu);
-	u64 id = obj->id;
-
-	unsigned int class = obj->class;
+	struct refslab_watchers *fired = obj->fired;
+	unsigned int class = refslab_object_class(obj);
 	u64 latency = ktime_get_ns() - obj->release_ns;
 
 	trace_refslab_reclaim(obj, latency);
@@ -372,26 +422,36 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RECLAIMED);
 	refslab_stat_latency(latency);
 	atomic_long_dec(&refslab_pending);
-	refslab_notify_reclaimed(id);
+	if (fired)
+		refslab_notify_reclaimed(fired);
 }
 
 /*
  * The last reference is gone.  Unpublish first, so that no lookup can find
  * the object and try to revive it, then hand it to RCU: lookups that found
  * it before the erase may still be reading @ref until they leave their
- * read-side sections.  After call_rcu() nothing here touches the object.
+ * read-side sections.  The fields of a live object are read before the
+ * ones for the reclaim overwrite them, and after call_rcu() nothing here
+ * touches the object.
  */
 static void refslab_object_release(struct refslab_object *obj)
 {
+	struct refslab_charge *charge = obj->charge;
+	struct refslab_ns *rns = obj->ns;
+	struct refslab_watchers *fired;
 	long pending, peak;
 
 	trace_refslab_release(obj);
-	xa_erase(&refslab_registry, obj->id);
-	refslab_quota_uncharge(obj->uid, obj->size);
-	refslab_class_stat_inc(obj->class, REFSLAB_CLASS_RELEASED);
+	xa_erase(&rns->registry, obj->id);
+	fired = refslab_notify_detach(rns, obj->id);
+	refslab_quota_uncharge(charge, obj->size);
+	refslab_ns_put(rns);
+	refslab_class_stat_inc(refslab_object_class(obj),
+			       REFSLAB_CLASS_RELEASED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RELEASED);
 	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_RELEASED, obj->size);
 	obj->release_ns = ktime_get_ns();
+	obj->fired = fired;
 	pending = atomic_long_inc_return(&refslab_pending);
 	peak = atomic_long_read(&refslab_pending_peak);
 	while (pending > peak &&
@@ -401,22 +461,37 @@ static void refslab_object_release(struct refslab_object *obj)
 }
 
 /**
- * refslab_object_put_many() - drop references
+ * refslab_object_put_many() - drop held references
  * @obj: the object
- * @n: how many; the caller must own that many
+ * @n: how many; the caller must hold that many
  *
  * Releases the object when the last reference goes.
  *
- * Context: any context but hard interrupt.
+ * Context: process context, also under rcu_read_lock(); not in softirq.
  */
 void refslab_object_put_many(struct refslab_object *obj, unsigned int n)
 {
+	int held = atomic_sub_return_relaxed(n, &obj->held);
+
+	trace_refslab_put(obj, n, held);
 	/* Nothing may touch @obj after the sub unless it reached zero. */
-	trace_refslab_put(obj, n, refcount_read(&obj->ref) - n);
 	if (refcount_sub_and_test(n, &obj->ref))
 		refslab_object_release(obj);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_put_many);
+
+/**
+ * refslab_object_put() - drop a short-lived reference
+ * @obj: the object, found by a lookup
+ *
+ * Context: process context, also under rcu_read_lock(); not in softirq.
+ */
+void refslab_object_put(struct refslab_object *obj)
+{
+	if (refcount_dec_and_test(&obj->ref))
+		refslab_object_release(obj);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_put);
 
 /**
  * refslab_object_capacity() - payload capacity of an object's size class
@@ -426,7 +501,7 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_put_many);
  */
 unsigned int refslab_object_capacity(const struct refslab_object *obj)
 {
-	return refslab_classes[obj->class].capacity;
+	return refslab_classes[refslab_object_class(obj)].capacity;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_capacity);
 
@@ -465,12 +540,15 @@ void refslab_object_attrs(struct refslab_object *obj,
 {
 	unsigned int seq;
 
+	/* A charge replaced by SETATTR is freed after a grace period. */
+	rcu_read_lock();
 	do {
 		seq = read_seqbegin(&obj->lock);
-		attrs->uid = obj->uid;
+		attrs->uid = refslab_charge_uid(READ_ONCE(obj->charge));
 		attrs->gid = obj->gid;
 		attrs->mode = obj->mode;
 	} while (read_seqretry(&obj->lock, seq));
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_attrs);
 
@@ -522,18 +600,25 @@ int refslab_object_permission(struct refslab_object *obj, u32 rights)
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_permission);
 
+/*
+ * The rules of chmod(2) and chown(2): the owner or CAP_FOWNER may change
+ * the mode; the owner may "change" the owner to itself, and the group to
+ * its own or to one it is in; anything else needs CAP_CHOWN.  CAP_FOWNER
+ * alone changes no owner or group.
+ */
 static int setattr_allowed(const struct refslab_attrs *attrs, u32 flags,
 			   kuid_t uid, kgid_t gid)
 {
-	bool owner = owner_or_capable(attrs);
+	bool owner = uid_eq(current_fsuid(), attrs->uid);
 
-	if ((flags & REFSLAB_SETATTR_MODE) && !owner)
+	if ((flags & REFSLAB_SETATTR_MODE) && !owner_or_capable(attrs))
 		return -EPERM;
-	if ((flags & REFSLAB_SETATTR_UID) && !uid_eq(uid, attrs->uid) &&
+	if ((flags & REFSLAB_SETATTR_UID) &&
+	    !(owner && uid_eq(uid, attrs->uid)) && !capable(CAP_CHOWN))
+		return -EPERM;
+	if ((flags & REFSLAB_SETATTR_GID) &&
+	    !(owner && (gid_eq(gid, attrs->gid) || in_group_p(gid))) &&
 	    !capable(CAP_CHOWN))
-		return -EPERM;
-	if ((flags & REFSLAB_SETATTR_GID) && !gid_eq(gid, attrs->gid) &&
-	    !(owner && in_group_p(gid)) && !capable(CAP_CHOWN))
 		return -EPERM;
 	return 0;
 }
@@ -555,7 +640,7 @@ static int setattr_allowed(const struct refslab_attrs *attrs, u32 flags,
 int refslab_object_setattr(struct refslab_object *obj, u32 flags,
 			   umode_t mode, kuid_t uid, kgid_t gid)
 {
-	bool pinned, privileged = capable(CAP_SYS_RESOURCE);
+	struct refslab_charge *charge = NULL;
 	struct refslab_attrs attrs;
 	int ret;
 
@@ -566,26 +651,19 @@ int refslab_object_setattr(struct refslab_object *obj, u32 flags,
 		goto out_unlock;
 
 	if ((flags & REFSLAB_SETATTR_UID) && !uid_eq(uid, attrs.uid)) {
-		pinned = xa_get_mark(&refslab_registry, obj->id, REFSLAB_PINNED);
-		ret = refslab_quota_charge(uid, obj->size, privileged);
-		if (ret)
+		charge = refslab_quota_transfer(obj->charge, uid, obj->size,
+						refslab_object_pinned(obj));
+		if (IS_ERR(charge)) {
+			ret = PTR_ERR(charge);
 			goto out_unlock;
-		if (pinned) {
-			ret = refslab_quota_charge_pin(uid, privileged);
-			if (ret) {
-				refslab_quota_uncharge(uid, obj->size);
-				goto out_unlock;
-			}
-			refslab_quota_uncharge_pin(attrs.uid);
 		}
-		refslab_quota_uncharge(attrs.uid, obj->size);
 	}
 
 	write_seqlock(&obj->lock);
 	if (flags & REFSLAB_SETATTR_MODE)
 		obj->mode = mode;
-	if (flags & REFSLAB_SETATTR_UID)
-		obj->uid = uid;
+	if (charge)
+		WRITE_ONCE(obj->charge, charge);
 	if (flags & REFSLAB_SETATTR_GID)
 		obj->gid = gid;
 	write_sequnlock(&obj->lock);
@@ -597,6 +675,7 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_setattr);
 
 /**
  * refslab_object_pin() - make the registry hold a reference to an object
+ * @rns: the namespace the id is in, held by the caller
  * @id: the object's id
  *
  * Context: process context; may sleep.
@@ -604,13 +683,13 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_setattr);
  * its owner nor has CAP_FOWNER; -EEXIST if it is pinned already; -EDQUOT
  * if the owner's pin quota is full; -EOVERFLOW at the reference cap.
  */
-int refslab_object_pin(u64 id)
+int refslab_object_pin(struct refslab_ns *rns, u64 id)
 {
 	struct refslab_attrs attrs;
 	struct refslab_object *obj;
 	int ret;
 
-	obj = refslab_object_lookup(id);
+	obj = refslab_object_lookup(rns, id);
 	if (!obj)
 		return -ENOENT;
 
@@ -620,19 +699,20 @@ int refslab_object_pin(u64 id)
 		ret = -EPERM;
 		goto out_unlock;
 	}
-	if (xa_get_mark(&refslab_registry, id, REFSLAB_PINNED)) {
+	if (xa_get_mark(&rns->registry, id, REFSLAB_PINNED)) {
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	ret = refslab_quota_charge_pin(attrs.uid, capable(CAP_SYS_RESOURCE));
+	ret = refslab_quota_charge_pin(obj->charge);
 	if (ret)
 		goto out_unlock;
 	ret = refslab_object_ref_add(obj, 1);
 	if (ret) {
-		refslab_quota_uncharge_pin(attrs.uid);
+		refslab_quota_uncharge_pin(obj->charge);
 		goto out_unlock;
 	}
-	xa_set_mark(&refslab_registry, id, REFSLAB_PINNED);
+	xa_set_mark(&rns->registry, id, REFSLAB_PINNED);
+	atomic_inc(&rns->nr_pins);
 	refslab_stat_inc(REFSLAB_STAT_PINS);
 	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
 out_unlock:
@@ -642,18 +722,23 @@ out_unlock:
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_pin);
 
-/* Drop a pin; the caller holds refslab_owner_mutex or is module exit. */
+/*
+ * Drop a pin; the caller holds refslab_owner_mutex or is module exit, and
+ * a reference of its own, so this is not the final put.
+ */
 static void unpin_locked(struct refslab_object *obj)
 {
-	xa_clear_mark(&refslab_registry, obj->id, REFSLAB_PINNED);
-	refslab_quota_uncharge_pin(obj->uid);
+	xa_clear_mark(&obj->ns->registry, obj->id, REFSLAB_PINNED);
+	atomic_dec(&obj->ns->nr_pins);
+	refslab_quota_uncharge_pin(obj->charge);
 	refslab_stat_inc(REFSLAB_STAT_UNPINS);
 	refslab_stat_inc(REFSLAB_STAT_REFS_DROPPED);
-	refslab_object_put(obj);
+	refslab_object_put_many(obj, 1);
 }
 
 /**
  * refslab_object_unpin() - drop the registry's reference to an object
+ * @rns: the namespace the id is in, held by the caller
  * @id: the object's id
  *
  * If nothing else holds the object, it is released.
@@ -662,13 +747,13 @@ static void unpin_locked(struct refslab_object *obj)
  * Return: 0; -ENOENT for no such object or one that is not pinned; -EPERM
  * if the caller is neither its owner nor has CAP_FOWNER.
  */
-int refslab_object_unpin(u64 id)
+int refslab_object_unpin(struct refslab_ns *rns, u64 id)
 {
 	struct refslab_attrs attrs;
 	struct refslab_object *obj;
 	int ret = 0;
 
-	obj = refslab_object_lookup(id);
+	obj = refslab_object_lookup(rns, id);
 	if (!obj)
 		return -ENOENT;
 
@@ -676,7 +761,7 @@ int refslab_object_unpin(u64 id)
 	refslab_object_attrs(obj, &attrs);
 	if (!owner_or_capable(&attrs))
 		ret = -EPERM;
-	else if (!xa_get_mark(&refslab_registry, id, REFSLAB_PINNED))
+	else if (!xa_get_mark(&rns->registry, id, REFSLAB_PINNED))
 		ret = -ENOENT;
 	else
 		unpin_locked(obj);
@@ -688,6 +773,7 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_unpin);
 
 /**
  * refslab_object_list_pinned() - ids of pinned objects, in increasing order
+ * @rns: the namespace, held by the caller
  * @after: list only ids above this one
  * @ids: array to fill
  * @max: capacity of @ids
@@ -695,8 +781,8 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_unpin);
  * Context: any context; does not sleep.
  * Return: the number of ids written.
  */
-unsigned int refslab_object_list_pinned(u64 after, u64 *ids,
-					unsigned int max)
+unsigned int refslab_object_list_pinned(struct refslab_ns *rns, u64 after,
+					u64 *ids, unsigned int max)
 {
 	unsigned long index = after;
 	unsigned int n = 0;
@@ -706,7 +792,7 @@ unsigned int refslab_object_list_pinned(u64 after, u64 *ids,
 		return 0;
 	index++;
 	while (n < max) {
-		entry = xa_find(&refslab_registry, &index, ULONG_MAX,
+		entry = xa_find(&rns->registry, &index, ULONG_MAX,
 				REFSLAB_PINNED);
 		if (!entry)
 			break;
@@ -815,25 +901,43 @@ err_destroy_caches:
 	return -ENOMEM;
 }
 
+/* Drop every pin of one namespace; at module exit, so nothing races. */
+static void unpin_all(struct refslab_ns *rns)
+{
+	struct refslab_object *obj;
+	unsigned long id;
+
+	xa_for_each_marked(&rns->registry, id, obj, REFSLAB_PINNED) {
+		/* A reference of our own, so the unpin is never the final put. */
+		if (!refslab_object_get_unless_zero(obj))
+			continue;
+		unpin_locked(obj);
+		refslab_object_put(obj);
+	}
+}
+
 /**
  * refslab_objects_exit() - wait for deferred frees and destroy the caches
  *
  * Every file is closed by now, so only pins keep objects alive: drop them,
- * then wait for every released object's grace period.
+ * then wait for every released object's grace period, and for the events
+ * of their watchers.
  *
  * Context: process context, module exit.
  */
 void refslab_objects_exit(void)
 {
-	struct refslab_object *obj;
-	unsigned long id;
+	unsigned long inum = 0;
+	struct refslab_ns *rns;
 	int i;
 
-	xa_for_each_marked(&refslab_registry, id, obj, REFSLAB_PINNED)
-		unpin_locked(obj);
+	while ((rns = refslab_ns_get_next(&inum))) {
+		unpin_all(rns);
+		refslab_ns_put(rns);
+		inum++;
+	}
 	rcu_barrier();
-	WARN_ON(!xa_empty(&refslab_registry));
-	xa_destroy(&refslab_registry);
+	refslab_notify_flush();
 	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
 		kmem_cache_destroy(refslab_classes[i].cache);
 }

@@ -2,6 +2,7 @@
 #ifndef _REFSLAB_OBJECT_H
 #define _REFSLAB_OBJECT_H
 
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/rcupdate.h>
@@ -21,45 +22,58 @@
 /* Number of payload size classes, each with its own kmem_cache. */
 #define REFSLAB_NR_CLASSES	4
 
+struct refslab_charge;
+struct refslab_ns;
+struct refslab_watchers;
+
 /**
  * struct refslab_object - a kernel-owned, reference-counted object
  * @ref: references from handles, exported files and pins, plus short-lived
- *	ones taken by operations in progress
- * @size: payload size in bytes
- * @class: index of the size class (and kmem_cache) the object came from
+ *	ones taken by operations in progress; the object lives while any is
+ *	left
+ * @held: the references of handles, exported files and pins alone, the
+ *	ones REFSLAB_OBJECT_REFS_MAX caps
+ * @size: payload size in bytes; the size class follows from it
  * @mode: permission bits
- * @id: global id, never reused while the module is loaded
- * @lock: serialises writers of @payload, @generation, @uid, @gid and @mode;
- *	readers retry
- * @uid: owner, charged for the object's quota
  * @gid: group
- * @release_ns: CLOCK_MONOTONIC time of the final put, for reclaim latency
+ * @id: id in its namespace, never reused there while the module is loaded
+ * @lock: serialises writers of @payload, @generation, @charge, @gid and
+ *	@mode; readers retry
  * @generation: number of writes so far
  * @ctime_ns: CLOCK_REALTIME creation time
+ * @ns: the namespace whose registry has the object, held
+ * @charge: the owner's quota charge; the owner is the charge's uid
  * @rcu: reclaims the object a grace period after it was released
+ * @release_ns: CLOCK_MONOTONIC time of the final put, for reclaim latency
+ * @fired: the object's watchers, to be told once it is reclaimed
  * @payload: @size bytes of data, zeroed at allocation
  *
  * The object is reached only by holding a reference, with one exception: a
  * registry lookup finds it under RCU and may touch @ref alone, to try
- * refcount_inc_not_zero().  That is why @rcu may share storage with
- * @generation and @ctime_ns, which nothing reads after the final put.
+ * refcount_inc_not_zero().  That is why the fields of a live object may
+ * share storage with those the release hands to the reclaim: nothing reads
+ * @generation, @ctime_ns, @ns or @charge after the final put.
  */
 struct refslab_object {
 	refcount_t ref;
+	atomic_t held;
 	u16 size;
-	u8 class;
 	umode_t mode;
+	kgid_t gid;
 	u64 id;
 	seqlock_t lock;
-	kuid_t uid;
-	kgid_t gid;
-	u64 release_ns;
 	union {
 		struct {
 			u64 generation;
 			u64 ctime_ns;
+			struct refslab_ns *ns;
+			struct refslab_charge *charge;
 		};
-		struct rcu_head rcu;
+		struct {
+			struct rcu_head rcu;
+			u64 release_ns;
+			struct refslab_watchers *fired;
+		};
 	};
 	u8 payload[] __aligned(8);
 };
@@ -76,25 +90,28 @@ struct refslab_attrs {
 	umode_t mode;
 };
 
-struct refslab_object *refslab_object_alloc(unsigned int size, umode_t mode);
+struct refslab_object *refslab_object_alloc(struct refslab_ns *rns,
+					    unsigned int size, umode_t mode);
 void refslab_object_publish(struct refslab_object *obj);
 void refslab_object_abort(struct refslab_object *obj);
 
-struct refslab_object *refslab_object_lookup(u64 id);
+struct refslab_object *refslab_object_lookup(struct refslab_ns *rns, u64 id);
 int refslab_object_ref_add(struct refslab_object *obj, unsigned int n);
 void refslab_object_put_many(struct refslab_object *obj, unsigned int n);
+void refslab_object_put(struct refslab_object *obj);
 
 bool __must_check refslab_object_get_unless_zero(struct refslab_object *obj);
 
 /**
- * refslab_object_put() - drop one reference
- * @obj: the object
+ * refslab_object_held() - references held by handles, files and pins
+ * @obj: the object, with a reference held
  *
- * Context: any context but hard interrupt.
+ * Context: any context.
+ * Return: a snapshot of the count, which other holders may change.
  */
-static inline void refslab_object_put(struct refslab_object *obj)
+static inline unsigned int refslab_object_held(const struct refslab_object *obj)
 {
-	refslab_object_put_many(obj, 1);
+	return atomic_read(&obj->held);
 }
 
 /**
@@ -116,6 +133,7 @@ static inline u64 refslab_object_generation(struct refslab_object *obj)
 	return generation;
 }
 
+unsigned int refslab_object_class(const struct refslab_object *obj);
 unsigned int refslab_object_capacity(const struct refslab_object *obj);
 unsigned int refslab_class_capacity(unsigned int class);
 unsigned int refslab_class_object_size(unsigned int class);
@@ -125,13 +143,15 @@ int refslab_object_permission(struct refslab_object *obj, u32 rights);
 int refslab_object_setattr(struct refslab_object *obj, u32 flags,
 			   umode_t mode, kuid_t uid, kgid_t gid);
 
-struct refslab_object *refslab_object_find_next(u64 *id);
+struct refslab_object *refslab_object_find_next(struct refslab_ns *rns,
+						u64 *id);
 bool refslab_object_pinned(struct refslab_object *obj);
+u64 refslab_object_visible_id(const struct refslab_object *obj);
 
-int refslab_object_pin(u64 id);
-int refslab_object_unpin(u64 id);
-unsigned int refslab_object_list_pinned(u64 after, u64 *ids,
-					unsigned int max);
+int refslab_object_pin(struct refslab_ns *rns, u64 id);
+int refslab_object_unpin(struct refslab_ns *rns, u64 id);
+unsigned int refslab_object_list_pinned(struct refslab_ns *rns, u64 after,
+					u64 *ids, unsigned int max);
 void refslab_object_read(struct refslab_object *obj, unsigned int offset,
 			 unsigned int len, void *buf, u64 *generation);
 int refslab_object_write(struct refslab_object *obj, unsigned int offset,

@@ -32,7 +32,7 @@ static int refslab_objfile_release(struct inode *inode, struct file *file)
 	struct refslab_objfile *of = file->private_data;
 
 	refslab_stat_inc(REFSLAB_STAT_REFS_DROPPED);
-	refslab_object_put(of->obj);
+	refslab_object_put_many(of->obj, 1);
 	kfree(of);
 	return 0;
 }
@@ -42,9 +42,10 @@ static void refslab_objfile_show_fdinfo(struct seq_file *m, struct file *file)
 	struct refslab_objfile *of = file->private_data;
 	struct refslab_object *obj = of->obj;
 
-	seq_printf(m, "refslab-id:\t%llu\n", obj->id);
+	/* The id as the reader may name it: 0 from another IPC namespace. */
+	seq_printf(m, "refslab-id:\t%llu\n", refslab_object_visible_id(obj));
 	seq_printf(m, "refslab-size:\t%u\n", obj->size);
-	seq_printf(m, "refslab-references:\t%u\n", refcount_read(&obj->ref));
+	seq_printf(m, "refslab-references:\t%u\n", refslab_object_held(obj));
 	seq_printf(m, "refslab-rights:\t%s%s\n",
 		   of->rights & REFSLAB_RIGHT_READ ? "r" : "-",
 		   of->rights & REFSLAB_RIGHT_WRITE ? "w" : "-");
@@ -58,7 +59,7 @@ static const struct file_operations refslab_objfile_fops = {
 
 /**
  * refslab_objfile_create() - make a file that holds an object
- * @obj: the object; the file takes over one reference the caller owns
+ * @obj: the object; the file takes over one held reference the caller owns
  * @rights: REFSLAB_RIGHT_* bits the file carries
  * @flags: O_ flags of the file (O_CLOEXEC is for the descriptor, not here)
  *

@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * refslab quotas: per-user limits on objects and payload bytes, larger ones
- * for privileged creators, and one global object limit.  All limits are
- * module parameters that root may change at run time.
+ * refslab quotas: per-user limits on objects, payload bytes, pins and
+ * watches, larger ones for privileged callers, and one global object limit.
+ * All limits are module parameters that root may change at run time.
  *
- * A user's charge is taken before the object is built and returned when the
+ * A user is a uid as seen in one user namespace, and what is charged to it
+ * is charged again to the namespace's owner one level up, and so on to the
+ * initial namespace, as the kernel's ucounts do: every level is held to the
+ * same limits, so a user who maps many uids into a namespace of its own
+ * still has one quota in all.  Each (namespace, uid) pair that has something
+ * charged has a struct refslab_charge; an object points at the one of its
+ * owner, and every entry at its parent, so returning a charge walks
+ * pointers and looks nothing up.
+ *
+ * A charge is taken before the object is built and returned when the
  * object is released (its last reference dropped), not when its memory is
  * reclaimed a grace period later, so a create/release loop never fails on
  * memory that is only waiting for RCU.
@@ -12,12 +21,15 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bits.h>
+#include <linux/capability.h>
+#include <linux/cred.h>
 #include <linux/hashtable.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/user_namespace.h>
 
 #include <kunit/visibility.h>
 #include "object.h"
@@ -31,6 +43,8 @@ static unsigned int priv_max_objects = 2000000;
 static unsigned int priv_max_bytes = 1U << 30;
 static unsigned int user_max_pins = 100;
 static unsigned int priv_max_pins = 1000000;
+static unsigned int user_max_watches = 8192;
+static unsigned int priv_max_watches = 1U << 20;
 
 /* Object limits above this are refused: far more than memory allows. */
 #define REFSLAB_OBJECTS_CEILING	BIT(26)
@@ -88,195 +102,476 @@ MODULE_PARM_DESC(user_max_pins, "Most pinned objects per unprivileged user");
 module_param_cb(priv_max_pins, &object_limit_ops, &priv_max_pins, 0644);
 MODULE_PARM_DESC(priv_max_pins,
 		 "Most pinned objects per user, for CAP_SYS_RESOURCE callers");
+module_param_cb(user_max_watches, &object_limit_ops, &user_max_watches, 0644);
+MODULE_PARM_DESC(user_max_watches, "Most pending watches per unprivileged user");
+module_param_cb(priv_max_watches, &object_limit_ops, &priv_max_watches, 0644);
+MODULE_PARM_DESC(priv_max_watches,
+		 "Most pending watches per user, for CAP_SYS_RESOURCE callers");
 
-/*
- * One entry per user with live objects, freed when its last object goes.
- * Every field, and the table itself, is protected by refslab_users_lock.
+/**
+ * struct refslab_charge - what one user of one user namespace is charged
+ * @node: in refslab_charges, keyed by @ns and @uid
+ * @ns: the user namespace, held
+ * @uid: the user
+ * @parent: the entry of @ns's owner in @ns's parent; NULL in the initial
+ *	namespace
+ * @refs: objects and watches charged here directly, and child entries
+ * @usage: what is charged here, directly or from the namespaces below
+ * @rcu: frees the entry after lockless readers of @uid are done
+ *
+ * Every field but @rcu is protected by refslab_users_lock.  @uid never
+ * changes, and an entry is freed a grace period after it leaves the
+ * table, so an object's owner can be read under RCU through the entry.
  */
-struct refslab_user {
+struct refslab_charge {
 	struct hlist_node node;
+	struct user_namespace *ns;
 	kuid_t uid;
+	struct refslab_charge *parent;
+	unsigned int refs;
 	struct refslab_usage usage;
+	struct rcu_head rcu;
 };
 
-static DEFINE_HASHTABLE(refslab_users, 6);
+static DEFINE_HASHTABLE(refslab_charges, 6);
 static DEFINE_SPINLOCK(refslab_users_lock);
 static unsigned int refslab_total_objects;
 static unsigned int refslab_peak_objects;
 
-static struct refslab_user *user_find(kuid_t uid)
+/* User namespaces nest at most this deep (the kernel's own limit). */
+#define REFSLAB_USERNS_DEPTH	33
+
+static u32 charge_hash(const struct user_namespace *ns, kuid_t uid)
 {
-	struct refslab_user *user;
+	return hash_ptr(ns, 32) ^ __kuid_val(uid);
+}
+
+static struct refslab_charge *charge_lookup(const struct user_namespace *ns,
+					    kuid_t uid)
+{
+	struct refslab_charge *c;
 
 	lockdep_assert_held(&refslab_users_lock);
-	hash_for_each_possible(refslab_users, user, node, __kuid_val(uid))
-		if (uid_eq(user->uid, uid))
-			return user;
+	hash_for_each_possible(refslab_charges, c, node, charge_hash(ns, uid))
+		if (c->ns == ns && uid_eq(c->uid, uid))
+			return c;
 	return NULL;
 }
 
-static bool over_limit(const struct refslab_user *user, unsigned int bytes,
-		       bool privileged)
+/*
+ * Take a reference to the entry of (@ns, @uid), building it and the missing
+ * levels above it from @spares.  NULL if the spares ran out (nothing is
+ * taken then).
+ */
+static struct refslab_charge *charge_get(struct user_namespace *ns, kuid_t uid,
+					 struct refslab_charge **spares,
+					 unsigned int *nr_spares)
 {
-	unsigned int objects = user ? user->usage.objects : 0;
-	u64 used = user ? user->usage.bytes : 0;
-	unsigned int max_obj, max_bytes;
+	struct refslab_charge *c, *parent = NULL;
+
+	lockdep_assert_held(&refslab_users_lock);
+	c = charge_lookup(ns, uid);
+	if (c) {
+		c->refs++;
+		return c;
+	}
+	if (*nr_spares < (unsigned int)ns->level + 1)
+		return NULL;
+	if (ns->parent)
+		parent = charge_get(ns->parent, ns->owner, spares, nr_spares);
+	c = spares[--*nr_spares];
+	c->ns = get_user_ns(ns);
+	c->uid = uid;
+	c->parent = parent;
+	c->refs = 1;
+	hash_add(refslab_charges, &c->node, charge_hash(ns, uid));
+	return c;
+}
+
+/*
+ * Drop a reference; entries left with none leave the table, each dropping
+ * its reference to its parent.  Returns how many entries, from @c upwards,
+ * the caller must free with charges_free() once the lock is dropped.
+ */
+static unsigned int charge_put(struct refslab_charge *c)
+{
+	unsigned int dead = 0;
+
+	lockdep_assert_held(&refslab_users_lock);
+	while (c && !--c->refs) {
+		hash_del(&c->node);
+		dead++;
+		c = c->parent;
+	}
+	return dead;
+}
+
+static void charges_free(struct refslab_charge *c, unsigned int dead)
+{
+	struct refslab_charge *parent;
+
+	while (dead--) {
+		parent = c->parent;
+		put_user_ns(c->ns);
+		kfree_rcu(c, rcu);
+		c = parent;
+	}
+}
+
+static void charge_put_unlock(struct refslab_charge *c)
+	__releases(&refslab_users_lock)
+{
+	unsigned int dead = charge_put(c);
+
+	spin_unlock(&refslab_users_lock);
+	charges_free(c, dead);
+}
+
+/*
+ * Take a reference to the entry of @uid in the current user namespace.
+ * Returns with refslab_users_lock held, also when it fails (NULL: out of
+ * memory).
+ */
+static struct refslab_charge *charge_get_lock(kuid_t uid)
+	__acquires(&refslab_users_lock)
+{
+	struct refslab_charge *spares[REFSLAB_USERNS_DEPTH] = {}, *c;
+	struct user_namespace *ns = current_user_ns();
+	unsigned int nr = 0, i;
+
+	spin_lock(&refslab_users_lock);
+	while (!(c = charge_get(ns, uid, spares, &nr))) {
+		spin_unlock(&refslab_users_lock);
+		/* A level is missing: enough for the whole chain, then again. */
+		for (; nr <= (unsigned int)ns->level; nr++) {
+			spares[nr] = kzalloc(sizeof(*spares[nr]), REFSLAB_GFP);
+			if (!spares[nr])
+				break;
+		}
+		spin_lock(&refslab_users_lock);
+		if (nr <= (unsigned int)ns->level)
+			break;
+	}
+	/* What the chain did not need; kfree() does not sleep. */
+	for (i = 0; i < nr; i++)
+		kfree(spares[i]);
+	return c;
+}
+
+static void usage_add(struct refslab_usage *u, const struct refslab_usage *d,
+		      int sign)
+{
+	u->objects += sign * d->objects;
+	u->pins += sign * d->pins;
+	u->watches += sign * d->watches;
+	u->bytes += sign * (s64)d->bytes;
+}
+
+/* Does @d fit into every level from @c up to, not including, @stop? */
+static bool charge_fits(const struct refslab_charge *c,
+			const struct refslab_charge *stop,
+			const struct refslab_usage *d, bool privileged)
+{
+	unsigned int max_obj, max_pins, max_watches;
+	u64 max_bytes;
 
 	if (privileged) {
 		max_obj = READ_ONCE(priv_max_objects);
 		max_bytes = READ_ONCE(priv_max_bytes);
+		max_pins = READ_ONCE(priv_max_pins);
+		max_watches = READ_ONCE(priv_max_watches);
 	} else {
 		max_obj = READ_ONCE(user_max_objects);
 		max_bytes = READ_ONCE(user_max_bytes);
+		max_pins = READ_ONCE(user_max_pins);
+		max_watches = READ_ONCE(user_max_watches);
 	}
-	return refslab_total_objects >= READ_ONCE(max_objects) ||
-	       objects >= max_obj || used + bytes > max_bytes;
+	for (; c != stop; c = c->parent) {
+		const struct refslab_usage *u = &c->usage;
+
+		if ((d->objects && u->objects + d->objects > max_obj) ||
+		    (d->bytes && u->bytes + d->bytes > max_bytes) ||
+		    (d->pins && u->pins + d->pins > max_pins) ||
+		    (d->watches && u->watches + d->watches > max_watches))
+			return false;
+	}
+	return true;
+}
+
+static void charge_apply(struct refslab_charge *c,
+			 const struct refslab_charge *stop,
+			 const struct refslab_usage *d, int sign)
+{
+	for (; c != stop; c = c->parent)
+		usage_add(&c->usage, d, sign);
+}
+
+static bool total_fits(unsigned int objects)
+{
+	return refslab_total_objects + objects <= READ_ONCE(max_objects);
+}
+
+static void total_add(unsigned int objects)
+{
+	refslab_total_objects += objects;
+	if (refslab_total_objects > refslab_peak_objects)
+		WRITE_ONCE(refslab_peak_objects, refslab_total_objects);
+}
+
+/*
+ * Charge @d to the chain of @c, within the unprivileged limits or, when
+ * those refuse and the caller has CAP_SYS_RESOURCE, the privileged ones.
+ * capable() is asked only then, so unprivileged callers are not audited
+ * for a privilege they did not need.  Called and returns with the lock
+ * held; it is dropped around capable().
+ */
+static int charge_add_locked(struct refslab_charge *c,
+			     const struct refslab_usage *d)
+	__must_hold(&refslab_users_lock)
+{
+	bool privileged = false;
+
+	for (;;) {
+		if ((!d->objects || total_fits(d->objects)) &&
+		    charge_fits(c, NULL, d, privileged)) {
+			charge_apply(c, NULL, d, 1);
+			total_add(d->objects);
+			return 0;
+		}
+		if (privileged)
+			break;
+		spin_unlock(&refslab_users_lock);
+		privileged = capable(CAP_SYS_RESOURCE);
+		spin_lock(&refslab_users_lock);
+		if (!privileged)
+			break;
+	}
+	refslab_stat_inc(REFSLAB_STAT_QUOTA_DENIALS);
+	return -EDQUOT;
+}
+
+/* Charge @d to the calling user: its fsuid, in its user namespace. */
+static struct refslab_charge *charge_current(const struct refslab_usage *d)
+{
+	struct refslab_charge *c;
+	int ret;
+
+	c = charge_get_lock(current_fsuid());
+	if (!c) {
+		spin_unlock(&refslab_users_lock);
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = charge_add_locked(c, d);
+	if (ret) {
+		charge_put_unlock(c);
+		return ERR_PTR(ret);
+	}
+	spin_unlock(&refslab_users_lock);
+	return c;
 }
 
 /**
- * refslab_quota_charge() - charge one object to a user
- * @uid: the user
+ * refslab_quota_charge() - charge one object to the calling user
  * @bytes: the object's payload size
- * @privileged: apply the privileged limits
+ *
+ * The object belongs to the caller's fsuid; it is charged there, in the
+ * caller's user namespace, and at every level above.
  *
  * Context: process context; may sleep.
- * Return: 0 on success, -EDQUOT if a limit would be exceeded, -ENOMEM.
+ * Return: the charge, which the object keeps until refslab_quota_uncharge();
+ * ERR_PTR(-EDQUOT) if a limit would be exceeded, ERR_PTR(-ENOMEM).
  */
-int refslab_quota_charge(kuid_t uid, unsigned int bytes, bool privileged)
+struct refslab_charge *refslab_quota_charge(unsigned int bytes)
 {
-	struct refslab_user *user, *spare = NULL;
-	int ret = 0;
+	const struct refslab_usage d = { .objects = 1, .bytes = bytes };
 
-retry:
-	spin_lock(&refslab_users_lock);
-	user = user_find(uid);
-	if (over_limit(user, bytes, privileged)) {
-		ret = -EDQUOT;
-		goto out_unlock;
-	}
-	if (!user) {
-		if (!spare) {
-			spin_unlock(&refslab_users_lock);
-			spare = kzalloc(sizeof(*spare), REFSLAB_GFP);
-			if (!spare)
-				return -ENOMEM;
-			goto retry;
-		}
-		user = spare;
-		spare = NULL;
-		user->uid = uid;
-		hash_add(refslab_users, &user->node, __kuid_val(uid));
-	}
-	user->usage.objects++;
-	user->usage.bytes += bytes;
-	refslab_total_objects++;
-	if (refslab_total_objects > refslab_peak_objects)
-		WRITE_ONCE(refslab_peak_objects, refslab_total_objects);
-out_unlock:
-	spin_unlock(&refslab_users_lock);
-	kfree(spare);
-	if (ret == -EDQUOT)
-		refslab_stat_inc(REFSLAB_STAT_QUOTA_DENIALS);
-	return ret;
+	return charge_current(&d);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge);
 
 /**
- * refslab_quota_uncharge() - return one object's charge to its user
- * @uid: the user charged by refslab_quota_charge()
+ * refslab_quota_uncharge() - return one object's charge
+ * @charge: from refslab_quota_charge() or refslab_quota_transfer()
  * @bytes: the same payload size
  *
- * Context: any context but hard interrupt.
+ * Context: process context, also under rcu_read_lock(); not in softirq.
  */
-void refslab_quota_uncharge(kuid_t uid, unsigned int bytes)
+void refslab_quota_uncharge(struct refslab_charge *charge, unsigned int bytes)
 {
-	struct refslab_user *user, *unused = NULL;
+	const struct refslab_usage d = { .objects = 1, .bytes = bytes };
 
 	spin_lock(&refslab_users_lock);
-	user = user_find(uid);
-	if (!WARN_ON_ONCE(!user)) {
-		user->usage.objects--;
-		user->usage.bytes -= bytes;
-		if (!user->usage.objects) {
-			hash_del(&user->node);
-			unused = user;
-		}
-		refslab_total_objects--;
-	}
-	spin_unlock(&refslab_users_lock);
-	kfree(unused);
+	charge_apply(charge, NULL, &d, -1);
+	refslab_total_objects--;
+	charge_put_unlock(charge);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge);
 
-/**
- * refslab_quota_charge_pin() - charge one pin to a user
- * @uid: the owner of the object being pinned; it has live objects, so it
- *	is charged already
- * @privileged: apply the privileged limit
- *
- * Context: any context but hard interrupt.
- * Return: 0, or -EDQUOT if the user's pin limit would be exceeded.
- */
-int refslab_quota_charge_pin(kuid_t uid, bool privileged)
+/* The first entry of @c's chain that is also in @other's, or NULL. */
+static struct refslab_charge *chains_meet(struct refslab_charge *c,
+					  const struct refslab_charge *other)
 {
-	unsigned int max = privileged ? READ_ONCE(priv_max_pins) :
-					READ_ONCE(user_max_pins);
-	struct refslab_user *user;
-	int ret = 0;
+	const struct refslab_charge *o;
+
+	for (; c; c = c->parent)
+		for (o = other; o; o = o->parent)
+			if (o == c)
+				return c;
+	return NULL;
+}
+
+/**
+ * refslab_quota_transfer() - move an object's charge to a new owner
+ * @from: the object's charge
+ * @uid: the new owner, a uid of the caller's user namespace
+ * @bytes: the object's payload size
+ * @pinned: the object is pinned, so its pin moves too
+ *
+ * Only the levels the two chains do not share change, and the global
+ * object count not at all: the object is never counted twice.
+ *
+ * Context: process context; may sleep.
+ * Return: the new charge (the old one is dropped), ERR_PTR(-EDQUOT) if the
+ * new owner's limits refuse (the old charge is kept), ERR_PTR(-ENOMEM).
+ */
+struct refslab_charge *refslab_quota_transfer(struct refslab_charge *from,
+					      kuid_t uid, unsigned int bytes,
+					      bool pinned)
+{
+	const struct refslab_usage d = {
+		.objects = 1, .bytes = bytes, .pins = pinned,
+	};
+	struct refslab_charge *to, *meet;
+	bool privileged = false;
+
+	to = charge_get_lock(uid);
+	if (!to) {
+		spin_unlock(&refslab_users_lock);
+		return ERR_PTR(-ENOMEM);
+	}
+	meet = chains_meet(to, from);
+	while (!charge_fits(to, meet, &d, privileged)) {
+		if (!privileged) {
+			spin_unlock(&refslab_users_lock);
+			privileged = capable(CAP_SYS_RESOURCE);
+			spin_lock(&refslab_users_lock);
+			if (privileged)
+				continue;
+		}
+		refslab_stat_inc(REFSLAB_STAT_QUOTA_DENIALS);
+		charge_put_unlock(to);
+		return ERR_PTR(-EDQUOT);
+	}
+	charge_apply(to, meet, &d, 1);
+	charge_apply(from, meet, &d, -1);
+	charge_put_unlock(from);
+	return to;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_transfer);
+
+/**
+ * refslab_quota_charge_pin() - charge one pin to an object's owner
+ * @charge: the object's charge
+ *
+ * Context: process context; may sleep.
+ * Return: 0, or -EDQUOT if a pin limit would be exceeded.
+ */
+int refslab_quota_charge_pin(struct refslab_charge *charge)
+{
+	const struct refslab_usage d = { .pins = 1 };
+	int ret;
 
 	spin_lock(&refslab_users_lock);
-	user = user_find(uid);
-	if (WARN_ON_ONCE(!user) || user->usage.pins >= max)
-		ret = -EDQUOT;
-	else
-		user->usage.pins++;
+	ret = charge_add_locked(charge, &d);
 	spin_unlock(&refslab_users_lock);
-	if (ret)
-		refslab_stat_inc(REFSLAB_STAT_QUOTA_DENIALS);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge_pin);
 
 /**
  * refslab_quota_uncharge_pin() - return one pin's charge
- * @uid: the user charged by refslab_quota_charge_pin()
+ * @charge: the charge refslab_quota_charge_pin() was given
  *
- * Context: any context but hard interrupt.
+ * Context: process context.
  */
-void refslab_quota_uncharge_pin(kuid_t uid)
+void refslab_quota_uncharge_pin(struct refslab_charge *charge)
 {
-	struct refslab_user *user;
+	const struct refslab_usage d = { .pins = 1 };
 
 	spin_lock(&refslab_users_lock);
-	user = user_find(uid);
-	if (!WARN_ON_ONCE(!user || !user->usage.pins))
-		user->usage.pins--;
+	charge_apply(charge, NULL, &d, -1);
 	spin_unlock(&refslab_users_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge_pin);
 
 /**
- * refslab_quota_usage() - read what a user's live objects use
- * @uid: the user
- * @usage: filled in; zero for a user with no objects
+ * refslab_quota_charge_watch() - charge one watch to the calling user
  *
- * Context: any context but hard interrupt.
+ * Context: process context; may sleep.
+ * Return: the charge, which the watch keeps until
+ * refslab_quota_uncharge_watch(); ERR_PTR(-EDQUOT) or ERR_PTR(-ENOMEM).
  */
-void refslab_quota_usage(kuid_t uid, struct refslab_usage *usage)
+struct refslab_charge *refslab_quota_charge_watch(void)
 {
-	struct refslab_user *user;
+	const struct refslab_usage d = { .watches = 1 };
+
+	return charge_current(&d);
+}
+
+/**
+ * refslab_quota_uncharge_watch() - return one watch's charge
+ * @charge: from refslab_quota_charge_watch()
+ *
+ * Context: process context.
+ */
+void refslab_quota_uncharge_watch(struct refslab_charge *charge)
+{
+	const struct refslab_usage d = { .watches = 1 };
 
 	spin_lock(&refslab_users_lock);
-	user = user_find(uid);
-	*usage = user ? user->usage : (struct refslab_usage){};
+	charge_apply(charge, NULL, &d, -1);
+	charge_put_unlock(charge);
+}
+
+/**
+ * refslab_charge_uid() - the user a charge is for
+ * @charge: a charge, held, or read under RCU from a pointer to it
+ *
+ * Context: any context.
+ * Return: the uid, which never changes.
+ */
+kuid_t refslab_charge_uid(const struct refslab_charge *charge)
+{
+	return charge->uid;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_charge_uid);
+
+/**
+ * refslab_quota_usage() - read what is charged to a user of a namespace
+ * @ns: the user namespace
+ * @uid: the user
+ * @usage: filled in; zero for a user with nothing charged
+ *
+ * Context: process context.
+ * Return: 0, or -ENOENT if nothing is charged to that user there.
+ */
+int refslab_quota_usage(struct user_namespace *ns, kuid_t uid,
+			struct refslab_usage *usage)
+{
+	struct refslab_charge *c;
+
+	spin_lock(&refslab_users_lock);
+	c = charge_lookup(ns, uid);
+	*usage = c ? c->usage : (struct refslab_usage){};
 	spin_unlock(&refslab_users_lock);
+	return c ? 0 : -ENOENT;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_usage);
 
 /**
  * refslab_quota_total_objects() - live objects charged over all users
  *
- * Context: any context but hard interrupt.
+ * Context: process context.
  * Return: the number of charged objects.
  */
 unsigned int refslab_quota_total_objects(void)
@@ -294,26 +589,29 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_quota_total_objects);
  * refslab_quota_show() - print every user's usage against the limits
  * @m: the seq_file of the debugfs "users" file
  *
+ * One line per user namespace and uid with something charged, the user
+ * namespace named by its inode number.
+ *
  * Context: process context.
  */
 void refslab_quota_show(struct seq_file *m)
 {
 	struct user_namespace *ns = seq_user_ns(m);
-	struct refslab_user *user;
+	struct refslab_charge *c;
 	unsigned int bkt;
 
-	seq_printf(m, "# limits: user objects=%u bytes=%u pins=%u; privileged objects=%u bytes=%u pins=%u; all users objects=%u\n",
+	seq_printf(m, "# limits: user objects=%u bytes=%u pins=%u watches=%u; privileged objects=%u bytes=%u pins=%u watches=%u; all users objects=%u\n",
 		   READ_ONCE(user_max_objects), READ_ONCE(user_max_bytes),
-		   READ_ONCE(user_max_pins), READ_ONCE(priv_max_objects),
-		   READ_ONCE(priv_max_bytes), READ_ONCE(priv_max_pins),
+		   READ_ONCE(user_max_pins), READ_ONCE(user_max_watches),
+		   READ_ONCE(priv_max_objects), READ_ONCE(priv_max_bytes),
+		   READ_ONCE(priv_max_pins), READ_ONCE(priv_max_watches),
 		   READ_ONCE(max_objects));
-	seq_puts(m, "uid objects bytes pins\n");
+	seq_puts(m, "userns uid objects bytes pins watches\n");
 	spin_lock(&refslab_users_lock);
-	hash_for_each(refslab_users, bkt, user, node)
-		seq_printf(m, "%u %u %llu %u\n",
-			   from_kuid_munged(ns, user->uid),
-			   user->usage.objects, user->usage.bytes,
-			   user->usage.pins);
+	hash_for_each(refslab_charges, bkt, c, node)
+		seq_printf(m, "%u %u %u %llu %u %u\n", c->ns->ns.inum,
+			   from_kuid_munged(ns, c->uid), c->usage.objects,
+			   c->usage.bytes, c->usage.pins, c->usage.watches);
 	spin_unlock(&refslab_users_lock);
 }
 

@@ -147,6 +147,10 @@ static struct kobj_attribute reclaim_pending_peak_attr =
 REFSLAB_STAT_ATTR(reclaim_throttles, COUNT(RECLAIM_THROTTLES));
 REFSLAB_STAT_ATTR(events_delivered, COUNT(EVENTS_QUEUED));
 REFSLAB_STAT_ATTR(events_dropped, COUNT(EVENTS_LOST));
+REFSLAB_STAT_ATTR(events_pending, LIVE(EVENTS_QUEUED, EVENTS_CONSUMED));
+REFSLAB_STAT_ATTR(watches_live, LIVE(WATCHES_ADDED, WATCHES_REMOVED));
+REFSLAB_STAT_ATTR(namespaces_live,
+		  LIVE(NAMESPACES_CREATED, NAMESPACES_DESTROYED));
 
 static struct attribute *refslab_attrs[] = {
 	&version_attr.attr,
@@ -168,6 +172,9 @@ static struct attribute *refslab_attrs[] = {
 	&reclaim_throttles_attr.attr,
 	&events_delivered_attr.attr,
 	&events_dropped_attr.attr,
+	&events_pending_attr.attr,
+	&watches_live_attr.attr,
+	&namespaces_live_attr.attr,
 	NULL,
 };
 
@@ -307,37 +314,55 @@ static int refslab_sysfs_create(void)
 }
 
 /**
- * refslab_stats_init() - allocate the counters and create their sysfs files
+ * refslab_stats_init() - allocate the counters
+ *
+ * Context: process context, module init, before anything counts.
+ * Return: 0 or -ENOMEM.
+ */
+int refslab_stats_init(void)
+{
+	refslab_stats = alloc_percpu(struct refslab_stats);
+	return refslab_stats ? 0 : -ENOMEM;
+}
+
+/**
+ * refslab_stats_exit() - free the counters
+ *
+ * Context: process context, module exit, after every counting path and
+ * every reader is gone.
+ */
+void refslab_stats_exit(void)
+{
+	free_percpu(refslab_stats);
+}
+
+/**
+ * refslab_sysfs_init() - create /sys/kernel/refslab/
+ *
+ * The files read the counters, the size-class caches and the quotas, so
+ * they are created once all of those exist.
  *
  * Context: process context, module init.
  * Return: 0 or a negative errno.
  */
-int refslab_stats_init(void)
+int refslab_sysfs_init(void)
 {
-	int ret;
+	int ret = refslab_sysfs_create();
 
-	refslab_stats = alloc_percpu(struct refslab_stats);
-	if (!refslab_stats)
-		return -ENOMEM;
-
-	ret = refslab_sysfs_create();
 	if (ret)
-		goto err_remove_sysfs;
-	return 0;
-
-err_remove_sysfs:
-	refslab_sysfs_remove();
-	free_percpu(refslab_stats);
+		refslab_sysfs_remove();
 	return ret;
 }
 
 /**
- * refslab_stats_exit() - remove the sysfs files and free the counters
+ * refslab_sysfs_exit() - remove /sys/kernel/refslab/
  *
- * Context: process context, module exit, after every counting path is gone.
+ * Waits for readers in progress, so nothing reads what module exit tears
+ * down afterwards.
+ *
+ * Context: process context, module exit, before the caches go.
  */
-void refslab_stats_exit(void)
+void refslab_sysfs_exit(void)
 {
 	refslab_sysfs_remove();
-	free_percpu(refslab_stats);
 }

@@ -29,6 +29,11 @@ enum refslab_stat_item {
 	REFSLAB_STAT_UNPINS,
 	REFSLAB_STAT_EVENTS_QUEUED,
 	REFSLAB_STAT_EVENTS_LOST,
+	REFSLAB_STAT_EVENTS_CONSUMED,
+	REFSLAB_STAT_WATCHES_ADDED,
+	REFSLAB_STAT_WATCHES_REMOVED,
+	REFSLAB_STAT_NAMESPACES_CREATED,
+	REFSLAB_STAT_NAMESPACES_DESTROYED,
 	REFSLAB_STAT_RECLAIM_THROTTLES,
 	REFSLAB_STAT_NR_ITEMS,
 };
@@ -87,5 +92,7 @@ u64 refslab_stat_read(enum refslab_stat_item item);
 
 int refslab_stats_init(void);
 void refslab_stats_exit(void);
+int refslab_sysfs_init(void);
+void refslab_sysfs_exit(void);
 
 #endif /* _REFSLAB_STATS_H */

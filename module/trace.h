@@ -11,19 +11,23 @@
 
 #include <linux/tracepoint.h>
 
+#include "ns.h"
 #include "object.h"
+#include "quota.h"
 
 TRACE_EVENT(refslab_create,
 	    TP_PROTO(const struct refslab_object *obj),
 	    TP_ARGS(obj),
 	    TP_STRUCT__entry(__field(u64, id)
+			     __field(unsigned int, ns)
 			     __field(unsigned int, size)
 			     __field(unsigned int, uid)),
 	    TP_fast_assign(__entry->id = obj->id;
+			   __entry->ns = obj->ns->inum;
 			   __entry->size = obj->size;
-			   __entry->uid = __kuid_val(obj->uid);),
-	    TP_printk("id=%llu size=%u uid=%u",
-		      __entry->id, __entry->size, __entry->uid)
+			   __entry->uid = __kuid_val(refslab_charge_uid(obj->charge));),
+	    TP_printk("id=%llu ns=%u size=%u uid=%u", __entry->id, __entry->ns,
+		      __entry->size, __entry->uid)
 );
 
 DECLARE_EVENT_CLASS(refslab_ref_class,
@@ -40,14 +44,14 @@ DECLARE_EVENT_CLASS(refslab_ref_class,
 			      __entry->id, __entry->count, __entry->refs)
 );
 
-/* References taken: @refs is the object's count after the get. */
+/* Held references taken: @refs is the object's count after the get. */
 DEFINE_EVENT(refslab_ref_class, refslab_get,
 	     TP_PROTO(const struct refslab_object *obj, unsigned int count,
 		      int refs),
 	     TP_ARGS(obj, count, refs)
 );
 
-/* References dropped: @refs is the object's count after the put. */
+/* Held references dropped: @refs is the object's count after the put. */
 DEFINE_EVENT(refslab_ref_class, refslab_put,
 	     TP_PROTO(const struct refslab_object *obj, unsigned int count,
 		      int refs),

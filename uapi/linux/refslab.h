@@ -30,20 +30,28 @@
  * - ENOTTY: unknown command.
  * - EINVAL: unknown flag, non-zero reserved field, structure smaller than
  *   the command's first version, or a bad size, offset, length, mode or
- *   count.
+ *   count; EXPORT with REFSLAB_EXPORT_RIGHTS and no right or an unknown
+ *   right bit; a BATCH operation that is itself a BATCH.
  * - E2BIG: the structure is larger than the kernel knows and its unknown
  *   tail is not zero.
- * - EFAULT: a user pointer (the argument, or a buffer it names) is bad.
- * - ENOENT: unknown handle, or a handle that has been put or closed.
+ * - EFAULT: a user pointer (the argument, or a buffer it names) is bad;
+ *   BATCH when the first operation cannot be read or its result cannot be
+ *   written.
+ * - ENOENT: unknown handle, or a handle that has been put or closed; an id
+ *   that names no live object in the caller's IPC namespace; an IPC
+ *   namespace number that names none holding refslab objects.
  * - EACCES: the handle lacks the right the operation needs, or the
  *   object's owner, group and mode do not grant the rights OPEN asks for.
  * - EPERM: the caller is neither the object's owner nor privileged (SETATTR,
- *   PIN, UNPIN), or a privileged change of owner without CAP_CHOWN.
+ *   PIN, UNPIN; PIN checks ownership before EEXIST), a change of owner or
+ *   of group to one the owner is not in without CAP_CHOWN, or a command
+ *   naming another IPC namespace without CAP_SYS_ADMIN in the initial user
+ *   namespace.
  * - EBADF: IMPORT of a file descriptor that is not a refslab object file.
  * - EEXIST: PIN of an object that is already pinned.
  * - EAGAIN: read() of an empty event queue on a non-blocking file.
- * - EDQUOT: a per-user quota or the global object limit would be exceeded,
- *   or the file already has REFSLAB_SUBSCRIPTIONS_MAX subscriptions.
+ * - EDQUOT: a per-user quota (objects, payload bytes, pins, watches) or
+ *   the global object limit would be exceeded.
  * - ENOSPC: the file's handle table is full (every __u32 is in use).
  * - EMFILE, ENFILE: EXPORT found no free file descriptor.
  * - EOVERFLOW: the reference cap of a handle or an object would be exceeded.
@@ -82,6 +90,39 @@
  *   grace period later.
  * - The module cannot be unloaded while a device file or an object file
  *   exists anywhere; pins end when it is unloaded.
+ */
+
+/**
+ * DOC: refslab namespaces and quotas
+ *
+ * Ids are names within one IPC namespace, as SysV IPC ids are.  Every
+ * command that takes or lists ids (CREATE, OPEN, PIN, UNPIN, LIST_PINNED,
+ * SUBSCRIBE by id) acts in the IPC namespace of the calling task at the
+ * time of the call, not the one the device file was opened in: a file
+ * passed into a container names the container's objects there.  Each
+ * namespace counts its ids from 1 and never reuses one while the module is
+ * loaded and the namespace exists, so the same id may name different
+ * objects in two namespaces.
+ *
+ * Objects cross namespaces only as files: a handle made by IMPORT (or
+ * inherited with the device file) works wherever the file goes, with its
+ * rights.  INFO on a handle to an object of another namespace reports
+ * @id 0 and REFSLAB_INFO_FOREIGN; events report @id 0 for it.
+ *
+ * A namespace's objects, and the namespace itself, stay alive while any of
+ * its objects is held or pinned.  The administrator of the initial user
+ * namespace (CAP_SYS_ADMIN there) may list the namespaces that hold pins
+ * (LIST_PINNED with REFSLAB_LIST_NAMESPACES), list their pins
+ * (REFSLAB_LIST_NS) and unpin them (UNPIN with REFSLAB_PIN_NS), also after
+ * every process of the namespace is gone.  A namespace is named by its
+ * inode number, as in /proc/<pid>/ns/ipc.
+ *
+ * Quotas are charged up the user-namespace chain: an object created by a
+ * uid inside a user namespace is charged to that uid there, and to the
+ * namespace's owner in the parent namespace, and so on up to the initial
+ * one, each level against the same limits.  Mapping many uids multiplies
+ * no one's limits.  The limits are module parameters
+ * (/sys/module/refslab/parameters/).
  */
 
 #define REFSLAB_IOCTL_TYPE	0xBB
@@ -130,6 +171,7 @@ enum {
 #define REFSLAB_FEATURE_PIN	(1ULL << 2)	/* PIN UNPIN LIST_PINNED */
 #define REFSLAB_FEATURE_NOTIFY	(1ULL << 3)	/* SUBSCRIBE, read() and poll() */
 #define REFSLAB_FEATURE_BATCH	(1ULL << 4)	/* BATCH */
+#define REFSLAB_FEATURE_NS	(1ULL << 5)	/* ids per IPC namespace, REFSLAB_*_NS */
 
 /**
  * struct refslab_version - REFSLAB_IOC_VERSION
@@ -173,10 +215,12 @@ struct refslab_version {
  * @data_len: number of bytes at @data, at most @payload_size; must be 0
  *	when @data is 0.  The rest of the payload is zero.
  * @handle: output, the new handle; it holds one reference and both rights
- * @id: output, the object's id, never reused while the module is loaded
+ * @id: output, the object's id in the caller's IPC namespace, never reused
+ *	there while the module is loaded
  *
  * Creates an object owned by the caller's fsuid and fsgid, charged to the
- * caller's quota.  The object becomes visible only once the call succeeds.
+ * caller's quota (and up its user-namespace chain), in the caller's IPC
+ * namespace.  The object becomes visible only once the call succeeds.
  */
 struct refslab_create {
 	__u32 size;
@@ -248,11 +292,13 @@ struct refslab_dup {
  * @object_refs: output, references to the object from all holders
  * @handle_refs: output, references this handle holds
  * @rights: output, REFSLAB_RIGHT_* bits of this handle
- * @__reserved: must be 0
+ * @state: output, REFSLAB_INFO_* bits
  * @generation: output, number of writes to the payload so far
  * @ctime_ns: output, creation time, CLOCK_REALTIME nanoseconds
  *
- * @object_refs is a snapshot: other holders may change it at any time.
+ * @object_refs is a snapshot: other holders may change it at any time.  An
+ * object of another IPC namespace reports @id 0 and REFSLAB_INFO_FOREIGN:
+ * its id is a name only there.
  */
 struct refslab_info {
 	__u32 size;
@@ -267,10 +313,15 @@ struct refslab_info {
 	__u32 object_refs;
 	__u32 handle_refs;
 	__u32 rights;
-	__u32 __reserved;
+	__u32 state;
 	__aligned_u64 generation;
 	__aligned_u64 ctime_ns;
 };
+
+/* INFO @state: the object is pinned. */
+#define REFSLAB_INFO_PINNED	(1U << 0)
+/* INFO @state: the object belongs to another IPC namespace; @id is 0. */
+#define REFSLAB_INFO_FOREIGN	(1U << 1)
 
 #define REFSLAB_IOC_INFO	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_INFO)
 
@@ -322,7 +373,8 @@ struct refslab_rw {
  * @flags: REFSLAB_EXPORT_* flags
  * @handle: the handle to export
  * @rights: with REFSLAB_EXPORT_RIGHTS, the rights the file carries: a
- *	non-empty subset of the handle's (more gives EACCES)
+ *	non-empty subset of the handle's (more gives EACCES; none, or an
+ *	unknown bit, EINVAL)
  * @fd: output, a new file descriptor for the object
  * @__reserved: must be 0
  *
@@ -366,7 +418,7 @@ struct refslab_import {
  * struct refslab_open - REFSLAB_IOC_OPEN
  * @size: sizeof(struct refslab_open)
  * @flags: must be 0
- * @id: the object's id
+ * @id: the object's id in the caller's IPC namespace
  * @rights: REFSLAB_RIGHT_* bits wanted
  * @handle: output, a new handle holding one reference, with @rights
  *
@@ -405,10 +457,13 @@ struct refslab_open {
  * @uid: new owner, in the caller's user namespace
  * @gid: new group, in the caller's user namespace
  *
- * As chmod() and chown(): the owner (or CAP_FOWNER) may change the mode,
- * and the group to one the owner is in; changing the owner, or the group
- * to any other, needs CAP_CHOWN.  A new owner is charged the object's
- * quota (EDQUOT if it does not fit) and the old one released from it.
+ * As chmod() and chown(): the owner (or CAP_FOWNER) may change the mode;
+ * the owner may set the owner to itself and the group to its own or to
+ * one it is in; anything else about the owner or group needs CAP_CHOWN
+ * (CAP_FOWNER is not enough).  A new owner (a uid of the caller's user
+ * namespace) is charged the object and its pin whole, and the old owner
+ * released from them (EDQUOT if the new owner's limits do not allow it;
+ * the object count over all users does not change).
  */
 struct refslab_setattr {
 	__u32 size;
@@ -421,35 +476,61 @@ struct refslab_setattr {
 
 #define REFSLAB_IOC_SETATTR	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_SETATTR)
 
+/* @ns of struct refslab_pin names the IPC namespace of @id. */
+#define REFSLAB_PIN_NS		(1U << 0)
+#define REFSLAB_PIN_ALL		REFSLAB_PIN_NS
+
 /**
  * struct refslab_pin - REFSLAB_IOC_PIN and REFSLAB_IOC_UNPIN
  * @size: sizeof(struct refslab_pin)
- * @flags: must be 0
- * @id: the object's id
+ * @flags: REFSLAB_PIN_* flags
+ * @id: the object's id, in the caller's IPC namespace unless REFSLAB_PIN_NS
+ * @ns: with REFSLAB_PIN_NS, the inode number of the IPC namespace @id is
+ *	in (CAP_SYS_ADMIN in the initial user namespace only); else 0
  *
  * PIN makes the module hold one reference to the object until UNPIN, so
  * the object outlives every process.  Only the owner or a caller with
- * CAP_FOWNER may pin or unpin.  A pin counts against the owner's pin quota
- * as long as it lasts.  Pins end when the module is unloaded.
+ * CAP_FOWNER may pin or unpin (EPERM, checked before EEXIST).  A pin
+ * counts against the owner's pin quota as long as it lasts.  Pins end when
+ * the module is unloaded.
  */
 struct refslab_pin {
 	__u32 size;
 	__u32 flags;
 	__aligned_u64 id;
+	__aligned_u64 ns;
 };
 
 #define REFSLAB_IOC_PIN		_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_PIN)
 #define REFSLAB_IOC_UNPIN	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_UNPIN)
 
+/* List the pins of the IPC namespace @ns, not the caller's. */
+#define REFSLAB_LIST_NS		(1U << 0)
+/* List the inode numbers of the IPC namespaces that hold pins. */
+#define REFSLAB_LIST_NAMESPACES	(1U << 1)
+#define REFSLAB_LIST_ALL	(REFSLAB_LIST_NS | REFSLAB_LIST_NAMESPACES)
+
 /**
  * struct refslab_list - REFSLAB_IOC_LIST_PINNED
  * @size: sizeof(struct refslab_list)
- * @flags: must be 0
- * @ids: user array of @count __u64 to fill with ids, in increasing order
- * @count: input, the capacity of @ids; output, the number of ids written
+ * @flags: REFSLAB_LIST_* flags, at most one
+ * @ids: user array of @count __u64 to fill, in increasing order: ids of
+ *	pinned objects, or with REFSLAB_LIST_NAMESPACES inode numbers of IPC
+ *	namespaces
+ * @count: input, the capacity of @ids; output, the number written
  * @__reserved: must be 0
- * @after: list only ids greater than this; to page through a long list,
- *	pass the last id of the previous call
+ * @after: list only values greater than this
+ * @ns: with REFSLAB_LIST_NS, the inode number of the IPC namespace whose
+ *	pins to list; else 0
+ *
+ * Without flags, lists the pinned objects of the caller's IPC namespace.
+ * Both flags need CAP_SYS_ADMIN in the initial user namespace.
+ *
+ * The call fills @ids as far as there are values, up to @count, however
+ * large.  To page through any number of them, call again with @after set
+ * to the last value returned while the answer fills the whole array; an
+ * answer with fewer than @count values (0 included) is the end of the
+ * list.
  */
 struct refslab_list {
 	__u32 size;
@@ -458,59 +539,79 @@ struct refslab_list {
 	__u32 count;
 	__u32 __reserved;
 	__aligned_u64 after;
+	__aligned_u64 ns;
 };
 
 #define REFSLAB_IOC_LIST_PINNED	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_LIST_PINNED)
 
+/* Watch the object @id of the caller's IPC namespace, not @handle's. */
+#define REFSLAB_SUBSCRIBE_ID	(1U << 0)
+#define REFSLAB_SUBSCRIBE_ALL	REFSLAB_SUBSCRIBE_ID
+
 /**
  * struct refslab_subscribe - REFSLAB_IOC_SUBSCRIBE
  * @size: sizeof(struct refslab_subscribe)
- * @flags: must be 0
- * @handle: a handle to the object to watch
+ * @flags: REFSLAB_SUBSCRIBE_* flags
+ * @handle: a handle to the object to watch; 0 with REFSLAB_SUBSCRIBE_ID
  * @__reserved: must be 0
+ * @id: with REFSLAB_SUBSCRIBE_ID, the id of the object to watch, which the
+ *	caller must be allowed to open for reading or own; else 0
+ * @cookie: any value; it comes back in the event
  *
  * When the object is reclaimed (its memory freed, a grace period after its
  * last reference went), one REFSLAB_EVENT_RECLAIMED record is queued on
  * this file: poll() reports it readable and read() returns it.  Each
- * SUBSCRIBE queues its own event.  The queue holds REFSLAB_EVENTS_MAX
- * records; events that do not fit are counted and reported by one
- * REFSLAB_EVENT_OVERFLOW record once there is room.
+ * SUBSCRIBE is one watch and queues its own event.  Watches count against
+ * the caller's watch quota until their event is queued or the file is
+ * closed.  Events are delivered from process context, after the object is
+ * freed.
+ *
+ * The queue holds REFSLAB_EVENTS_MAX records; events that do not fit are
+ * counted and reported by one REFSLAB_EVENT_OVERFLOW record once there is
+ * room, as many times as the queue overflows.
  */
 struct refslab_subscribe {
 	__u32 size;
 	__u32 flags;
 	__u32 handle;
 	__u32 __reserved;
+	__aligned_u64 id;
+	__aligned_u64 cookie;
 };
 
 #define REFSLAB_IOC_SUBSCRIBE	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_SUBSCRIBE)
 
 #define REFSLAB_EVENTS_MAX	256
 
-/* Most subscriptions one file may have pending at once. */
-#define REFSLAB_SUBSCRIPTIONS_MAX	65536
-
-enum refslab_event_kind {
+enum refslab_event_type {
 	REFSLAB_EVENT_RECLAIMED = 1,
 	REFSLAB_EVENT_OVERFLOW = 2,
 };
 
 /**
  * struct refslab_event - a record returned by read() on /dev/refslab
- * @id: the object reclaimed; 0 for REFSLAB_EVENT_OVERFLOW
- * @kind: enum refslab_event_kind
+ * @len: size of this record in bytes, sizeof(struct refslab_event) today;
+ *	a later version may append fields, so step through a buffer by @len
+ * @type: enum refslab_event_type; skip records of a type you do not know
+ * @id: the object reclaimed, 0 for an object of another IPC namespace
+ *	than the subscriber's, and for REFSLAB_EVENT_OVERFLOW
+ * @cookie: the @cookie of the SUBSCRIBE; 0 for REFSLAB_EVENT_OVERFLOW
+ * @time_ns: CLOCK_MONOTONIC time the event was queued
  * @count: 1, or for REFSLAB_EVENT_OVERFLOW the number of events lost
- * @time_ns: CLOCK_MONOTONIC time of the event
+ * @__reserved: 0
  *
- * read() returns whole records only; a buffer smaller than one record gives
- * EINVAL.  It blocks while the queue is empty unless the file is
- * non-blocking (EAGAIN).
+ * read() returns whole records only; a buffer smaller than the first
+ * record gives EINVAL.  It blocks while the queue is empty unless the file
+ * is non-blocking (EAGAIN).
  */
 struct refslab_event {
+	__u32 len;
+	__u32 type;
 	__aligned_u64 id;
-	__u32 kind;
-	__u32 count;
+	__aligned_u64 cookie;
 	__aligned_u64 time_ns;
+	__u32 count;
+	__u32 __reserved;
 };
 
 /* Keep going after an operation fails; without it, the batch stops there. */
@@ -546,8 +647,9 @@ struct refslab_batch_op {
  * single ioctl would be, in one system call.  Each operation's outcome is
  * in its @result; operations from @done on did not run (an @ops entry that
  * cannot be read or written ends the batch there).  The ioctl itself fails
- * only for a bad batch structure, or when not even the first operation can
- * be read.
+ * only for a bad batch structure (EINVAL, EFAULT), or with EFAULT when the
+ * first operation cannot be read or its result cannot be written.  An
+ * operation that is itself a BATCH gives EINVAL in its @result.
  */
 struct refslab_batch {
 	__u32 size;

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _REFSLAB_NS_H
+#define _REFSLAB_NS_H
+
+#include <linux/atomic.h>
+#include <linux/rcupdate.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/xarray.h>
+
+struct ipc_namespace;
+
+/**
+ * struct refslab_ns - refslab's state in one IPC namespace
+ * @users: one reference for the namespace table, one for each object of
+ *	the namespace, one for each operation using it
+ * @inum: the IPC namespace's inode number, its key in the table
+ * @ipc: the IPC namespace, held as long as this exists
+ * @registry: id -> object, for every published object of the namespace
+ *	that is not yet released; pinned objects are marked REFSLAB_PINNED
+ * @last_id: the last id handed out; ids count from 1 and are not reused
+ * @nr_pins: pinned objects of the namespace
+ * @watched: id -> struct refslab_watchers, for objects with watches
+ * @rcu: frees the state after lockless lookups are done with it
+ */
+struct refslab_ns {
+	refcount_t users;
+	unsigned int inum;
+	struct ipc_namespace *ipc;
+	struct xarray registry;
+	atomic64_t last_id;
+	atomic_t nr_pins;
+	struct xarray watched;
+	struct rcu_head rcu;
+};
+
+struct refslab_ns *refslab_ns_get_current(bool create);
+struct refslab_ns *refslab_ns_get_by_inum(u64 inum);
+struct refslab_ns *refslab_ns_get_next(unsigned long *inum);
+void refslab_ns_get(struct refslab_ns *rns);
+void refslab_ns_put(struct refslab_ns *rns);
+bool refslab_ns_is_current(const struct refslab_ns *rns);
+unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max);
+
+void refslab_ns_exit(void);
+
+#endif /* _REFSLAB_NS_H */
