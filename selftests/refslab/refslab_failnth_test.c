@@ -196,6 +196,28 @@ static int op_subscribe(struct ctx *c)
 	return rs_ioctl(c->fd, REFSLAB_IOC_SUBSCRIBE, &s);
 }
 
+static int op_subscribe_id(struct ctx *c)
+{
+	return rs_subscribe_id(c->fd, c->id, 1);
+}
+
+/* The namespaces holding pins, with this one's (the object is pinned). */
+static int prepare_list_namespaces(struct ctx *c)
+{
+	return rs_pin(c->fd, REFSLAB_IOC_PIN, c->id);
+}
+
+static int op_list_namespaces(struct ctx *c)
+{
+	uint64_t ns[8];
+	int ret = rs_list(c->fd, REFSLAB_LIST_NAMESPACES, 0, 0, ns, 8);
+
+	if (ret < 0)
+		return ret;
+	ret = rs_list(c->fd, REFSLAB_LIST_NS, ns_ino(0, "ipc"), 0, ns, 8);
+	return ret < 0 ? ret : 0;
+}
+
 /* Undoes whatever part of the batch ran, so it acts as one operation. */
 static int op_batch(struct ctx *c)
 {
@@ -240,6 +262,9 @@ static const struct op ops[] = {
 	{ "list_pinned", NULL, op_list_pinned, NULL },
 	{ "subscribe", NULL, op_subscribe, NULL },
 	{ "batch", NULL, op_batch, NULL },
+	{ "subscribe_id", NULL, op_subscribe_id, NULL },
+	{ "list_namespaces", prepare_list_namespaces, op_list_namespaces,
+	  NULL },
 };
 
 /* Everything a failed call must leave exactly as it was. */
@@ -338,6 +363,8 @@ FAILNTH_VARIANT(13, pin);
 FAILNTH_VARIANT(14, list_pinned);
 FAILNTH_VARIANT(15, subscribe);
 FAILNTH_VARIANT(16, batch);
+FAILNTH_VARIANT(17, subscribe_id);
+FAILNTH_VARIANT(18, list_namespaces);
 
 FIXTURE_SETUP(failnth)
 {
@@ -377,6 +404,7 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c)
 static void ctx_teardown(struct ctx *c)
 {
 	close(c->objfd);
+	rs_pin(c->fd, REFSLAB_IOC_UNPIN, c->id);	/* if it was pinned */
 	rs_put(c->fd, c->handle, 1, NULL);
 }
 

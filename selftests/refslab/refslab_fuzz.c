@@ -7,7 +7,9 @@
  * (valid, unknown, wrong type, direction or size bits), the structure size
  * (exact, smaller, larger with a zero or non-zero tail, huge, 0), flags and
  * reserved fields, handles (valid, put, 0, random), ids (valid, stale,
- * random), offsets, lengths and counts at their edges, and pointers (NULL,
+ * random), IPC namespace numbers (this one, the unprivileged process's,
+ * 0, random), cookies, offsets, lengths and counts at their edges (a
+ * LIST_PINNED of any count), and pointers (NULL,
  * unmapped, kernel, straddling a page end, read-only, overlapping the
  * argument itself); also BATCH arrays made by the same generator, and
  * read() of the event queue with odd sizes.
@@ -21,7 +23,8 @@
  *
  * Several threads run, each its own random stream and its own device file;
  * the last runs unprivileged in a process of its own when the test runs as
- * root.  The seed is printed, and in every failure, with the thread and the
+ * root, in an IPC namespace of its own (ids of its own, which the root
+ * threads reach only with REFSLAB_PIN_NS and REFSLAB_LIST_NS).  The seed is printed, and in every failure, with the thread and the
  * iteration.  To repeat a run: REFSLAB_FUZZ_SEED=<seed> (or --seed); to
  * replay a single thread's stream alone: --only <thread>.
  *
@@ -39,6 +42,7 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -93,6 +97,8 @@ struct shared {
 	atomic_ulong failures;
 	atomic_ulong logged;
 	atomic_int timed_out;
+	/* IPC namespaces: the root threads', the unprivileged process's */
+	_Atomic uint64_t ipc_ns[2];
 };
 
 static struct shared *sh;
@@ -141,8 +147,13 @@ struct thr {
 	unsigned int nfds;
 	uint32_t last_handle;
 	struct mem m;
-	uint8_t *valid_buf;	/* 2 pages in scratch, for READ/WRITE/LIST */
+	uint8_t *valid_buf;	/* 2 pages in scratch, for READ/WRITE */
+	uint64_t *list_buf;	/* LIST_BUF ids, then a guard page */
+	uint64_t ns;		/* this thread's IPC namespace */
 };
+
+/* Room for any LIST_PINNED answer a run can give (lazily backed). */
+#define LIST_BUF	(1UL << 20)
 
 static uint64_t rnd(struct thr *t)
 {
@@ -229,6 +240,7 @@ static uint32_t contract(unsigned int nr, bool unpriv)
 			m |= M(EPERM);
 		break;
 	case REFSLAB_CMD_PIN:
+		/* EPERM also for REFSLAB_PIN_NS without CAP_SYS_ADMIN. */
 		m |= M(ENOENT) | M(EEXIST) | M(EDQUOT) | M(EOVERFLOW);
 		if (unpriv)
 			m |= M(EPERM);
@@ -239,10 +251,16 @@ static uint32_t contract(unsigned int nr, bool unpriv)
 			m |= M(EPERM);
 		break;
 	case REFSLAB_CMD_LIST_PINNED:
-		m |= M(ENOMEM);
+		/* ENOENT: a namespace number naming none (REFSLAB_LIST_NS). */
+		m |= M(ENOMEM) | M(ENOENT);
+		if (unpriv)
+			m |= M(EPERM);
 		break;
 	case REFSLAB_CMD_SUBSCRIBE:
-		m |= M(ENOENT) | M(ENOMEM);
+		/* By id the mode decides (EACCES); watches are a quota. */
+		m |= M(ENOENT) | M(ENOMEM) | M(EDQUOT);
+		if (unpriv)
+			m |= M(EACCES);
 		break;
 	case REFSLAB_CMD_BATCH:
 		break;
@@ -481,6 +499,33 @@ static uint64_t pick_id(struct thr *t)
 	}
 }
 
+/* An IPC namespace number for REFSLAB_PIN_NS or REFSLAB_LIST_NS. */
+static uint64_t pick_ns(struct thr *t)
+{
+	switch (rn(t, 10)) {
+	case 0 ... 4:
+		return t->ns;
+	case 5 ... 6:
+		return atomic_load(&sh->ipc_ns[rn(t, 2)]);
+	case 7:
+		return 0;
+	case 8:
+		return t->ns + 1 + rn(t, 4);
+	default:
+		return rnd(t);
+	}
+}
+
+/* A value for a field that must be 0 without its flag (then: bad). */
+static uint64_t pick_zero64(struct thr *t, bool *bad)
+{
+	if (chance(t, 5)) {
+		*bad = true;
+		return 1 + rn(t, 1000);
+	}
+	return 0;
+}
+
 static uint32_t pick_count(struct thr *t, bool *bad)
 {
 	switch (rn(t, 10)) {
@@ -609,16 +654,27 @@ union refslab_any {
 	uint8_t bytes[64];
 };
 
-static const uint32_t ksizes[NR_CMDS] = {
-	sizeof(struct refslab_version), sizeof(struct refslab_create),
-	sizeof(struct refslab_ref), sizeof(struct refslab_ref),
-	sizeof(struct refslab_dup), sizeof(struct refslab_info),
-	sizeof(struct refslab_rw), sizeof(struct refslab_rw),
-	sizeof(struct refslab_export), sizeof(struct refslab_import),
-	sizeof(struct refslab_open), sizeof(struct refslab_setattr),
-	sizeof(struct refslab_pin), sizeof(struct refslab_pin),
-	sizeof(struct refslab_list), sizeof(struct refslab_subscribe),
-	sizeof(struct refslab_batch),
+/*
+ * Each command's structure: its size now, and its first version's (up to
+ * the member named), below which it is EINVAL.
+ */
+#define SIZES(_struct, _last) {						\
+	sizeof(struct _struct),						\
+	offsetof(struct _struct, _last) + sizeof(((struct _struct *)0)->_last) \
+}
+
+static const struct {
+	uint32_t now, first;
+} ksizes[NR_CMDS] = {
+	SIZES(refslab_version, nr_classes), SIZES(refslab_create, id),
+	SIZES(refslab_ref, __reserved), SIZES(refslab_ref, __reserved),
+	SIZES(refslab_dup, new_handle), SIZES(refslab_info, ctime_ns),
+	SIZES(refslab_rw, generation), SIZES(refslab_rw, generation),
+	SIZES(refslab_export, __reserved), SIZES(refslab_import, handle),
+	SIZES(refslab_open, handle), SIZES(refslab_setattr, gid),
+	SIZES(refslab_pin, id), SIZES(refslab_pin, id),
+	SIZES(refslab_list, after), SIZES(refslab_subscribe, __reserved),
+	SIZES(refslab_batch, done),
 };
 
 /* A generated call: the command, its argument, and what it may give. */
@@ -627,7 +683,7 @@ struct call {
 	enum place place;
 	uint8_t *arg;		/* as passed */
 	size_t readable;
-	uint32_t usize, ksize;
+	uint32_t usize, ksize, kmin;
 	bool tail_nonzero, bad_field;
 	uint32_t allowed;	/* contract, or exactly predicted */
 	bool exact;
@@ -646,7 +702,7 @@ static uint32_t dispatcher(const struct call *c)
 
 	if (r < 4)
 		return M(EFAULT);
-	if (c->usize < c->ksize)	/* every command's first version */
+	if (c->usize < c->kmin)		/* every command's first version */
 		return M(EINVAL);
 	if (c->usize > c->ksize) {
 		if (r <= c->ksize)
@@ -656,7 +712,7 @@ static uint32_t dispatcher(const struct call *c)
 		if (r < c->usize)
 			return M(EFAULT);
 	}
-	if (r < c->ksize)
+	if (r < (c->usize < c->ksize ? c->usize : c->ksize))
 		return M(EFAULT);
 	return 0;
 }
@@ -734,7 +790,7 @@ static void gen_fields(struct thr *t, struct call *c, int depth)
 		v->info.handle = pick_handle(t);
 		v->info.payload_size = garbage32(t);
 		v->info.id = rnd(t);
-		v->info.__reserved = pick_reserved(t, bad);
+		v->info.state = garbage32(t);	/* output */
 		break;
 	case REFSLAB_CMD_READ:
 	case REFSLAB_CMD_WRITE:
@@ -801,30 +857,54 @@ static void gen_fields(struct thr *t, struct call *c, int depth)
 	}
 	case REFSLAB_CMD_PIN:
 	case REFSLAB_CMD_UNPIN:
-		v->pin.flags = pick_flags(t, 0, bad);
+		v->pin.flags = pick_flags(t, REFSLAB_PIN_ALL, bad);
 		v->pin.id = pick_id(t);
+		v->pin.ns = v->pin.flags & REFSLAB_PIN_NS ? pick_ns(t) :
+			    pick_zero64(t, bad);
+		snprintf(c->note, sizeof(c->note), "id %llu ns %llu",
+			 (unsigned long long)v->pin.id,
+			 (unsigned long long)v->pin.ns);
 		break;
 	case REFSLAB_CMD_LIST_PINNED: {
-		static const uint32_t counts[] = { 0, 1, 2, 16, 512, 513,
-						   UINT32_MAX };
+		static const uint32_t counts[] = { 0, 1, 2, 16, 512, 513, 1024,
+						   100000, UINT32_MAX };
 
-		v->list.flags = pick_flags(t, 0, bad);
+		v->list.flags = pick_flags(t, REFSLAB_LIST_ALL, bad);
+		if ((v->list.flags & REFSLAB_LIST_ALL) == REFSLAB_LIST_ALL)
+			*bad = true;	/* at most one */
+		v->list.ns = v->list.flags & REFSLAB_LIST_NS ? pick_ns(t) :
+			     pick_zero64(t, bad);
 		v->list.count = counts[rn(t, sizeof(counts) / sizeof(counts[0]))];
 		v->list.__reserved = pick_reserved(t, bad);
 		v->list.ids = pick_buffer(t, ovl, 8 * (v->list.count < 512 ?
 					  v->list.count : 512), &bpl);
+		/* Any count: a normal buffer holds every answer. */
+		if (bpl == P_NORMAL)
+			v->list.ids = (uintptr_t)t->list_buf;
 		if (bpl == P_OVERLAP)
 			c->overlap_off = offsetof(struct refslab_list, ids);
 		v->list.after = chance(t, 50) ? 0 : chance(t, 50) ? pick_id(t) :
 				UINT64_MAX;
-		snprintf(c->note, sizeof(c->note), "ids %s count %u",
-			 place_name[bpl], v->list.count);
+		snprintf(c->note, sizeof(c->note), "ids %s count %u ns %llu",
+			 place_name[bpl], v->list.count,
+			 (unsigned long long)v->list.ns);
 		break;
 	}
 	case REFSLAB_CMD_SUBSCRIBE:
-		v->subscribe.flags = pick_flags(t, 0, bad);
-		v->subscribe.handle = pick_handle(t);
+		v->subscribe.flags = pick_flags(t, REFSLAB_SUBSCRIBE_ALL, bad);
+		if (v->subscribe.flags & REFSLAB_SUBSCRIBE_ID) {
+			/* A handle as well as an id: bad. */
+			v->subscribe.handle = chance(t, 90) ? 0 :
+					      pick_handle(t);
+			if (v->subscribe.handle)
+				*bad = true;
+			v->subscribe.id = pick_id(t);
+		} else {
+			v->subscribe.handle = pick_handle(t);
+			v->subscribe.id = pick_zero64(t, bad);
+		}
 		v->subscribe.__reserved = pick_reserved(t, bad);
+		v->subscribe.cookie = rnd(t);
 		break;
 	case REFSLAB_CMD_BATCH:
 		/* Filled by gen_batch(); here only for a nested one. */
@@ -852,7 +932,8 @@ static void finish_call(struct thr *t, struct call *c, bool for_batch)
 	uint32_t pre;
 	size_t len;
 
-	c->ksize = c->nr < NR_CMDS ? ksizes[c->nr] : 16;
+	c->ksize = c->nr < NR_CMDS ? ksizes[c->nr].now : 16;
+	c->kmin = c->nr < NR_CMDS ? ksizes[c->nr].first : 16;
 	switch (rn(t, 20)) {
 	case 0:
 		c->usize = 0;
@@ -873,6 +954,9 @@ static void finish_call(struct thr *t, struct call *c, bool for_batch)
 	case 5:
 		c->usize = chance(t, 50) ? UINT32_MAX : 0x10000 + rn(t, 1 << 20);
 		c->tail_nonzero = chance(t, 30);
+		break;
+	case 6:
+		c->usize = c->kmin;	/* an older program's structure */
 		break;
 	default:
 		c->usize = c->ksize;
@@ -926,10 +1010,14 @@ static void finish_call(struct thr *t, struct call *c, bool for_batch)
 	if (pre) {
 		c->allowed = pre;
 		c->exact = true;
-	} else if (c->bad_field) {
+	} else if (c->bad_field && c->usize >= c->ksize) {
 		c->allowed = M(EINVAL);
 		c->exact = true;
 	} else {
+		/*
+		 * The kernel reads a cut structure's missing fields as zero,
+		 * which may make a bad field good or a good one bad.
+		 */
 		c->allowed = contract(c->nr, t->unpriv);
 		c->exact = false;
 	}
@@ -1126,12 +1214,33 @@ static void one_single(struct thr *t)
 		    v->payload_max != REFSLAB_PAYLOAD_MAX)
 			failure(t, "VERSION", &c, ret, "wrong answer");
 	}
-	if (!ret && nr == REFSLAB_CMD_LIST_PINNED && c.place == P_NORMAL) {
+	if (!ret && nr == REFSLAB_CMD_LIST_PINNED && c.place == P_NORMAL &&
+	    c.usize >= c.ksize) {
 		struct refslab_list *l = (void *)c.arg;
+		uint64_t prev = c.v.list.after;
 
-		if (l->count > c.v.list.count || l->count > 512)
+		if (l->count > c.v.list.count)
 			failure(t, "LIST_PINNED", &c, ret,
-				"count out is more than asked or 512");
+				"count out is more than asked");
+		/* Increasing values past @after, in the normal buffer. */
+		for (uint32_t i = 0; c.v.list.ids == (uintptr_t)t->list_buf &&
+		     i < l->count && i < LIST_BUF; i++) {
+			if (t->list_buf[i] <= prev) {
+				failure(t, "LIST_PINNED", &c, ret,
+					"values not increasing past @after");
+				break;
+			}
+			prev = t->list_buf[i];
+		}
+	}
+	if (!ret && nr == REFSLAB_CMD_INFO && c.place == P_NORMAL &&
+	    c.usize >= c.ksize) {
+		struct refslab_info *info = (void *)c.arg;
+
+		if (info->state & ~(REFSLAB_INFO_PINNED | REFSLAB_INFO_FOREIGN) ||
+		    (info->state & REFSLAB_INFO_FOREIGN && info->id) ||
+		    (!(info->state & REFSLAB_INFO_FOREIGN) && !info->id))
+			failure(t, "INFO", &c, ret, "state and id disagree");
 	}
 }
 
@@ -1309,7 +1418,7 @@ static void one_batch(struct thr *t, struct call *calls)
 /* read() of the event queue: odd sizes, bad buffers. */
 static void one_read(struct thr *t)
 {
-	static const size_t sizes[] = { 0, 1, 23, 24, 25, 47, 48, 100, 4095,
+	static const size_t sizes[] = { 0, 1, 39, 40, 41, 79, 80, 100, 4095,
 					4096, 1 << 20 };
 	struct call c;
 	size_t len = sizes[rn(t, sizeof(sizes) / sizeof(sizes[0]))];
@@ -1342,8 +1451,24 @@ static void one_read(struct thr *t)
 		 place_name[pl]);
 	tally(C_READ, ret);
 	judge(t, &c, ret, "read()");
-	if (n > 0 && (n % sizeof(struct refslab_event) || (size_t)n > len))
+	if (n > 0 && (n % sizeof(struct refslab_event) || (size_t)n > len)) {
 		failure(t, "read()", &c, n, "not a whole number of records");
+		return;
+	}
+	/* Records where they can be read back: step by @len. */
+	for (ssize_t off = 0; n > 0 && pl == P_NORMAL && off < n;) {
+		const struct refslab_event *ev = (void *)(uintptr_t)(buf + off);
+
+		if (ev->len != sizeof(*ev) ||
+		    (ev->type != REFSLAB_EVENT_RECLAIMED &&
+		     ev->type != REFSLAB_EVENT_OVERFLOW) || !ev->count ||
+		    (ev->type == REFSLAB_EVENT_OVERFLOW &&
+		     (ev->id || ev->cookie))) {
+			failure(t, "read()", &c, n, "malformed event record");
+			break;
+		}
+		off += ev->len;
+	}
 }
 
 /* Commands the driver must not know: all ENOTTY. */
@@ -1372,7 +1497,7 @@ static void one_bad_cmd(struct thr *t, int kind)
 		do {
 			dir = rn(t, 4);
 			size = chance(t, 50) ? rn(t, 1 << 14) :
-			       nr < NR_CMDS ? ksizes[nr] : 8;
+			       nr < NR_CMDS ? ksizes[nr].now : 8;
 		} while (!dir && !size);
 		cmd = _IOC(dir, REFSLAB_IOCTL_TYPE, nr, size);
 		break;
@@ -1428,7 +1553,13 @@ static int map_mem(struct thr *t)
 	t->m.ro_alias = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			     mfd, 0);
 	close(mfd);
-	return t->m.ro_alias == MAP_FAILED ? -1 : 0;
+	if (t->m.ro_alias == MAP_FAILED)
+		return -1;
+	t->list_buf = mmap(NULL, LIST_BUF * 8 + PAGE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (t->list_buf == MAP_FAILED)
+		return -1;
+	return mprotect((uint8_t *)t->list_buf + LIST_BUF * 8, PAGE, PROT_NONE);
 }
 
 static void *fuzz_thread(void *arg)
@@ -1439,6 +1570,7 @@ static void *fuzz_thread(void *arg)
 
 	t->rng = base_seed ^ (0xd1b54a32d192ed03ULL * (t->index + 1));
 	t->start_ns = now_ns();
+	t->ns = ns_ino(0, "ipc");
 	t->fd = -1;
 	reopen(t);
 	if (t->fd < 0 || map_mem(t) || pipe2(t->pipefd, O_CLOEXEC) || !calls) {
@@ -1522,6 +1654,49 @@ static unsigned int close_stray_objfiles(void)
 	return n;
 }
 
+/*
+ * The unprivileged process: an IPC namespace of its own (while still
+ * root, if the kernel has them), then the unprivileged user.
+ */
+static int become_fuzz_user(void)
+{
+	gid_t gid = FUZZ_GID;
+
+	if (!unshare(CLONE_NEWIPC))
+		atomic_store(&sh->ipc_ns[1], ns_ino(0, "ipc"));
+	return setgroups(1, &gid) || setgid(FUZZ_GID) || setuid(FUZZ_UID);
+}
+
+/*
+ * Unpin what the run left pinned in namespace @ns (0: the caller's),
+ * sparing the @nbase values of @base; returns how many, or -1.
+ */
+static int unpin_new(int fd, uint64_t ns, const uint64_t *base,
+		     unsigned int nbase)
+{
+	uint64_t *pins = malloc(LIST_BUF * sizeof(*pins));
+	uint32_t flags = ns ? REFSLAB_PIN_NS : 0;
+	unsigned int npins, dropped = 0;
+
+	if (!pins)
+		return -1;
+	npins = list_all(fd, ns ? REFSLAB_LIST_NS : 0, ns, pins, LIST_BUF, 0);
+	for (unsigned int i = 0; i < npins; i++) {
+		bool old = false;
+
+		for (unsigned int j = 0; j < nbase; j++)
+			old |= pins[i] == base[j];
+		if (old)
+			continue;
+		if (rs_pin_ns(fd, REFSLAB_IOC_UNPIN, flags, pins[i], ns))
+			dropped = -1U;
+		else if (dropped != -1U)
+			dropped++;
+	}
+	free(pins);
+	return (int)dropped;
+}
+
 static unsigned int run_threads(int first, int nr, bool unpriv)
 {
 	pthread_t tids[64];
@@ -1540,8 +1715,9 @@ static unsigned int run_threads(int first, int nr, bool unpriv)
 
 TEST(fuzz)
 {
-	uint64_t base_pins[512], pins[512], t0;
-	unsigned int nbase, npins, stray_pins = 0, stray_files;
+	uint64_t *base_pins = malloc(LIST_BUF * sizeof(*base_pins)), t0, child_ns;
+	unsigned int nbase, stray_files;
+	int stray_pins = 0, stray_child = 0;
 	struct run_balance base, now;
 	int fd, status, root_threads, unpriv_threads = 0;
 	unsigned long total;
@@ -1558,12 +1734,14 @@ TEST(fuzz)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, sh);
+	ASSERT_NE(NULL, base_pins);
+	sh->ipc_ns[0] = sh->ipc_ns[1] = ns_ino(0, "ipc");
 
 	ASSERT_EQ(0, wait_reclaimed());
 	run_balance_take(&base);
 	fd = open(DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, fd);
-	nbase = pinned_ids(fd, base_pins, 512);
+	nbase = pinned_ids(fd, base_pins, LIST_BUF);
 
 	printf("# fuzz: seed %#llx (REFSLAB_FUZZ_SEED=%#llx to repeat)\n",
 	       (unsigned long long)base_seed, (unsigned long long)base_seed);
@@ -1581,10 +1759,7 @@ TEST(fuzz)
 		child = fork();
 		ASSERT_LE(0, child);
 		if (!child) {
-			gid_t gid = FUZZ_GID;
-
-			if (unpriv && (setgroups(1, &gid) || setgid(FUZZ_GID) ||
-				       setuid(FUZZ_UID)))
+			if (unpriv && become_fuzz_user())
 				_exit(1);
 			run_threads(opt_only, 1, unpriv);
 			_exit(0);
@@ -1596,10 +1771,7 @@ TEST(fuzz)
 		child = fork();
 		ASSERT_LE(0, child);
 		if (!child) {
-			gid_t gid = FUZZ_GID;
-
-			if (setgroups(1, &gid) || setgid(FUZZ_GID) ||
-			    setuid(FUZZ_UID))
+			if (become_fuzz_user())
 				_exit(1);
 			run_threads(root_threads, 1, true);
 			_exit(0);
@@ -1613,26 +1785,20 @@ TEST(fuzz)
 	}
 	elapsed = (now_ns() - t0) / 1e9;
 
-	/* Pins outlive every file: drop the ones the run made. */
-	for (;;) {
-		unsigned int dropped = 0;
-
-		npins = pinned_ids(fd, pins, 512);
-		for (unsigned int i = 0; i < npins; i++) {
-			bool old = false;
-
-			for (unsigned int j = 0; j < nbase; j++)
-				old |= pins[i] == base_pins[j];
-			if (old)
-				continue;
-			dropped++;
-			EXPECT_EQ(0, rs_pin(fd, REFSLAB_IOC_UNPIN, pins[i]));
-		}
-		stray_pins += dropped;
-		if (!dropped || npins < 512)
-			break;
+	/*
+	 * Pins outlive every file: drop the ones the run made, here and in
+	 * the unprivileged process's namespace, which is gone but for them.
+	 */
+	stray_pins = unpin_new(fd, 0, base_pins, nbase);
+	EXPECT_LE(0, stray_pins);
+	child_ns = atomic_load(&sh->ipc_ns[1]);
+	if (child_ns != sh->ipc_ns[0]) {
+		stray_child = unpin_new(fd, child_ns, NULL, 0);
+		EXPECT_LE(0, stray_child) TH_LOG("unpinning in namespace %llu",
+						 (unsigned long long)child_ns);
 	}
 	close(fd);
+	free(base_pins);
 
 	EXPECT_EQ(0, run_balance_wait(&base, &now, 10000));
 	for (unsigned int i = 0; i < NR_RUN_COUNTERS; i++) {
@@ -1665,8 +1831,10 @@ TEST(fuzz)
 		if (sh->errs[e])
 			printf("# fuzz:   errno %-10s %lu\n", strerrorname_np(e),
 			       sh->errs[e]);
-	printf("# fuzz: pins unpinned at the end %u; exported files found open %u; contract violations %lu\n",
-	       stray_pins, stray_files, sh->failures);
+	printf("# fuzz: pins unpinned at the end %d (%d in the unprivileged process's IPC namespace%s); exported files found open %u; contract violations %lu\n",
+	       stray_pins, stray_child,
+	       child_ns != sh->ipc_ns[0] ? "" : ": none, it shares this one",
+	       stray_files, sh->failures);
 	fflush(stdout);
 	EXPECT_EQ(0, sh->failures)
 		TH_LOG("see the FAIL lines above; seed %#llx",

@@ -199,16 +199,92 @@ static inline long long param_read(const char *name)
 	return read_long(path);
 }
 
+/*
+ * Module parameters a test changes, with their values before: restore
+ * them all (in the teardown, which runs after a failed ASSERT too).
+ */
+#define MAX_SAVED_PARAMS	8
+
+struct saved_params {
+	unsigned int n;
+	const char *name[MAX_SAVED_PARAMS];
+	long long val[MAX_SAVED_PARAMS];
+};
+
+/* Remember @name's value, then set it to @val; 0 or -errno. */
+static inline int param_set(struct saved_params *s, const char *name,
+			    long long val)
+{
+	char buf[32];
+
+	if (s->n == MAX_SAVED_PARAMS)
+		return -ENOSPC;
+	s->val[s->n] = param_read(name);
+	if (s->val[s->n] < 0)
+		return -ENOENT;
+	s->name[s->n++] = name;
+	snprintf(buf, sizeof(buf), "%lld", val);
+	return param_write(name, buf);
+}
+
+/* Put back every saved value, last first; returns how many failed. */
+static inline int params_restore(struct saved_params *s)
+{
+	char buf[32];
+	int failed = 0;
+
+	while (s->n) {
+		s->n--;
+		snprintf(buf, sizeof(buf), "%lld", s->val[s->n]);
+		failed += param_write(s->name[s->n], buf) != 0;
+	}
+	return failed;
+}
+
+/* The rig runs the debug (KASAN, lockdep) kernel slowly: scale down there. */
+static inline int debug_kernel(void)
+{
+	const char *k = getenv("REFSLAB_KERNEL");
+
+	return k && !strcmp(k, "debug");
+}
+
+/* Wait up to 5 s for a live counter to reach @want (deferred work may lag). */
+static inline long long wait_stat(const char *name, long long want)
+{
+	long long val = -1;
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		val = stat_read(name);
+		if (val == want)
+			break;
+		usleep(10000);
+	}
+	return val;
+}
+
 /* The figures that must be back to their baseline after every test. */
 static const char *const balanced[] = {
 	"objects_live", "handles_live", "references_live", "payload_bytes",
 	"open_files",
 };
 
+/*
+ * And those that come back once deferred work has run: watches are
+ * uncharged when their event is queued (from a workqueue) or their file
+ * is closed, and queued events go with their file.
+ */
+static const char *const settled[] = {
+	"watches_live", "events_pending",
+};
+
 #define NR_BALANCED (sizeof(balanced) / sizeof(balanced[0]))
+#define NR_SETTLED (sizeof(settled) / sizeof(settled[0]))
 
 struct baseline {
 	long long val[NR_BALANCED];
+	long long settled[NR_SETTLED];
 };
 
 static inline void baseline_take(struct baseline *b)
@@ -217,6 +293,8 @@ static inline void baseline_take(struct baseline *b)
 
 	for (i = 0; i < NR_BALANCED; i++)
 		b->val[i] = stat_read(balanced[i]);
+	for (i = 0; i < NR_SETTLED; i++)
+		b->settled[i] = stat_read(settled[i]);
 }
 
 /* Wait up to 10 s for released objects to be reclaimed (RCU). */
@@ -243,6 +321,11 @@ static inline long long wait_reclaimed(void)
 			TH_LOG("%s not back to baseline", balanced[__i]); \
 	}								\
 	EXPECT_EQ(0, wait_reclaimed());					\
+	for (__i = 0; __i < NR_SETTLED; __i++) {			\
+		EXPECT_EQ((b)->settled[__i],				\
+			  wait_stat(settled[__i], (b)->settled[__i]))	\
+			TH_LOG("%s not back to baseline", settled[__i]); \
+	}								\
 } while (0)
 
 static inline int open_dev(struct __test_metadata *_metadata)
@@ -264,7 +347,10 @@ static inline int open_dev(struct __test_metadata *_metadata)
  * that still carries its own copies keeps building.
  */
 #ifdef REFSLAB_SELFTEST_SHARE_HELPERS
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 static inline int rs_export(int fd, uint32_t handle, uint32_t flags,
 			    uint32_t rights, int *out)
@@ -301,18 +387,58 @@ static inline int rs_open(int fd, uint64_t id, uint32_t rights,
 	return ret;
 }
 
-static inline int rs_pin(int fd, unsigned long cmd, uint64_t id)
+/* PIN or UNPIN (@cmd) of @id, in IPC namespace @ns with REFSLAB_PIN_NS. */
+static inline int rs_pin_ns(int fd, unsigned long cmd, uint32_t flags,
+			    uint64_t id, uint64_t ns)
 {
-	struct refslab_pin p = { .size = sizeof(p), .id = id };
+	struct refslab_pin p = {
+		.size = sizeof(p), .flags = flags, .id = id, .ns = ns,
+	};
 
 	return rs_ioctl(fd, cmd, &p);
 }
 
-static inline int rs_subscribe(int fd, uint32_t handle)
+static inline int rs_pin(int fd, unsigned long cmd, uint64_t id)
 {
-	struct refslab_subscribe s = { .size = sizeof(s), .handle = handle };
+	return rs_pin_ns(fd, cmd, 0, id, 0);
+}
+
+static inline int rs_subscribe_full(int fd, uint32_t flags, uint32_t handle,
+				    uint64_t id, uint64_t cookie)
+{
+	struct refslab_subscribe s = {
+		.size = sizeof(s), .flags = flags, .handle = handle, .id = id,
+		.cookie = cookie,
+	};
 
 	return rs_ioctl(fd, REFSLAB_IOC_SUBSCRIBE, &s);
+}
+
+static inline int rs_subscribe(int fd, uint32_t handle)
+{
+	return rs_subscribe_full(fd, 0, handle, 0, 0);
+}
+
+/* Watch the object @id of the caller's IPC namespace. */
+static inline int rs_subscribe_id(int fd, uint64_t id, uint64_t cookie)
+{
+	return rs_subscribe_full(fd, REFSLAB_SUBSCRIBE_ID, 0, id, cookie);
+}
+
+/*
+ * One LIST_PINNED call: up to @count values greater than @after into @ids.
+ * Returns how many it wrote, or -errno.
+ */
+static inline int rs_list(int fd, uint32_t flags, uint64_t ns, uint64_t after,
+			  uint64_t *ids, uint32_t count)
+{
+	struct refslab_list l = {
+		.size = sizeof(l), .flags = flags, .ids = (uintptr_t)ids,
+		.count = count, .after = after, .ns = ns,
+	};
+	int ret = rs_ioctl(fd, REFSLAB_IOC_LIST_PINNED, &l);
+
+	return ret ? ret : (int)l.count;
 }
 
 static inline int rs_batch(int fd, uint32_t flags, struct refslab_batch_op *ops,
@@ -327,6 +453,51 @@ static inline int rs_batch(int fd, uint32_t flags, struct refslab_batch_op *ops,
 	if (!ret && done)
 		*done = b.done;
 	return ret;
+}
+
+/*
+ * @n SUBSCRIBEs in BATCHes, by @handle, or by @id if it is not 0, with
+ * cookies @cookie, @cookie + 1, ...; returns how many succeeded before the
+ * first failure, whose errno goes to *@err (0 if none).
+ */
+static inline unsigned int subscribe_many(int fd, uint32_t handle, uint64_t id,
+					  uint64_t cookie, unsigned int n,
+					  int *err)
+{
+	struct refslab_subscribe *sub = calloc(REFSLAB_BATCH_MAX, sizeof(*sub));
+	struct refslab_batch_op *ops = calloc(REFSLAB_BATCH_MAX, sizeof(*ops));
+	unsigned int ok = 0, k, i;
+	uint32_t done = 0;
+
+	*err = sub && ops ? 0 : -ENOMEM;
+	while (!*err && ok < n) {
+		k = n - ok < REFSLAB_BATCH_MAX ? n - ok : REFSLAB_BATCH_MAX;
+		for (i = 0; i < k; i++) {
+			sub[i] = (struct refslab_subscribe){
+				.size = sizeof(sub[i]),
+				.flags = id ? REFSLAB_SUBSCRIBE_ID : 0,
+				.handle = handle, .id = id,
+				.cookie = cookie + ok + i,
+			};
+			ops[i] = (struct refslab_batch_op){
+				.cmd = REFSLAB_CMD_SUBSCRIBE,
+				.arg = (uintptr_t)&sub[i],
+			};
+		}
+		*err = rs_batch(fd, 0, ops, k, &done);
+		for (i = 0; !*err && i < done; i++) {
+			if (ops[i].result) {
+				*err = ops[i].result;
+				break;
+			}
+		}
+		ok += i;
+		if (!*err && !done)
+			*err = -EIO;	/* no progress: not the contract */
+	}
+	free(sub);
+	free(ops);
+	return ok;
 }
 
 /* Send one fd over a unix socket; 0 or -errno. */
@@ -393,12 +564,12 @@ static inline long long slab_cache_objects(const char *cache)
 
 /*
  * Everything a long run must give back: the live counters (the balanced
- * ones and pinned_objects) and the objects in use in each size class's
- * slab cache.
+ * ones, pinned_objects, pending watches and queued events) and the objects
+ * in use in each size class's slab cache.
  */
 static const char *const run_counters[] = {
 	"objects_live", "handles_live", "references_live", "pinned_objects",
-	"open_files", "payload_bytes",
+	"open_files", "payload_bytes", "watches_live", "events_pending",
 };
 static const char *const run_caches[] = {
 	"refslab_64", "refslab_256", "refslab_1024", "refslab_4096",
@@ -448,24 +619,109 @@ static inline int run_balance_wait(const struct run_balance *base,
 	}
 }
 
-/* Ids pinned now, in increasing order; returns how many (at most @max). */
-static inline unsigned int pinned_ids(int fd, uint64_t *ids, unsigned int max)
+/*
+ * Values LIST_PINNED gives (@flags, @ns as in struct refslab_list), in
+ * increasing order, paged @page at a time (0: as many as fit); returns
+ * how many (at most @max).  A page with fewer than asked is the last.
+ */
+static inline unsigned int list_all(int fd, uint32_t flags, uint64_t ns,
+				    uint64_t *ids, unsigned int max,
+				    unsigned int page)
 {
-	unsigned int n = 0;
+	unsigned int n = 0, want;
 	uint64_t after = 0;
+	int got;
 
 	while (n < max) {
-		struct refslab_list l = {
-			.size = sizeof(l), .ids = (uintptr_t)(ids + n),
-			.count = max - n, .after = after,
-		};
-
-		if (rs_ioctl(fd, REFSLAB_IOC_LIST_PINNED, &l) || !l.count)
+		want = page && page < max - n ? page : max - n;
+		got = rs_list(fd, flags, ns, after, ids + n, want);
+		if (got <= 0)
 			break;
-		n += l.count;
+		n += got;
 		after = ids[n - 1];
+		if ((unsigned int)got < want)
+			break;
 	}
 	return n;
+}
+
+/* Ids pinned now in the caller's namespace; returns how many (at most @max). */
+static inline unsigned int pinned_ids(int fd, uint64_t *ids, unsigned int max)
+{
+	return list_all(fd, 0, 0, ids, max, 0);
+}
+
+/* Inode number of a namespace ("ipc", "user") of @pid (0: this process). */
+static inline uint64_t ns_ino(pid_t pid, const char *type)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, type);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+/*
+ * Checks in a child process, which must not use the harness's ASSERT (its
+ * longjmp would run the fixture's teardown in the child): CHILD_CHECK
+ * returns 1 from the function at the first mismatch and records where in
+ * memory shared with the parent, whose EXPECT_CHILD() then reports it.
+ */
+struct child_report {
+	int line;
+	long long got, want;
+};
+
+static struct child_report *child_report;
+
+static inline void child_report_map(void)
+{
+	if (!child_report)
+		child_report = mmap(NULL, sizeof(*child_report),
+				    PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (child_report != MAP_FAILED)
+		memset(child_report, 0, sizeof(*child_report));
+}
+
+#define CHILD_CHECK(_got, _want) do {					\
+	long long __got = (_got), __want = (_want);			\
+	if (__got != __want) {						\
+		if (child_report && child_report != MAP_FAILED &&	\
+		    !child_report->line)				\
+			*child_report = (struct child_report){		\
+				__LINE__, __got, __want };		\
+		return 1;						\
+	}								\
+} while (0)
+
+/* @status of a child that used CHILD_CHECK must be 0. */
+#define EXPECT_CHILD(_status) do {					\
+	int __status = (_status);					\
+	struct child_report __r = { 0 };				\
+	if (child_report && child_report != MAP_FAILED) {		\
+		__r = *child_report;					\
+		memset(child_report, 0, sizeof(*child_report));		\
+	}								\
+	EXPECT_EQ(0, __status)						\
+		TH_LOG("child: status %d, check at line %d: got %lld, want %lld", \
+		       __status, __r.line, __r.got, __r.want);		\
+} while (0)
+
+/* Run @fn in a child process; its exit status, or -1. */
+static inline int run_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
 }
 #endif /* REFSLAB_SELFTEST_SHARE_HELPERS */
 

@@ -716,25 +716,50 @@ static void op_unpin(struct thr *t)
 	/* Lost track of it; the parent unpins whatever is left. */
 }
 
+/*
+ * Cookies: the object's id mixed with a constant where the subscriber knows
+ * the id, COOKIE_ANY where it does not; every event must carry one or the
+ * other (or 0, from the fork children).  The watch quota may refuse
+ * (EDQUOT): watches last until their object goes, and the unprivileged
+ * processes share one user's quota.
+ */
+#define COOKIE_MIX	0x5a5a0000a5a50000ULL
+#define COOKIE_ANY	0xc00c1e0000000001ULL
+
 static void op_subscribe(struct thr *t)
 {
 	struct handle_ent *e;
+	uint64_t ent;
 	int fd = begin(t);
 
-	e = pick(t);
-	if (e)
-		check(t, K_SUBSCRIBE, "SUBSCRIBE", e->h,
-		      rs_subscribe(fd, e->h), OK);
+	if (rn(t, 2)) {
+		e = pick(t);
+		if (e)
+			check(t, K_SUBSCRIBE, "SUBSCRIBE", e->h,
+			      rs_subscribe_full(fd, 0, e->h, 0,
+						e->id ^ COOKIE_MIX),
+			      OK | M(EDQUOT));
+		return;
+	}
+	/* By id: the owner, or who may open it for reading. */
+	ent = atomic_load(&sh->ids[rn(t, NR_IDS)]);
+	if (!ent)
+		return;
+	check(t, K_SUBSCRIBE, "SUBSCRIBE by id", 0,
+	      rs_subscribe_id(fd, ent >> 16, (ent >> 16) ^ COOKIE_MIX),
+	      M(ENOENT) | M(EDQUOT) |
+	      (may_pin(t, ent) || may_open(t, ent, REFSLAB_RIGHT_READ) ?
+	       OK : M(EACCES)));
 }
 
 static void op_events(struct thr *t)
 {
-	static const size_t sizes[] = { 1, 23, 24, 25, 47, 48, 240, 1000,
+	static const size_t sizes[] = { 1, 39, 40, 41, 79, 80, 240, 1000,
 					sizeof(struct refslab_event) * 16 };
 	size_t len = sizes[rn(t, sizeof(sizes) / sizeof(sizes[0]))];
-	struct refslab_event *ev = (void *)t->buf;
+	const struct refslab_event *ev;
 	int fd = begin(t);
-	ssize_t n;
+	ssize_t n, off;
 
 	n = read(fd, t->buf, len);
 	if (check(t, K_EVENTS, "read()", 0, n < 0 ? -errno : 0,
@@ -744,14 +769,21 @@ static void op_events(struct thr *t)
 		failure(t, "read()", 0, 0, "not a whole number of records");
 		return;
 	}
-	for (ssize_t i = 0; i < n / (ssize_t)sizeof(*ev); i++) {
-		if (ev[i].kind == REFSLAB_EVENT_RECLAIMED ? ev[i].id &&
-		    ev[i].count == 1 : ev[i].kind == REFSLAB_EVENT_OVERFLOW &&
-		    !ev[i].id && ev[i].count)
+	/* Step by each record's length, as a reader must. */
+	for (off = 0; off < n; off += ev->len) {
+		ev = (const void *)(t->buf + off);
+		if (ev->len != sizeof(*ev) || ev->__reserved)
+			break;
+		if (ev->type == REFSLAB_EVENT_RECLAIMED ? ev->id &&
+		    ev->count == 1 && (ev->cookie == (ev->id ^ COOKIE_MIX) ||
+				       ev->cookie == COOKIE_ANY || !ev->cookie) :
+		    ev->type == REFSLAB_EVENT_OVERFLOW && !ev->id &&
+		    !ev->cookie && ev->count)
 			continue;
-		failure(t, "read()", 0, 0, "malformed event record");
-		return;
+		break;
 	}
+	if (off != n)
+		failure(t, "read()", 0, 0, "malformed event record");
 }
 
 /*
@@ -992,7 +1024,8 @@ static void op_stale(struct thr *t)
 		break;
 	case 4:
 		check(t, K_SUBSCRIBE, "SUBSCRIBE (old file's handle)", h,
-		      rs_subscribe(fd, h), OK | M(ENOENT));
+		      rs_subscribe_full(fd, 0, h, 0, COOKIE_ANY),
+		      OK | M(ENOENT) | M(EDQUOT));
 		break;
 	}
 }
@@ -1056,7 +1089,8 @@ static void op_fork_exit(struct thr *t)
 				_exit(11);
 			if (i & 2 && rs_export(fd, c.handle, 0, 0, &objfd))
 				_exit(12);
-			if (i & 4 && rs_subscribe(fd, c.handle))
+			if (i & 4 && rs_subscribe(fd, c.handle) &&
+			    errno != EDQUOT)
 				_exit(13);
 		}
 		/* In the shared file: a handle that dies with it. */
