@@ -8,14 +8,18 @@
  */
 #define _GNU_SOURCE
 #include <grp.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define REFSLAB_SELFTEST_SHARE_HELPERS
 #include "refslab_selftest.h"
@@ -62,42 +66,18 @@ static int become(uid_t uid, gid_t gid, gid_t supplementary)
 	return 0;
 }
 
-/* Wait for a live counter to reach @want, as deferred fput() may lag. */
-static long long wait_stat(const char *name, long long want)
-{
-	long long val = -1;
-
-	for (int i = 0; i < 500; i++) {
-		val = stat_read(name);
-		if (val == want)
-			break;
-		usleep(10000);
-	}
-	return val;
-}
-
-static int run_child(int (*fn)(void *), void *arg)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn(arg));
-	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
 FIXTURE(share) {
 	int fd;
 	struct baseline base;
 	long long reclaimed;
+	struct saved_params params;
 };
 
 FIXTURE_SETUP(share)
 {
 	baseline_take(&self->base);
 	self->reclaimed = stat_read("objects_reclaimed");
+	child_report_map();
 	self->fd = open_dev(_metadata);
 }
 
@@ -105,7 +85,27 @@ FIXTURE_TEARDOWN(share)
 {
 	if (self->fd >= 0)
 		close(self->fd);
+	EXPECT_EQ(0, params_restore(&self->params));
 	EXPECT_BASELINE(&self->base);
+}
+
+/* Set a module parameter for this test only (the teardown restores it). */
+#define SET_PARAM(name, val) do {					\
+	int __ret = param_set(&self->params, name, val);		\
+	if (__ret == -EACCES || __ret == -EPERM)			\
+		SKIP(return, "cannot write " PARAMS "%s", name);	\
+	ASSERT_EQ(0, __ret) TH_LOG("writing %s", name);		\
+} while (0)
+
+/* A whole event record of the current size, with nothing unknown in it. */
+static int event_well_formed(const struct refslab_event *ev)
+{
+	if (ev->len != sizeof(*ev) || ev->__reserved)
+		return 0;
+	if (ev->type == REFSLAB_EVENT_RECLAIMED)
+		return ev->count == 1;
+	return ev->type == REFSLAB_EVENT_OVERFLOW && !ev->id && !ev->cookie &&
+	       ev->count;
 }
 
 /* --- EXPORT and IMPORT ------------------------------------------------------ */
@@ -178,6 +178,10 @@ TEST_F(share, export_import_errors)
 				     &objfd));
 	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
 				     4, &objfd));
+	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+				     REFSLAB_RIGHT_READ | 8, &objfd));
+	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+				     1U << 31, &objfd));
 	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, 0, REFSLAB_RIGHT_READ,
 				     &objfd));
 	EXPECT_EQ(-EINVAL, rs_export(self->fd, handle, 1U << 30, 0, &objfd));
@@ -280,8 +284,9 @@ TEST_F(share, scm_rights_between_processes)
 
 	/* Reclaimed exactly once, and told exactly once. */
 	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
-	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.kind);
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
 	EXPECT_EQ(1, ev.count);
+	EXPECT_TRUE(event_well_formed(&ev));
 	EXPECT_EQ(0, read_event(self->fd, &ev, 200));
 	EXPECT_EQ(0, wait_reclaimed());
 	EXPECT_EQ(1, stat_read("objects_reclaimed") - self->reclaimed);
@@ -545,6 +550,97 @@ TEST_F(share, setattr_like_chmod_and_chown)
 	EXPECT_EQ(0, rs_put(self->fd, handle, 1, NULL));
 }
 
+/* Keep only the capabilities in @keep (a mask of CAP_* bits). */
+static int caps_only(uint64_t keep)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2] = { { 0 } };
+
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	return syscall(SYS_capset, &hdr, data);
+}
+
+/*
+ * A user who is not the owner, with CAP_FOWNER but not CAP_CHOWN, in the
+ * object's would-be group: chmod yes, chgrp no (chown(2) rules: a group
+ * change needs the owner, or CAP_CHOWN).
+ */
+static int fowner_child(void *arg)
+{
+	struct attr_case *c = arg;
+	gid_t groups[1] = { GROUP_GID };
+	struct refslab_info info;
+
+	if (prctl(PR_SET_KEEPCAPS, 1) || setgroups(1, groups) ||
+	    setresgid(MEMBER_UID, MEMBER_UID, MEMBER_UID) ||
+	    setresuid(MEMBER_UID, MEMBER_UID, MEMBER_UID) ||
+	    caps_only(1ULL << CAP_FOWNER))
+		return 100;
+	CHILD_CHECK(rs_setattr(c->fd, c->handle, REFSLAB_SETATTR_GID, 0, 0,
+			       GROUP_GID), -EPERM);
+	CHILD_CHECK(rs_setattr(c->fd, c->handle, REFSLAB_SETATTR_UID, 0,
+			       MEMBER_UID, 0), -EPERM);
+	CHILD_CHECK(rs_setattr(c->fd, c->handle, REFSLAB_SETATTR_MODE, 0604,
+			       0, 0), 0);
+	CHILD_CHECK(rs_info(c->fd, c->handle, &info), 0);
+	/* The group it already has: always allowed. */
+	CHILD_CHECK(rs_setattr(c->fd, c->handle, REFSLAB_SETATTR_GID, 0, 0,
+			       info.gid), 0);
+	return 0;
+}
+
+TEST_F(share, chgrp_needs_the_owner_or_cap_chown)
+{
+	struct refslab_info info;
+	struct attr_case c;
+	uint32_t handle;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_ALL, 0600,
+				OWNER_UID, 4000));
+	c = (struct attr_case){ .fd = self->fd, .handle = handle };
+	EXPECT_CHILD(run_child(fowner_child, &c));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(4000, info.gid);
+	EXPECT_EQ(OWNER_UID, info.uid);
+	EXPECT_EQ(0604, info.mode);
+
+	/* The owner, without any capability, to one of its groups. */
+	c = (struct attr_case){ self->fd, handle, OWNER_UID, REFSLAB_SETATTR_GID, 0, 0, GROUP_GID, 0 };
+	EXPECT_EQ(0, run_child(setattr_child, &c));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(GROUP_GID, info.gid);
+	EXPECT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+}
+
+/*
+ * An owner change moves the charge whole: at the global limit it still
+ * succeeds, the object count does not change.
+ */
+TEST_F(share, chown_at_max_objects)
+{
+	struct refslab_info info;
+	uint32_t handle, h2;
+	long long live;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, NULL));
+	live = stat_read("objects_live");
+	SET_PARAM("max_objects", live);
+	EXPECT_EQ(-EDQUOT, rs_create(self->fd, 8, NULL, 0, &h2, NULL));
+	EXPECT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_UID, 0,
+				OWNER_UID, 0));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(OWNER_UID, info.uid);
+	EXPECT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_UID |
+				REFSLAB_SETATTR_GID, 0, 0, OTHER_UID));
+	EXPECT_EQ(live, stat_read("objects_live"));
+	EXPECT_EQ(-EDQUOT, rs_create(self->fd, 8, NULL, 0, &h2, NULL));
+	EXPECT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+}
+
 static int create_one_child(void *arg)
 {
 	uid_t uid = *(uid_t *)arg;
@@ -602,6 +698,7 @@ struct unpin_case {
 	uint64_t id;
 	uid_t uid;
 	int expect;
+	unsigned long cmd;	/* 0: UNPIN */
 };
 
 static int unpin_child(void *arg)
@@ -614,7 +711,9 @@ static int unpin_child(void *arg)
 	fd = open(DEV, O_RDWR);
 	if (fd < 0)
 		return 101;
-	return rs_pin(fd, REFSLAB_IOC_UNPIN, c->id) == c->expect ? 0 : 1;
+	CHILD_CHECK(rs_pin(fd, c->cmd ? c->cmd : REFSLAB_IOC_UNPIN, c->id),
+		    c->expect);
+	return 0;
 }
 
 static int list_has(int fd, uint64_t id)
@@ -660,7 +759,7 @@ TEST_F(share, pinned_object_outlives_its_creator)
 
 	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
 	EXPECT_EQ(*id, ev.id);
-	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.kind);
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
 	EXPECT_EQ(0, list_has(self->fd, *id));
 	munmap(id, sizeof(*id));
 }
@@ -702,6 +801,122 @@ TEST_F(share, pin_quota_and_listing)
 		ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_UNPIN, ids[i]));
 	snprintf(val, sizeof(val), "%lld", saved);
 	ASSERT_EQ(0, param_write("priv_max_pins", val));
+}
+
+/* Ownership is checked before EEXIST: a stranger gets EPERM either way. */
+TEST_F(share, pin_by_non_owner_is_eperm)
+{
+	struct refslab_create cr = {
+		.size = sizeof(cr), .flags = REFSLAB_CREATE_MODE,
+		.payload_size = 8, .mode = 0666,
+	};
+	struct unpin_case c;
+
+	ASSERT_EQ(0, rs_ioctl(self->fd, REFSLAB_IOC_CREATE, &cr));
+	c = (struct unpin_case){ cr.id, OTHER_UID, -EPERM, REFSLAB_IOC_PIN };
+	EXPECT_CHILD(run_child(unpin_child, &c));
+	ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_PIN, cr.id));
+	EXPECT_CHILD(run_child(unpin_child, &c));	/* pinned: not EEXIST */
+	c.cmd = 0;
+	EXPECT_CHILD(run_child(unpin_child, &c));	/* nor may it unpin */
+	EXPECT_EQ(-EEXIST, rs_pin(self->fd, REFSLAB_IOC_PIN, cr.id));
+	EXPECT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_UNPIN, cr.id));
+}
+
+/* Run @n operations @cmd on the arguments at @args (@stride bytes apart). */
+static int batch_all(int fd, uint32_t cmd, void *args, size_t stride,
+		     unsigned int n)
+{
+	struct refslab_batch_op *ops = calloc(n, sizeof(*ops));
+	uint32_t done = 0;
+	int ret;
+
+	if (!ops)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < n; i++)
+		ops[i] = (struct refslab_batch_op){
+			.cmd = cmd, .arg = (uintptr_t)args + i * stride,
+		};
+	ret = rs_batch(fd, 0, ops, n, &done);
+	if (!ret && done != n)
+		ret = ops[done ? done - 1 : 0].result ?: -EIO;
+	free(ops);
+	return ret;
+}
+
+/*
+ * LIST_PINNED has no cap: it fills what was asked, and pages with @after
+ * through any number of pins; a short page is the last.
+ */
+TEST_F_TIMEOUT(share, list_pinned_pages_past_512, 120)
+{
+	const unsigned int n = 600, pages[] = { 100, 128, 600 };
+	struct refslab_create *cr = calloc(n, sizeof(*cr));
+	struct refslab_pin *pin = calloc(n, sizeof(*pin));
+	uint64_t *got = calloc(1024, sizeof(*got)), after;
+	int fd2 = open(DEV, O_RDWR), ret;
+	unsigned int total;
+
+	ASSERT_NE(NULL, cr);
+	ASSERT_NE(NULL, pin);
+	ASSERT_NE(NULL, got);
+	ASSERT_LE(0, fd2);
+	/* Root pins against priv_max_pins once user_max_pins refuses. */
+	if (param_read("user_max_pins") < 2 * n)
+		SET_PARAM("user_max_pins", 2 * n);
+	if (param_read("priv_max_pins") < 2 * n)
+		SET_PARAM("priv_max_pins", 2 * n);
+	for (unsigned int i = 0; i < n; i++)
+		cr[i] = (struct refslab_create){ .size = sizeof(cr[i]),
+						 .payload_size = 8 };
+	ASSERT_EQ(0, batch_all(fd2, REFSLAB_CMD_CREATE, cr, sizeof(*cr), n));
+	for (unsigned int i = 0; i < n; i++) {
+		ASSERT_LT(i ? cr[i - 1].id : 0, cr[i].id);
+		pin[i] = (struct refslab_pin){ .size = sizeof(pin[i]),
+					       .id = cr[i].id };
+	}
+	ASSERT_EQ(0, batch_all(fd2, REFSLAB_CMD_PIN, pin, sizeof(*pin), n));
+	close(fd2);	/* the pins alone hold them now */
+	EXPECT_EQ(n, stat_read("objects_live") - self->base.val[0]);
+
+	/* One call for more than there are: all of them, in order. */
+	ret = rs_list(self->fd, 0, 0, cr[0].id - 1, got, 1024);
+	EXPECT_EQ(n, ret);
+	for (unsigned int i = 0; i < n && i < (unsigned int)ret; i++) {
+		ASSERT_EQ(cr[i].id, got[i]) TH_LOG("entry %u", i);
+	}
+
+	for (unsigned int p = 0; p < sizeof(pages) / sizeof(pages[0]); p++) {
+		unsigned int calls = 0;
+
+		total = 0;
+		after = cr[0].id - 1;
+		do {
+			ret = rs_list(self->fd, 0, 0, after, got, pages[p]);
+			ASSERT_LE(0, ret);
+			ASSERT_GE(pages[p], ret);
+			for (int i = 0; i < ret; i++) {
+				ASSERT_GT(n, total) TH_LOG("too many");
+				ASSERT_EQ(cr[total].id, got[i])
+					TH_LOG("page of %u, entry %u", pages[p],
+					       total);
+				total++;
+			}
+			if (ret)
+				after = got[ret - 1];
+			calls++;
+		} while ((unsigned int)ret == pages[p]);
+		EXPECT_EQ(n, total) TH_LOG("pages of %u", pages[p]);
+		/* Every full page, then one short one (maybe empty). */
+		EXPECT_EQ(n / pages[p] + 1, calls) TH_LOG("pages of %u", pages[p]);
+	}
+
+	ASSERT_EQ(0, batch_all(self->fd, REFSLAB_CMD_UNPIN, pin, sizeof(*pin),
+			       n));
+	EXPECT_EQ(0, rs_list(self->fd, 0, 0, cr[0].id - 1, got, 1024));
+	free(cr);
+	free(pin);
+	free(got);
 }
 
 /* --- Release notifications -------------------------------------------------- */
@@ -828,10 +1043,11 @@ TEST_F(share, queue_overflow_is_reported)
 			break;
 		}
 		for (unsigned int i = 0; i < got / sizeof(ev[0]); i++) {
-			if (ev[i].kind == REFSLAB_EVENT_RECLAIMED) {
+			ASSERT_TRUE(event_well_formed(&ev[i]));
+			if (ev[i].type == REFSLAB_EVENT_RECLAIMED) {
 				reclaimed++;
 			} else {
-				ASSERT_EQ(REFSLAB_EVENT_OVERFLOW, ev[i].kind);
+				ASSERT_EQ(REFSLAB_EVENT_OVERFLOW, ev[i].type);
 				overflows++;
 				lost += ev[i].count;
 			}
@@ -858,35 +1074,222 @@ TEST_F(share, close_cancels_subscriptions)
 	EXPECT_EQ(0, wait_reclaimed());
 }
 
-TEST_F_TIMEOUT(share, subscriptions_are_capped, 180)
-{
-	struct refslab_subscribe sub = { .size = sizeof(sub) };
-	static struct refslab_batch_op ops[REFSLAB_BATCH_MAX];
-	unsigned int ok = 0, rounds = 0;
-	uint32_t done = 0;
-	int fd2 = open(DEV, O_RDWR);
+/*
+ * The watch quota is the user's: one user's watches over all its files
+ * stop at user_max_watches (EDQUOT), another user is not affected, and a
+ * watch is given back when its file is closed or its event is queued.
+ */
+#define WATCH_UID	3020
+#define WATCH_OTHER_UID	3021
+#define WATCH_QUOTA	100
 
-	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, rs_create(fd2, 8, NULL, 0, &sub.handle, NULL));
-	for (int i = 0; i < REFSLAB_BATCH_MAX; i++)
-		ops[i] = (struct refslab_batch_op){
-			.cmd = REFSLAB_CMD_SUBSCRIBE, .arg = (uintptr_t)&sub,
-		};
-	/* Subscribe until refused; the cap is per file. */
-	while (rounds++ < REFSLAB_SUBSCRIPTIONS_MAX / REFSLAB_BATCH_MAX + 2) {
-		ASSERT_EQ(0, rs_batch(fd2, 0, ops, REFSLAB_BATCH_MAX, &done));
-		ok += done;
-		if (ops[done - 1].result) {
-			ok--;
-			EXPECT_EQ(-EDQUOT, ops[done - 1].result);
-			break;
-		}
+struct watch_case {
+	uint64_t id;
+	long long watches0;	/* watches_live before */
+	int ready[2], go[2];	/* child -> parent, parent -> child */
+};
+
+static int watch_quota_child(void *arg)
+{
+	struct watch_case *c = arg;
+	struct refslab_create cr = {
+		.size = sizeof(cr), .flags = REFSLAB_CREATE_MODE,
+		.payload_size = 8, .mode = 0644,
+	};
+	struct refslab_event ev;
+	int fdh, f1, f2, err;
+	char byte;
+
+	close(c->ready[0]);
+	close(c->go[1]);
+	if (become(WATCH_UID, WATCH_UID, 0))
+		return 100;
+	fdh = open(DEV, O_RDWR);
+	f1 = open(DEV, O_RDWR);
+	f2 = open(DEV, O_RDWR);
+	CHILD_CHECK(fdh >= 0 && f1 >= 0 && f2 >= 0, 1);
+	CHILD_CHECK(rs_ioctl(fdh, REFSLAB_IOC_CREATE, &cr), 0);
+	c->id = cr.id;
+
+	/* The quota, then EDQUOT, in one file... */
+	CHILD_CHECK(subscribe_many(f1, 0, cr.id, 0, WATCH_QUOTA + 5, &err),
+		    WATCH_QUOTA);
+	CHILD_CHECK(err, -EDQUOT);
+	CHILD_CHECK(stat_read("watches_live") - c->watches0, WATCH_QUOTA);
+	/* ...and in every other file of the same user. */
+	CHILD_CHECK(rs_subscribe_id(f2, cr.id, 1), -EDQUOT);
+	CHILD_CHECK(rs_subscribe(fdh, cr.handle), -EDQUOT);
+
+	/* The parent shows that another user still may. */
+	CHILD_CHECK(write(c->ready[1], "r", 1), 1);
+	CHILD_CHECK(read(c->go[0], &byte, 1), 1);
+
+	/* Closing the file gives its watches back. */
+	close(f1);
+	CHILD_CHECK(wait_stat("watches_live", c->watches0), c->watches0);
+	CHILD_CHECK(subscribe_many(f2, 0, cr.id, 1000, WATCH_QUOTA + 5, &err),
+		    WATCH_QUOTA);
+	CHILD_CHECK(err, -EDQUOT);
+
+	/* So does each event: the object goes, its events are queued. */
+	CHILD_CHECK(rs_put(fdh, cr.handle, 1, NULL), 0);
+	for (int i = 0; i < WATCH_QUOTA; i++) {
+		CHILD_CHECK(read_event(f2, &ev, 5000), 1);
+		CHILD_CHECK(ev.type, REFSLAB_EVENT_RECLAIMED);
+		CHILD_CHECK(ev.id, cr.id);
+		CHILD_CHECK(ev.cookie >= 1000 && ev.cookie < 1000 + WATCH_QUOTA,
+			    1);
 	}
-	EXPECT_EQ(REFSLAB_SUBSCRIPTIONS_MAX, ok);
-	/* Another file is not affected. */
-	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &sub.handle, NULL));
-	EXPECT_EQ(0, rs_subscribe(self->fd, sub.handle));
-	close(fd2);	/* cancels them all */
+	CHILD_CHECK(wait_stat("watches_live", c->watches0), c->watches0);
+	CHILD_CHECK(rs_ioctl(fdh, REFSLAB_IOC_CREATE, &cr), 0);
+	CHILD_CHECK(subscribe_many(f2, cr.handle, 0, 0, WATCH_QUOTA, &err),
+		    WATCH_QUOTA);
+	CHILD_CHECK(err, 0);
+	return 0;	/* exit closes the files: the teardown checks the rest */
+}
+
+static int watch_other_user_child(void *arg)
+{
+	struct watch_case *c = arg;
+	int fd;
+
+	if (become(WATCH_OTHER_UID, WATCH_OTHER_UID, 0))
+		return 100;
+	fd = open(DEV, O_RDWR);
+	CHILD_CHECK(fd >= 0, 1);
+	CHILD_CHECK(rs_subscribe_id(fd, c->id, 2), 0);
+	return 0;
+}
+
+TEST_F_TIMEOUT(share, watch_quota_is_per_user, 120)
+{
+	struct watch_case *c = mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int status;
+	char byte;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, c);
+	SET_PARAM("user_max_watches", WATCH_QUOTA);
+	ASSERT_EQ(0, pipe(c->ready));
+	ASSERT_EQ(0, pipe(c->go));
+	c->watches0 = stat_read("watches_live");
+	ASSERT_LE(0, c->watches0);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(watch_quota_child(c));
+	close(c->ready[1]);
+	close(c->go[0]);
+	if (read(c->ready[0], &byte, 1) == 1)
+		EXPECT_CHILD(run_child(watch_other_user_child, c));
+	EXPECT_EQ(1, write(c->go[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_CHILD(WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	close(c->ready[0]);
+	close(c->go[1]);
+	munmap(c, sizeof(*c));
+}
+
+/* --- Event records, cookies and SUBSCRIBE by id ------------------------------ */
+
+TEST_F(share, event_record_carries_the_cookie)
+{
+	const uint64_t c1 = 0x1122334455667788ULL, c2 = 42;
+	struct refslab_event ev[3];
+	struct timespec t0, t1;
+	uint64_t id, lo, hi;
+	uint32_t handle;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, &id));
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &t0));
+	ASSERT_EQ(0, rs_subscribe_full(self->fd, 0, handle, 0, c1));
+	ASSERT_EQ(0, rs_subscribe_id(self->fd, id, c2));
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	ASSERT_EQ(1, read_event(self->fd, &ev[0], 5000));
+	ASSERT_EQ(1, read_event(self->fd, &ev[1], 5000));
+	ASSERT_EQ(0, clock_gettime(CLOCK_MONOTONIC, &t1));
+	EXPECT_EQ(0, read_event(self->fd, &ev[2], 200));	/* two, no more */
+
+	lo = t0.tv_sec * 1000000000ULL + t0.tv_nsec;
+	hi = t1.tv_sec * 1000000000ULL + t1.tv_nsec;
+	for (int i = 0; i < 2; i++) {
+		EXPECT_EQ(sizeof(struct refslab_event), ev[i].len);
+		EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev[i].type);
+		EXPECT_EQ(id, ev[i].id);
+		EXPECT_EQ(1, ev[i].count);
+		EXPECT_EQ(0, ev[i].__reserved);
+		EXPECT_LE(lo, ev[i].time_ns);
+		EXPECT_GE(hi, ev[i].time_ns);
+	}
+	/* Each watch's own cookie, in either order. */
+	EXPECT_TRUE((ev[0].cookie == c1 && ev[1].cookie == c2) ||
+		    (ev[0].cookie == c2 && ev[1].cookie == c1))
+		TH_LOG("cookies %#llx and %#llx",
+		       (unsigned long long)ev[0].cookie,
+		       (unsigned long long)ev[1].cookie);
+}
+
+static int subscribe_child(void *arg)
+{
+	struct open_case *c = arg;
+	int fd;
+
+	if (c->uid && become(c->uid, c->gid, c->supplementary))
+		return 100;
+	fd = open(DEV, O_RDWR);
+	CHILD_CHECK(fd >= 0, 1);
+	CHILD_CHECK(rs_subscribe_id(fd, c->id, 5), c->expect);
+	return 0;
+}
+
+TEST_F(share, subscribe_by_id)
+{
+	struct refslab_subscribe sub;
+	struct refslab_event ev;
+	struct open_case c;
+	uint32_t handle;
+	uint64_t id;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, &id));
+	EXPECT_EQ(-ENOENT, rs_subscribe_id(self->fd, id + 1000000, 0));
+	EXPECT_EQ(-ENOENT, rs_subscribe_id(self->fd, 0, 0));
+	/* Either a handle or an id, never both. */
+	EXPECT_EQ(-EINVAL, rs_subscribe_full(self->fd, REFSLAB_SUBSCRIBE_ID,
+					     handle, id, 0));
+	EXPECT_EQ(-EINVAL, rs_subscribe_full(self->fd, 0, handle, id, 0));
+	EXPECT_EQ(-EINVAL, rs_subscribe_full(self->fd, 1U << 1, handle, 0, 0));
+	EXPECT_EQ(-EINVAL, rs_subscribe_full(self->fd, 1U << 31, handle, 0, 0));
+	sub = (struct refslab_subscribe){ .size = sizeof(sub), .handle = handle,
+					  .__reserved = 1 };
+	EXPECT_EQ(-EINVAL, rs_ioctl(self->fd, REFSLAB_IOC_SUBSCRIBE, &sub));
+	EXPECT_EQ(0, stat_read("watches_live") - self->base.settled[0]);
+
+	/* Others by the mode, as OPEN for reading; the owner whatever it is. */
+	ASSERT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_ALL, 0640,
+				OWNER_UID, GROUP_GID));
+	c = (struct open_case){ id, OWNER_UID, OWNER_UID, 0, 0, 0 };
+	EXPECT_CHILD(run_child(subscribe_child, &c));
+	c = (struct open_case){ id, MEMBER_UID, MEMBER_UID, GROUP_GID, 0, 0 };
+	EXPECT_CHILD(run_child(subscribe_child, &c));
+	c = (struct open_case){ id, OTHER_UID, OTHER_UID, 0, 0, -EACCES };
+	EXPECT_CHILD(run_child(subscribe_child, &c));
+	ASSERT_EQ(0, rs_setattr(self->fd, handle, REFSLAB_SETATTR_MODE, 0, 0,
+				0));
+	c = (struct open_case){ id, OWNER_UID, OWNER_UID, 0, 0, 0 };
+	EXPECT_CHILD(run_child(subscribe_child, &c));
+	c = (struct open_case){ id, MEMBER_UID, MEMBER_UID, GROUP_GID, 0,
+				-EACCES };
+	EXPECT_CHILD(run_child(subscribe_child, &c));
+
+	/* Root (CAP_FOWNER) watches by id; the event names the object. */
+	ASSERT_EQ(0, rs_subscribe_id(self->fd, id, 77));
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
+	EXPECT_EQ(id, ev.id);
+	EXPECT_EQ(77, ev.cookie);
+	EXPECT_TRUE(event_well_formed(&ev));
+	EXPECT_EQ(-ENOENT, rs_subscribe_id(self->fd, id, 0));	/* gone */
 }
 
 /* --- BATCH ------------------------------------------------------------------- */
@@ -966,6 +1369,46 @@ TEST_F(share, batch_errors)
 	EXPECT_EQ(-EINVAL, rs_batch(self->fd, 1U << 5, ops, 1, &done));
 	EXPECT_EQ(-EFAULT, rs_batch(self->fd, 0, NULL, 1, &done));
 	EXPECT_EQ(-EFAULT, rs_batch(self->fd, 0, (void *)8, 1, &done));
+}
+
+TEST_F(share, batch_nested_does_not_run)
+{
+	struct refslab_create c = { .size = sizeof(c), .payload_size = 8 };
+	struct refslab_batch_op inner = { .cmd = REFSLAB_CMD_CREATE,
+					  .arg = (uintptr_t)&c };
+	struct refslab_batch nested = { .size = sizeof(nested),
+					.ops = (uintptr_t)&inner, .count = 1 };
+	struct refslab_batch_op op = { .cmd = REFSLAB_CMD_BATCH,
+				       .arg = (uintptr_t)&nested };
+	uint32_t done;
+
+	ASSERT_EQ(0, rs_batch(self->fd, 0, &op, 1, &done));
+	EXPECT_EQ(1, done);
+	EXPECT_EQ(-EINVAL, op.result);
+	EXPECT_EQ(0, inner.result);
+	EXPECT_EQ(0, c.handle);
+	EXPECT_EQ(0, stat_read("objects_live") - self->base.val[0]);
+}
+
+/* The first operation's result cannot be written: the ioctl fails. */
+TEST_F(share, batch_first_result_not_writable)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	struct refslab_version v = { .size = sizeof(v) };
+	struct refslab_batch_op *ops;
+	uint32_t done;
+
+	ops = mmap(NULL, psz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ops);
+	ops[0] = (struct refslab_batch_op){ .cmd = REFSLAB_CMD_VERSION,
+					    .arg = (uintptr_t)&v };
+	ops[1] = ops[0];
+	ASSERT_EQ(0, mprotect(ops, psz, PROT_READ));
+	EXPECT_EQ(-EFAULT, rs_batch(self->fd, 0, ops, 2, &done));
+	EXPECT_EQ(-EFAULT, rs_batch(self->fd, REFSLAB_BATCH_CONTINUE, ops, 2,
+				    &done));
+	munmap(ops, psz);
 }
 
 int main(int argc, char **argv)

@@ -147,6 +147,51 @@ TEST_F(stats, every_counter_moves_exactly)
 }
 
 /*
+ * Watches and events: SUBSCRIBE adds to watches_live; once the object is
+ * reclaimed each watch becomes a queued event (watches_live down,
+ * events_pending and events_delivered up); read() takes events_pending
+ * back down.
+ */
+TEST_F(stats, watch_and_event_counters)
+{
+	long long watches = stat_read("watches_live");
+	long long pending = stat_read("events_pending");
+	long long delivered = stat_read("events_delivered");
+	struct refslab_event ev[4];
+	uint32_t handle;
+	ssize_t n;
+	int fd;
+
+	ASSERT_LE(0, watches);
+	ASSERT_LE(0, pending);
+	fd = open(DEV, O_RDWR | O_NONBLOCK);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rs_create(fd, 8, NULL, 0, &handle, NULL));
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, rs_subscribe(fd, handle));
+	EXPECT_EQ(watches + 3, stat_read("watches_live"));
+	EXPECT_EQ(pending, stat_read("events_pending"));
+	ASSERT_EQ(0, rs_put(fd, handle, 1, NULL));
+	ASSERT_EQ(0, wait_reclaimed());
+	EXPECT_EQ(watches, wait_stat("watches_live", watches));
+	EXPECT_EQ(pending + 3, wait_stat("events_pending", pending + 3));
+	EXPECT_EQ(delivered + 3, stat_read("events_delivered"));
+	n = read(fd, ev, sizeof(ev));
+	EXPECT_EQ(3 * sizeof(ev[0]), n);
+	EXPECT_EQ(pending, stat_read("events_pending"));
+
+	/* Queued events go with their file. */
+	ASSERT_EQ(0, rs_create(fd, 8, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_subscribe(fd, handle));
+	ASSERT_EQ(0, rs_subscribe(fd, handle));
+	ASSERT_EQ(0, rs_put(fd, handle, 1, NULL));
+	EXPECT_EQ(pending + 2, wait_stat("events_pending", pending + 2));
+	close(fd);
+	EXPECT_EQ(pending, wait_stat("events_pending", pending));
+	EXPECT_EQ(watches, stat_read("watches_live"));
+}
+
+/*
  * Objects in use in a slab cache: the first number of its objects file,
  * after "shrink" has flushed the per-CPU slabs, which the count otherwise
  * reports as fully used.
@@ -348,18 +393,25 @@ TEST_F(stats, debugfs_objects_and_users)
 
 	objects = slurp("/sys/kernel/debug/refslab/objects");
 	ASSERT_NE(NULL, objects);
-	EXPECT_EQ(0, strncmp(objects, "id size refs uid gid mode pinned age_ms\n",
-			     39));
-	snprintf(want, sizeof(want), "\n%llu 123 3 0 0 0640 1 ",
-		 (unsigned long long)c.id);
+	EXPECT_EQ(0, strncmp(objects,
+			     "id ns size refs uid gid mode pinned age_ms\n", 42))
+		TH_LOG("objects: %.80s", objects);
+	/* ns: the inode number of the object's IPC namespace. */
+	snprintf(want, sizeof(want), "\n%llu %llu 123 3 0 0 0640 1 ",
+		 (unsigned long long)c.id,
+		 (unsigned long long)ns_ino(0, "ipc"));
 	EXPECT_NE(NULL, strstr(objects, want)) TH_LOG("objects: %s", objects);
 	free(objects);
 
+	/* One line per (user namespace, uid) charged: root of this one. */
 	users = slurp("/sys/kernel/debug/refslab/users");
 	ASSERT_NE(NULL, users);
 	EXPECT_NE(NULL, strstr(users, "# limits: user objects="));
-	EXPECT_NE(NULL, strstr(users, "\nuid objects bytes pins\n"));
-	EXPECT_NE(NULL, strstr(users, "\n0 ")) TH_LOG("users: %s", users);
+	EXPECT_NE(NULL, strstr(users, "\nuserns uid objects bytes pins watches\n"))
+		TH_LOG("users: %s", users);
+	snprintf(want, sizeof(want), "\n%llu 0 ",
+		 (unsigned long long)ns_ino(0, "user"));
+	EXPECT_NE(NULL, strstr(users, want)) TH_LOG("users: %s", users);
 	free(users);
 	ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_UNPIN, c.id));
 }

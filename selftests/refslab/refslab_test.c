@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define REFSLAB_SELFTEST_SHARE_HELPERS
 #include "refslab_selftest.h"
 
 /* ---------------------------------------------------------------------- */
@@ -56,6 +57,7 @@ TEST_F(refslab, version)
 	EXPECT_EQ(REFSLAB_ABI_MAJOR, v.abi_major);
 	EXPECT_EQ(REFSLAB_ABI_MINOR, v.abi_minor);
 	EXPECT_TRUE(v.features & REFSLAB_FEATURE_CORE);
+	EXPECT_TRUE(v.features & REFSLAB_FEATURE_NS);
 	EXPECT_EQ(REFSLAB_PAYLOAD_MAX, v.payload_max);
 	EXPECT_EQ(REFSLAB_HANDLE_REFS_MAX, v.handle_refs_max);
 	EXPECT_EQ(REFSLAB_OBJECT_REFS_MAX, v.object_refs_max);
@@ -96,6 +98,7 @@ TEST_F(refslab, unknown_commands)
 FIXTURE(abi) {
 	int fd;
 	uint32_t handle;
+	uint64_t id;
 	struct baseline base;
 	uint8_t *page;		/* two pages, the second one unmapped */
 };
@@ -106,9 +109,10 @@ FIXTURE_VARIANT(abi) {
 	uint32_t min_size;	/* first version's size */
 	int has_reserved;	/* a __reserved __u32 at reserved_off */
 	uint32_t reserved_off;
+	int no_output;		/* writes nothing back */
 };
 
-#define ABI_VARIANT(_name, _cmd, _struct, _last, _res, _resoff)		\
+#define ABI_VARIANT_OUT(_name, _cmd, _struct, _last, _res, _resoff, _noout) \
 	FIXTURE_VARIANT_ADD(abi, _name) {				\
 		.cmd = _cmd,						\
 		.size = sizeof(struct _struct),				\
@@ -116,7 +120,11 @@ FIXTURE_VARIANT(abi) {
 			sizeof(((struct _struct *)0)->_last),		\
 		.has_reserved = _res,					\
 		.reserved_off = _resoff,				\
+		.no_output = _noout,					\
 	}
+
+#define ABI_VARIANT(_name, _cmd, _struct, _last, _res, _resoff)		\
+	ABI_VARIANT_OUT(_name, _cmd, _struct, _last, _res, _resoff, 0)
 
 ABI_VARIANT(version, REFSLAB_IOC_VERSION, refslab_version, nr_classes, 0, 0);
 ABI_VARIANT(create, REFSLAB_IOC_CREATE, refslab_create, id, 0, 0);
@@ -125,12 +133,20 @@ ABI_VARIANT(get, REFSLAB_IOC_GET, refslab_ref, __reserved, 1,
 ABI_VARIANT(put, REFSLAB_IOC_PUT, refslab_ref, __reserved, 1,
 	    offsetof(struct refslab_ref, __reserved));
 ABI_VARIANT(dup, REFSLAB_IOC_DUP, refslab_dup, new_handle, 0, 0);
-ABI_VARIANT(info, REFSLAB_IOC_INFO, refslab_info, ctime_ns, 1,
-	    offsetof(struct refslab_info, __reserved));
+ABI_VARIANT(info, REFSLAB_IOC_INFO, refslab_info, ctime_ns, 0, 0);
 ABI_VARIANT(read, REFSLAB_IOC_READ, refslab_rw, generation, 1,
 	    offsetof(struct refslab_rw, __reserved));
 ABI_VARIANT(write, REFSLAB_IOC_WRITE, refslab_rw, generation, 1,
 	    offsetof(struct refslab_rw, __reserved));
+/*
+ * Structures that grew after their first version: the first version (up
+ * to the field named) is still accepted, the rest reading as zero.
+ */
+ABI_VARIANT_OUT(pin, REFSLAB_IOC_PIN, refslab_pin, id, 0, 0, 1);
+ABI_VARIANT(list_pinned, REFSLAB_IOC_LIST_PINNED, refslab_list, after, 1,
+	    offsetof(struct refslab_list, __reserved));
+ABI_VARIANT_OUT(subscribe, REFSLAB_IOC_SUBSCRIBE, refslab_subscribe,
+		__reserved, 1, offsetof(struct refslab_subscribe, __reserved), 1);
 
 FIXTURE_SETUP(abi)
 {
@@ -140,7 +156,7 @@ FIXTURE_SETUP(abi)
 	self->fd = open_dev(_metadata);
 	if (self->fd < 0)
 		return;
-	ASSERT_EQ(0, rs_create(self->fd, 64, NULL, 0, &self->handle, NULL));
+	ASSERT_EQ(0, rs_create(self->fd, 64, NULL, 0, &self->handle, &self->id));
 	self->page = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->page);
@@ -157,8 +173,9 @@ FIXTURE_TEARDOWN(abi)
 
 /* A valid argument for the variant's command, in @buf. */
 static void abi_fill(const FIXTURE_VARIANT(abi) *variant, uint32_t handle,
-		     void *buf, uint32_t size)
+		     uint64_t id, void *buf, uint32_t size)
 {
+	static uint64_t ids[4];
 	static uint8_t data[8];
 
 	memset(buf, 0, size);
@@ -183,6 +200,19 @@ static void abi_fill(const FIXTURE_VARIANT(abi) *variant, uint32_t handle,
 		rw->handle = handle;
 		rw->length = sizeof(data);
 		rw->buf = (uintptr_t)data;
+	} else if (variant->cmd == REFSLAB_IOC_PIN) {
+		((struct refslab_pin *)buf)->id = id;
+	} else if (variant->cmd == REFSLAB_IOC_LIST_PINNED) {
+		struct refslab_list *l = buf;
+
+		l->ids = (uintptr_t)ids;
+		l->count = 4;
+	} else if (variant->cmd == REFSLAB_IOC_SUBSCRIBE) {
+		struct refslab_subscribe *sub = buf;
+
+		sub->handle = handle;
+		if (size >= offsetof(struct refslab_subscribe, cookie) + 8)
+			sub->cookie = 99;
 	}
 	*(uint32_t *)buf = size;
 }
@@ -205,27 +235,46 @@ static void abi_undo(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, rs_put(self->fd,
 				    ((struct refslab_dup *)buf)->new_handle, 1,
 				    NULL));
+	} else if (variant->cmd == REFSLAB_IOC_PIN) {
+		ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_UNPIN, self->id));
 	}
+	/* A watch stays until the fixture's file is closed. */
 }
 
 TEST_F(abi, valid_call)
 {
 	uint8_t buf[256];
 
-	abi_fill(variant, self->handle, buf, variant->size);
+	abi_fill(variant, self->handle, self->id, buf, variant->size);
 	ASSERT_EQ(0, rs_ioctl(self->fd, variant->cmd, buf));
 	abi_undo(_metadata, self, variant, buf);
+}
+
+TEST_F(abi, first_version_size)
+{
+	uint8_t buf[256];
+
+	if (variant->min_size == variant->size)
+		SKIP(return, "the structure has one version");
+	memset(buf, 0, sizeof(buf));
+	abi_fill(variant, self->handle, self->id, buf, variant->min_size);
+	ASSERT_EQ(0, rs_ioctl(self->fd, variant->cmd, buf));
+	abi_undo(_metadata, self, variant, buf);
+	/* Nothing is written past what the caller said it knows. */
+	for (unsigned int i = variant->min_size; i < variant->size; i++) {
+		ASSERT_EQ(0, buf[i]);
+	}
 }
 
 TEST_F(abi, size_too_small)
 {
 	uint8_t buf[256];
 
-	abi_fill(variant, self->handle, buf, variant->min_size - 1);
+	abi_fill(variant, self->handle, self->id, buf, variant->min_size - 1);
 	EXPECT_EQ(-EINVAL, rs_ioctl(self->fd, variant->cmd, buf));
-	abi_fill(variant, self->handle, buf, 0);
+	abi_fill(variant, self->handle, self->id, buf, 0);
 	EXPECT_EQ(-EINVAL, rs_ioctl(self->fd, variant->cmd, buf));
-	abi_fill(variant, self->handle, buf, 4);
+	abi_fill(variant, self->handle, self->id, buf, 4);
 	EXPECT_EQ(-EINVAL, rs_ioctl(self->fd, variant->cmd, buf));
 }
 
@@ -233,7 +282,7 @@ TEST_F(abi, larger_struct_zero_tail)
 {
 	uint8_t buf[256];
 
-	abi_fill(variant, self->handle, buf, variant->size + 64);
+	abi_fill(variant, self->handle, self->id, buf, variant->size + 64);
 	ASSERT_EQ(0, rs_ioctl(self->fd, variant->cmd, buf));
 	abi_undo(_metadata, self, variant, buf);
 	/* The kernel writes nothing past what it knows. */
@@ -246,10 +295,10 @@ TEST_F(abi, larger_struct_nonzero_tail)
 {
 	uint8_t buf[256];
 
-	abi_fill(variant, self->handle, buf, variant->size + 16);
+	abi_fill(variant, self->handle, self->id, buf, variant->size + 16);
 	buf[variant->size + 15] = 1;
 	EXPECT_EQ(-E2BIG, rs_ioctl(self->fd, variant->cmd, buf));
-	abi_fill(variant, self->handle, buf, variant->size + 8);
+	abi_fill(variant, self->handle, self->id, buf, variant->size + 8);
 	buf[variant->size] = 0x80;
 	EXPECT_EQ(-E2BIG, rs_ioctl(self->fd, variant->cmd, buf));
 }
@@ -275,8 +324,10 @@ TEST_F(abi, read_only_argument)
 	struct refslab_info before, after;
 	int ret;
 
+	if (variant->no_output)
+		SKIP(return, "the command writes nothing back");
 	ASSERT_EQ(0, rs_info(self->fd, self->handle, &before));
-	abi_fill(variant, self->handle, page, variant->size);
+	abi_fill(variant, self->handle, self->id, page, variant->size);
 	ASSERT_EQ(0, mprotect(page, psz, PROT_READ));
 	ret = rs_ioctl(self->fd, variant->cmd, page);
 	ASSERT_EQ(0, mprotect(page, psz, PROT_READ | PROT_WRITE));
@@ -292,7 +343,7 @@ TEST_F(abi, unknown_flag)
 {
 	uint8_t buf[256];
 
-	abi_fill(variant, self->handle, buf, variant->size);
+	abi_fill(variant, self->handle, self->id, buf, variant->size);
 	((uint32_t *)buf)[1] = 1U << 31;
 	EXPECT_EQ(-EINVAL, rs_ioctl(self->fd, variant->cmd, buf));
 	((uint32_t *)buf)[1] = 1U << 7;
@@ -305,7 +356,7 @@ TEST_F(abi, reserved_must_be_zero)
 
 	if (!variant->has_reserved)
 		SKIP(return, "no reserved field");
-	abi_fill(variant, self->handle, buf, variant->size);
+	abi_fill(variant, self->handle, self->id, buf, variant->size);
 	*(uint32_t *)(buf + variant->reserved_off) = 1;
 	EXPECT_EQ(-EINVAL, rs_ioctl(self->fd, variant->cmd, buf));
 }
@@ -589,6 +640,170 @@ TEST_F(refslab, object_reference_cap)
 	EXPECT_EQ(-EOVERFLOW, rs_get(self->fd, handle, 1, NULL));
 	EXPECT_EQ(-EOVERFLOW, rs_dup(self->fd, handle, &copy));
 	/* Closing the file drops them all (checked by the teardown). */
+}
+
+/*
+ * Bring the object of @first (holding 1 reference) to @held references,
+ * over @first and as many DUPs of it as REFSLAB_HANDLE_REFS_MAX needs;
+ * the handles go to @h, the last one holding the remainder.  Returns how
+ * many handles there are.
+ */
+static int fill_refs(struct __test_metadata *_metadata, int fd,
+		     uint32_t first, uint32_t held, uint32_t *h, int max)
+{
+	uint32_t have = 1, refs = 1, room, k;
+	int n = 1;
+
+	h[0] = first;
+	while (have < held) {
+		room = REFSLAB_HANDLE_REFS_MAX - refs;
+		k = held - have < room ? held - have : room;
+		if (k) {
+			ASSERT_EQ(0, rs_get(fd, h[n - 1], k, &refs));
+			have += k;
+			continue;
+		}
+		ASSERT_GT(max, n);
+		ASSERT_EQ(0, rs_dup(fd, h[n - 1], &h[n]));
+		n++;
+		refs = 1;
+		have++;
+	}
+	return n;
+}
+
+/* INFO's object_refs, once it reads @want (a closed file's put may lag). */
+static uint32_t wait_object_refs(int fd, uint32_t handle, uint32_t want)
+{
+	struct refslab_info info = { 0 };
+
+	for (int i = 0; i < 500; i++) {
+		if (rs_info(fd, handle, &info) || info.object_refs == want)
+			break;
+		usleep(10000);
+	}
+	return info.object_refs;
+}
+
+/*
+ * The object cap counts held references (handles, exported files, pins),
+ * not the transient one of the operation: at REFSLAB_OBJECT_REFS_MAX - 1
+ * held, every operation that adds one lasting reference succeeds; at the
+ * cap, each gives EOVERFLOW.
+ */
+TEST_F_TIMEOUT(refslab, object_cap_counts_held_references, 60)
+{
+	const uint32_t max = REFSLAB_OBJECT_REFS_MAX;
+	uint32_t h[24], extra, imp, spare;
+	int n, objfd, objfd2;
+	uint64_t id;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h[0], &id));
+	n = fill_refs(_metadata, self->fd, h[0], max - 1, h, 24);
+	ASSERT_EQ(max - 1, wait_object_refs(self->fd, h[0], max - 1));
+
+	/* DUP at the cap minus one, then every kind of reference at the cap. */
+	ASSERT_EQ(0, rs_dup(self->fd, h[0], &extra));
+	ASSERT_EQ(max, wait_object_refs(self->fd, h[0], max));
+	EXPECT_EQ(-EOVERFLOW, rs_dup(self->fd, h[0], &spare));
+	EXPECT_EQ(-EOVERFLOW, rs_get(self->fd, extra, 1, NULL));
+	EXPECT_EQ(-EOVERFLOW, rs_export(self->fd, h[0], 0, 0, &objfd));
+	EXPECT_EQ(-EOVERFLOW, rs_open(self->fd, id, REFSLAB_RIGHT_READ, &spare));
+	EXPECT_EQ(-EOVERFLOW, rs_pin(self->fd, REFSLAB_IOC_PIN, id));
+	ASSERT_EQ(0, rs_put(self->fd, extra, 1, NULL));
+
+	/* EXPORT at the cap minus one; IMPORT of it at the cap: refused. */
+	ASSERT_EQ(0, rs_export(self->fd, h[0], 0, 0, &objfd));
+	EXPECT_EQ(max, wait_object_refs(self->fd, h[0], max));
+	EXPECT_EQ(-EOVERFLOW, rs_import(self->fd, objfd, &imp));
+	close(objfd);
+	ASSERT_EQ(max - 1, wait_object_refs(self->fd, h[0], max - 1));
+
+	/* OPEN by id at the cap minus one. */
+	ASSERT_EQ(0, rs_open(self->fd, id, REFSLAB_RIGHT_READ, &extra));
+	EXPECT_EQ(-EOVERFLOW, rs_open(self->fd, id, REFSLAB_RIGHT_READ, &spare));
+	ASSERT_EQ(0, rs_put(self->fd, extra, 1, NULL));
+
+	/* IMPORT at the cap minus one (the exported file holds one). */
+	ASSERT_EQ(0, rs_put(self->fd, h[n - 1], 1, NULL));
+	ASSERT_EQ(0, rs_export(self->fd, h[0], 0, 0, &objfd2));
+	ASSERT_EQ(max - 1, wait_object_refs(self->fd, h[0], max - 1));
+	ASSERT_EQ(0, rs_import(self->fd, objfd2, &imp));
+	EXPECT_EQ(-EOVERFLOW, rs_import(self->fd, objfd2, &spare));
+	ASSERT_EQ(0, rs_put(self->fd, imp, 1, NULL));
+	close(objfd2);
+	ASSERT_EQ(max - 2, wait_object_refs(self->fd, h[0], max - 2));
+	ASSERT_EQ(0, rs_get(self->fd, h[n - 1], 1, NULL));
+
+	/* PIN at the cap minus one. */
+	ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_PIN, id));
+	EXPECT_EQ(max, wait_object_refs(self->fd, h[0], max));
+	EXPECT_EQ(-EOVERFLOW, rs_get(self->fd, h[n - 1], 1, NULL));
+	ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_UNPIN, id));
+	EXPECT_EQ(max - 1, wait_object_refs(self->fd, h[0], max - 1));
+	/* Closing the file drops them all (checked by the teardown). */
+}
+
+struct inflight_ctx {
+	int fd;
+	uint32_t handle;
+	volatile int stop;
+	unsigned long ops;
+};
+
+static void *info_read_loop(void *arg)
+{
+	struct inflight_ctx *ctx = arg;
+	struct refslab_info info;
+	uint8_t buf[8];
+
+	while (!ctx->stop) {
+		rs_info(ctx->fd, ctx->handle, &info);
+		rs_read(ctx->fd, ctx->handle, 0, sizeof(buf), buf, NULL);
+		__atomic_add_fetch(&ctx->ops, 2, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * GET of one reference at REFSLAB_OBJECT_REFS_MAX - 1 held succeeds
+ * every time, also while other threads' INFO and READ hold transient
+ * references to the object.
+ */
+TEST_F_TIMEOUT(refslab, get_at_cap_with_reads_in_flight, 120)
+{
+	const int tries = debug_kernel() ? 400 : 2000;
+	struct inflight_ctx ctx = { .fd = self->fd };
+	int n, failed = 0, last_error = 0;
+	pthread_t readers[3];
+	uint32_t h[24];
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h[0], NULL));
+	n = fill_refs(_metadata, self->fd, h[0], REFSLAB_OBJECT_REFS_MAX - 1,
+		      h, 24);
+	ctx.handle = h[0];
+	for (int i = 0; i < 3; i++)
+		ASSERT_EQ(0, pthread_create(&readers[i], NULL, info_read_loop,
+					    &ctx));
+	for (int i = 0; i < tries; i++) {
+		int ret = rs_get(self->fd, h[n - 1], 1, NULL);
+
+		if (ret) {
+			failed++;
+			last_error = ret;
+			continue;
+		}
+		if (rs_put(self->fd, h[n - 1], 1, NULL))
+			failed++;
+	}
+	ctx.stop = 1;
+	for (int i = 0; i < 3; i++)
+		pthread_join(readers[i], NULL);
+	EXPECT_EQ(0, failed) TH_LOG("%d of %d GETs failed, the last with %d",
+				   failed, tries, last_error);
+	EXPECT_LT(0, ctx.ops);
+	TH_LOG("%d GETs at the cap minus one against %lu INFO and READ calls",
+	       tries, ctx.ops);
 }
 
 /* --- READ, WRITE ------------------------------------------------------------ */
