@@ -186,31 +186,63 @@ busy() {
 	guest-holder busy "$1" rmmod refslab && loaded
 }
 
+# Read every file refslab shows (sysfs, debugfs, module parameters) over
+# and over until /tmp/stop-reading appears, and count the reads that
+# found the module there, into /tmp/reads.  Run beside the load/unload
+# cycles, so that files are read while init builds what they read and
+# while exit tears it down.
+read_loop() {
+	local n=0 f
+	while [ ! -e /tmp/stop-reading ]; do
+		for f in /sys/kernel/refslab/* /sys/kernel/refslab/*/* \
+			/sys/kernel/refslab/classes/*/* \
+			/sys/kernel/debug/refslab/* \
+			/sys/module/refslab/parameters/*; do
+			[ -f "$f" ] && cat "$f" >/dev/null 2>&1 && n=$((n + 1))
+		done
+	done
+	echo "$n" >/tmp/reads
+}
+
 # $CYCLES times: load, create a few hundred objects and close the device
-# (so that they wait for their grace period), unload at once.  Each unload
-# must succeed (exit waits with rcu_barrier()); a slab cache destroyed
-# with objects left in it would show in the splat scans.  Writes how many
-# unloads had objects pending to /tmp/cycles.note.
+# (so that they wait for their grace period), unload at once, while
+# read_loop reads every file the module shows.  Each unload must succeed
+# (exit waits with rcu_barrier()); a slab cache destroyed with objects
+# left in it, or a file read while what it shows was not there, would
+# show in the splat scans.  Writes how many unloads had objects pending,
+# and how many files were read, to /tmp/cycles.note.
 cycles() {
-	local i=0 p busy=0 max=0
+	local i=0 p busy=0 max=0 reader rc=0
+	rm -f /tmp/stop-reading /tmp/reads
+	read_loop &
+	reader=$!
 	while [ $i -lt "$CYCLES" ]; do
-		load || { echo "cycle $i: insmod failed"; return 1; }
+		load || { echo "cycle $i: insmod failed"; rc=1; break; }
 		if ! guest-holder cycle 300 >/tmp/cycle.out 2>&1; then
 			cat /tmp/cycle.out
 			echo "cycle $i: unload failed"
-			return 1
+			rc=1
+			break
 		fi
 		p=$(sed -n 's/^pending=//p' /tmp/cycle.out)
 		p=${p:-0}
 		[ "$p" -gt 0 ] && busy=$((busy + 1))
 		[ "$p" -gt "$max" ] && max=$p
-		! loaded || { echo "cycle $i: refslab still loaded"; return 1; }
+		! loaded || { echo "cycle $i: refslab still loaded"; rc=1; break; }
 		i=$((i + 1))
 	done
+	touch /tmp/stop-reading
+	wait $reader
 	echo "objects pending reclamation at $busy of $CYCLES unloads" \
-		"(at most $max)" >/tmp/cycles.note
-	# Unloading with nothing pending proves nothing about rcu_barrier().
-	[ $busy -gt 0 ] || { cat /tmp/cycles.note; return 1; }
+		"(at most $max); $(cat /tmp/reads) sysfs, debugfs and" \
+		"parameter files read meanwhile" >/tmp/cycles.note
+	[ $rc = 0 ] || return 1
+	# Unloading with nothing pending proves nothing about rcu_barrier(),
+	# and a reader that never found the files tested nothing.
+	if [ $busy -eq 0 ] || [ "$(cat /tmp/reads)" -eq 0 ]; then
+		cat /tmp/cycles.note
+		return 1
+	fi
 }
 
 # kmemleak only reports objects older than 5 s, and deferred frees may
@@ -264,7 +296,7 @@ test)
 		busy objfd
 	check "rmmod refslab succeeds once those files are closed" rmmod refslab
 	t0=$(date +%s)
-	check "$CYCLES cycles: insmod, 300 objects, close, rmmod at once" cycles
+	check "$CYCLES cycles: insmod, 300 objects, close, rmmod at once, every sysfs, debugfs and parameter file read meanwhile" cycles
 	out "# $(cat /tmp/cycles.note 2>/dev/null)"
 	out "# the cycles took $(($(date +%s) - t0)) s in this VM"
 	leak_scan
