@@ -26,8 +26,8 @@ TRACE_EVENT(refslab_create,
 			   __entry->ns = obj->ns->inum;
 			   __entry->size = obj->size;
 			   __entry->uid = __kuid_val(refslab_charge_uid(obj->charge));),
-	    TP_printk("id=%llu ns=%u size=%u uid=%u", __entry->id, __entry->ns,
-		      __entry->size, __entry->uid)
+	    TP_printk("id=%llu size=%u uid=%u ns=%u", __entry->id,
+		      __entry->size, __entry->uid, __entry->ns)
 );
 
 DECLARE_EVENT_CLASS(refslab_ref_class,
