@@ -322,7 +322,8 @@ static void total_add(unsigned int objects)
  * Charge @d to the chain of @c, within the unprivileged limits or, when
  * those refuse and the caller has CAP_SYS_RESOURCE, the privileged ones.
  * capable() is asked only then, so unprivileged callers are not audited
- * for a privilege they did not need.  Called and returns with the lock
+ * for a privilege they did not need, and a privileged caller may use the
+ * larger of the two limits.  Called and returns with the lock
  * held; it is dropped around capable().
  */
 static int charge_add_locked(struct refslab_charge *c,
