@@ -246,8 +246,9 @@ usage_error "pinned --ns 0" "invalid namespace '0'" pinned --ns 0
 usage_error "unpin --ns without its argument" "option '--ns' needs an argument" unpin 1 --ns
 usage_error "unpin --ns with --wait" "cannot watch an object of another IPC namespace" unpin 1 --ns 5 --wait
 usage_error "pin --ns not a namespace" "invalid namespace 'self'" pin 1 --ns self
-run pinned --ns /etc/passwd
-[ "$rc" = 1 ] && err_has "/etc/passwd is not an IPC namespace file"
+: >"$T/not-a-namespace"
+run pinned --ns "$T/not-a-namespace"
+[ "$rc" = 1 ] && err_has "$T/not-a-namespace is not an IPC namespace file"
 verdict "pinned --ns FILE that is no namespace: exit 1, says so"
 
 if [ ! -c /dev/refslab ]; then
