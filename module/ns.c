@@ -35,7 +35,7 @@
 
 static DEFINE_XARRAY(refslab_namespaces);
 
-#define REFSLAB_NS_GC_DELAY	(10 * HZ)
+#define REFSLAB_NS_GC_DELAY	HZ
 
 static void refslab_ns_gc(struct work_struct *work);
 static DECLARE_DEFERRABLE_WORK(refslab_ns_gc_work, refslab_ns_gc);
