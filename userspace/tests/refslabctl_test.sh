@@ -293,14 +293,33 @@ verdict "version --json: the ns feature (ids per IPC namespace)"
 # This process's IPC namespace, by inode number, as the module names it.
 myns=$(readlink /proc/self/ns/ipc | tr -dc 0-9)
 
-# stats: every sysfs file, table and JSON agreeing with sysfs.
+# stats: every sysfs file, table and JSON agreeing with sysfs.  A counter
+# may still settle while refslabctl reads (namespaces_live drops once a
+# finished test's namespaces are freed): its value must be the one sysfs
+# had just before the run, or just after.
+# sysfs_before: every file's value, as "NAME VALUE" lines, into $T/before.
+sysfs_before() {
+	(cd /sys/kernel/refslab && find . -type f | sed 's|^\./||' |
+		while read f; do echo "$f $(cat "$f")"; done) >"$T/before"
+}
+# sysfs_values NAME: its value before the run, then its value now.
+sysfs_values() {
+	grep -F "$1 " "$T/before" | while read f v; do
+		[ "$f" = "$1" ] && echo "$v"
+	done
+	cat "/sys/kernel/refslab/$1"
+}
 live0=$(cat /sys/kernel/refslab/objects_live)
+sysfs_before
 run stats
 cp "$T/out" "$T/stats.txt"
 ok=1
 [ "$rc" = 0 ] && out_has "^counter  *value$" || ok=0
 for f in $(cd /sys/kernel/refslab && find . -type f | sed 's|^\./||'); do
-	grep -q "^$f  *$(cat "/sys/kernel/refslab/$f")$" "$T/stats.txt" || {
+	sysfs_values "$f" >"$T/values"
+	while read v; do
+		grep -q "^$f  *$v$" "$T/stats.txt" && break
+	done <"$T/values" || {
 		echo "# stats table lacks $f"
 		ok=0
 	}
@@ -310,6 +329,7 @@ if [ $ok = 1 ]; then
 else
 	fail "stats: an aligned table of every file in /sys/kernel/refslab"
 fi
+sysfs_before
 run stats --json
 cp "$T/out" "$T/stats.json"
 ok=1
@@ -318,12 +338,15 @@ ok=1
 for f in /sys/kernel/refslab/*; do
 	[ -f "$f" ] || continue
 	name=${f##*/}
-	want=$(cat "$f")
-	case $want in
-	'' | *[!0-9-]*) want="\"$want\"" ;;
-	esac
-	[ "$(json_field "$T/stats.json" "$name")" = "$want" ] || {
-		echo "# stats --json: $name is '$(json_field "$T/stats.json" "$name")', sysfs '$want'"
+	got=$(json_field "$T/stats.json" "$name")
+	sysfs_values "$name" >"$T/values"
+	while read want; do
+		case $want in
+		'' | *[!0-9-]*) want="\"$want\"" ;;
+		esac
+		[ "$got" = "$want" ] && break
+	done <"$T/values" || {
+		echo "# stats --json: $name is '$got', sysfs '$(tr '\n' ' ' <"$T/values")'"
 		ok=0
 	}
 done
