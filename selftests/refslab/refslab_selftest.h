@@ -347,6 +347,7 @@ static inline int open_dev(struct __test_metadata *_metadata)
  * that still carries its own copies keeps building.
  */
 #ifdef REFSLAB_SELFTEST_SHARE_HELPERS
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -499,6 +500,31 @@ static inline unsigned int subscribe_many(int fd, uint32_t handle, uint64_t id,
 	free(ops);
 	return ok;
 }
+
+/* Read one event, waiting up to @ms; returns 1, 0 on timeout, or -errno. */
+static inline int read_event(int fd, struct refslab_event *ev, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t n;
+
+	if (poll(&pfd, 1, ms) <= 0)
+		return 0;
+	n = read(fd, ev, sizeof(*ev));
+	if (n < 0)
+		return -errno;
+	return n == sizeof(*ev);
+}
+
+/*
+ * Set a module parameter for this test only, in a fixture with a struct
+ * saved_params @params whose teardown calls params_restore().
+ */
+#define SET_PARAM(name, val) do {					\
+	int __ret = param_set(&self->params, name, val);		\
+	if (__ret == -EACCES || __ret == -EPERM)			\
+		SKIP(return, "cannot write " PARAMS "%s", name);	\
+	ASSERT_EQ(0, __ret) TH_LOG("writing %s", name);		\
+} while (0)
 
 /* Send one fd over a unix socket; 0 or -errno. */
 static inline int send_fd(int sock, int fd)

@@ -41,20 +41,6 @@ static int rs_setattr(int fd, uint32_t handle, uint32_t flags, uint32_t mode,
 	return rs_ioctl(fd, REFSLAB_IOC_SETATTR, &a);
 }
 
-/* Read one event, waiting up to @ms; returns 1, 0 on timeout, or -errno. */
-static int read_event(int fd, struct refslab_event *ev, int ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t n;
-
-	if (poll(&pfd, 1, ms) <= 0)
-		return 0;
-	n = read(fd, ev, sizeof(*ev));
-	if (n < 0)
-		return -errno;
-	return n == sizeof(*ev);
-}
-
 /* Become @uid with primary group @gid and the given supplementary group. */
 static int become(uid_t uid, gid_t gid, gid_t supplementary)
 {
@@ -88,14 +74,6 @@ FIXTURE_TEARDOWN(share)
 	EXPECT_EQ(0, params_restore(&self->params));
 	EXPECT_BASELINE(&self->base);
 }
-
-/* Set a module parameter for this test only (the teardown restores it). */
-#define SET_PARAM(name, val) do {					\
-	int __ret = param_set(&self->params, name, val);		\
-	if (__ret == -EACCES || __ret == -EPERM)			\
-		SKIP(return, "cannot write " PARAMS "%s", name);	\
-	ASSERT_EQ(0, __ret) TH_LOG("writing %s", name);		\
-} while (0)
 
 /* A whole event record of the current size, with nothing unknown in it. */
 static int event_well_formed(const struct refslab_event *ev)
@@ -749,13 +727,13 @@ TEST_F(share, pinned_object_outlives_its_creator)
 	ASSERT_EQ(0, rs_subscribe(self->fd, handle));
 	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
 
-	c = (struct unpin_case){ *id, OTHER_UID, -EPERM };
-	EXPECT_EQ(0, run_child(unpin_child, &c));
+	c = (struct unpin_case){ *id, OTHER_UID, -EPERM, 0 };
+	EXPECT_CHILD(run_child(unpin_child, &c));
 	EXPECT_EQ(0, read_event(self->fd, &ev, 300));	/* still alive */
-	c = (struct unpin_case){ *id, OWNER_UID, 0 };
-	EXPECT_EQ(0, run_child(unpin_child, &c));
-	c = (struct unpin_case){ *id, OWNER_UID, -ENOENT };
-	EXPECT_EQ(0, run_child(unpin_child, &c));
+	c = (struct unpin_case){ *id, OWNER_UID, 0, 0 };
+	EXPECT_CHILD(run_child(unpin_child, &c));
+	c = (struct unpin_case){ *id, OWNER_UID, -ENOENT, 0 };
+	EXPECT_CHILD(run_child(unpin_child, &c));
 
 	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
 	EXPECT_EQ(*id, ev.id);
@@ -766,14 +744,14 @@ TEST_F(share, pinned_object_outlives_its_creator)
 
 TEST_F(share, pin_quota_and_listing)
 {
-	long long saved = param_read("priv_max_pins");
 	uint64_t ids[5], got[8];
 	struct refslab_list l;
 	uint32_t handle;
-	char val[32];
 	int i;
 
-	ASSERT_EQ(0, param_write("priv_max_pins", "3"));
+	/* Root's limit is the privileged one once the user one refuses. */
+	SET_PARAM("user_max_pins", 3);
+	SET_PARAM("priv_max_pins", 3);
 	for (i = 0; i < 5; i++)
 		ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, &ids[i]));
 	for (i = 0; i < 3; i++)
@@ -799,8 +777,6 @@ TEST_F(share, pin_quota_and_listing)
 
 	for (i = 0; i < 3; i++)
 		ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_UNPIN, ids[i]));
-	snprintf(val, sizeof(val), "%lld", saved);
-	ASSERT_EQ(0, param_write("priv_max_pins", val));
 }
 
 /* Ownership is checked before EEXIST: a stranger gets EPERM either way. */
@@ -1142,7 +1118,7 @@ static int watch_quota_child(void *arg)
 	}
 	CHILD_CHECK(wait_stat("watches_live", c->watches0), c->watches0);
 	CHILD_CHECK(rs_ioctl(fdh, REFSLAB_IOC_CREATE, &cr), 0);
-	CHILD_CHECK(subscribe_many(f2, cr.handle, 0, 0, WATCH_QUOTA, &err),
+	CHILD_CHECK(subscribe_many(fdh, cr.handle, 0, 0, WATCH_QUOTA, &err),
 		    WATCH_QUOTA);
 	CHILD_CHECK(err, 0);
 	return 0;	/* exit closes the files: the teardown checks the rest */

@@ -355,9 +355,14 @@ TEST_F(stats, tracepoints)
 	trace = trace_read(dir);
 	ASSERT_NE(NULL, trace);
 
-	snprintf(want, sizeof(want), "refslab_create: id=%llu size=33 uid=0",
-		 (unsigned long long)id);
-	EXPECT_NE(NULL, strstr(trace, want)) TH_LOG("missing: %s", want);
+	snprintf(want, sizeof(want), "refslab_create: id=%llu size=33 uid=0 ns=%llu",
+		 (unsigned long long)id, (unsigned long long)ns_ino(0, "ipc"));
+	EXPECT_NE(NULL, strstr(trace, want)) {
+		snprintf(path, sizeof(path), "refslab_create: id=%llu ",
+			 (unsigned long long)id);
+		TH_LOG("missing: %s; found: %.120s", want,
+		       strstr(trace, path) ? strstr(trace, path) : "nothing");
+	}
 	snprintf(want, sizeof(want), "refslab_get: id=%llu count=2 refs=3",
 		 (unsigned long long)id);
 	EXPECT_NE(NULL, strstr(trace, want)) TH_LOG("missing: %s", want);
