@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for refslab's internals: object life cycle, registry lookups
- * racing the final put, reclamation, handle tables, quotas and payload
- * consistency.  Built as refslab_kunit.ko; the suites run when it loads.
+ * racing the final put, reclamation, handle tables, quotas, namespaces and
+ * payload consistency.  Built as refslab_kunit.ko; the suites run when it
+ * loads.
+ *
+ * Every case runs in a kernel thread, in the initial IPC and user
+ * namespaces, with all capabilities; its fixture holds refslab's state in
+ * that IPC namespace (struct refslab_ns) for the whole case.  Cases that
+ * test the unprivileged limits override the thread's credentials.
  */
 #include <kunit/test.h>
+#include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/user_namespace.h>
 #include <uapi/linux/refslab.h>
 
 #include "../handle.h"
+#include "../ns.h"
 #include "../object.h"
 #include "../quota.h"
 #include "../stats.h"
@@ -40,13 +49,136 @@ static u64 delta(const struct stat_snapshot *s, enum refslab_stat_item item)
 	return refslab_stat_read(item) - s->item[item];
 }
 
-static struct refslab_object *new_object(struct kunit *test, unsigned int size)
+/**
+ * struct refslab_fixture - what every case holds while it runs
+ * @rns: refslab's state in the test thread's IPC namespace, held
+ * @table: a handle table, for the refslab_handle suite only
+ */
+struct refslab_fixture {
+	struct refslab_ns *rns;
+	struct refslab_handle_table table;
+};
+
+static int fixture_init(struct kunit *test)
 {
-	struct refslab_object *obj = refslab_object_alloc(size, 0600);
+	struct refslab_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct refslab_ns *rns;
+
+	if (!f)
+		return -ENOMEM;
+	rns = refslab_ns_get_current(true);
+	if (IS_ERR_OR_NULL(rns))
+		return rns ? PTR_ERR(rns) : -ENOENT;
+	f->rns = rns;
+	test->priv = f;
+	return 0;
+}
+
+/* Also called after a failed init, so it checks what there is to undo. */
+static void fixture_exit(struct kunit *test)
+{
+	struct refslab_fixture *f = test->priv;
+
+	if (f && f->rns)
+		refslab_ns_put(f->rns);
+}
+
+static struct refslab_ns *test_ns(struct kunit *test)
+{
+	struct refslab_fixture *f = test->priv;
+
+	return f->rns;
+}
+
+/*
+ * A published object of @rns.  The caller owns its creator's reference, a
+ * held one, which refslab_object_put_many(obj, 1) drops; refslab_object_put()
+ * is only for the short-lived references of lookups.
+ */
+static struct refslab_object *new_object_in(struct kunit *test,
+					    struct refslab_ns *rns,
+					    unsigned int size)
+{
+	struct refslab_object *obj = refslab_object_alloc(rns, size, 0600);
 
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
 	refslab_object_publish(obj);
 	return obj;
+}
+
+static struct refslab_object *new_object(struct kunit *test, unsigned int size)
+{
+	return new_object_in(test, test_ns(test), size);
+}
+
+/* A uid nobody else uses in the test VM, and a second one. */
+#define TEST_UID	KUIDT_INIT(424242)
+#define TEST_UID2	KUIDT_INIT(424243)
+
+/*
+ * Act as @uid (the fsuid, which objects and charges go to), without any
+ * capability unless @privileged.  Returns the credentials to give to
+ * revert_creds(), in the same thread.
+ */
+static const struct cred *become(struct kunit *test, kuid_t uid,
+				 bool privileged)
+{
+	const struct cred *old;
+	struct cred *new;
+
+	new = prepare_creds();
+	KUNIT_ASSERT_NOT_NULL(test, new);
+	new->fsuid = uid;
+	if (!privileged)
+		cap_clear(new->cap_effective);
+	old = override_creds(new);
+	put_cred(new);		/* override_creds() took a reference */
+	return old;
+}
+
+/* What is charged to @uid of the initial user namespace; zero if nothing. */
+static struct refslab_usage usage_of(kuid_t uid)
+{
+	struct refslab_usage usage;
+
+	refslab_quota_usage(&init_user_ns, uid, &usage);
+	return usage;
+}
+
+/*
+ * Charge @bytes objects to the current user until a limit refuses; returns
+ * how many were charged, their charge in *@charge (every one of them is
+ * the same entry).  Stops at 2^20 in case no limit ever refuses.
+ */
+static unsigned int charge_until_full(struct kunit *test, unsigned int bytes,
+				      struct refslab_charge **charge, int *err)
+{
+	struct refslab_charge *c;
+	unsigned int n = 0;
+
+	*charge = NULL;
+	for (;;) {
+		c = refslab_quota_charge(bytes);
+		if (IS_ERR(c)) {
+			*err = PTR_ERR(c);
+			break;
+		}
+		if (!*charge)
+			*charge = c;
+		KUNIT_EXPECT_PTR_EQ(test, c, *charge);
+		if (++n == 1U << 20) {
+			*err = 0;
+			break;
+		}
+	}
+	return n;
+}
+
+static void uncharge_n(struct refslab_charge *charge, unsigned int bytes,
+		       unsigned int n)
+{
+	while (n--)
+		refslab_quota_uncharge(charge, bytes);
 }
 
 /* --- refslab_object --------------------------------------------------- */
@@ -62,23 +194,28 @@ static void refslab_object_alloc_sizes(struct kunit *test)
 		obj = new_object(test, sizes[i]);
 		KUNIT_EXPECT_EQ(test, obj->size, sizes[i]);
 		KUNIT_EXPECT_EQ(test, refslab_object_capacity(obj), capacity[i]);
+		KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
 		KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
+		KUNIT_EXPECT_PTR_EQ(test, obj->ns, test_ns(test));
 		KUNIT_EXPECT_EQ(test, obj->mode, 0600);
 		KUNIT_EXPECT_EQ(test, obj->generation, 0ULL);
 		for (j = 0; j < sizes[i]; j++)
 			if (obj->payload[j])
 				break;
 		KUNIT_EXPECT_EQ_MSG(test, j, sizes[i], "payload not zeroed");
-		refslab_object_put(obj);
+		refslab_object_put_many(obj, 1);
 	}
 }
 
 static void refslab_object_alloc_bad_size(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_object_alloc(0, 0600)),
+	struct refslab_ns *rns = test_ns(test);
+
+	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_object_alloc(rns, 0, 0600)),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_object_alloc(REFSLAB_PAYLOAD_MAX + 1,
-							   0600)), -EINVAL);
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR(refslab_object_alloc(rns, REFSLAB_PAYLOAD_MAX + 1,
+						     0600)), -EINVAL);
 }
 
 static void refslab_object_ids_increase(struct kunit *test)
@@ -89,35 +226,52 @@ static void refslab_object_ids_increase(struct kunit *test)
 	struct refslab_object *c;
 
 	KUNIT_EXPECT_GT(test, b->id, a->id);
-	refslab_object_put(b);
+	refslab_object_put_many(b, 1);
 	c = new_object(test, 8);
 	KUNIT_EXPECT_GT(test, c->id, released_id);
-	refslab_object_put(a);
-	refslab_object_put(c);
+	refslab_object_put_many(a, 1);
+	refslab_object_put_many(c, 1);
 }
 
 static void refslab_object_lookup_published_only(struct kunit *test)
 {
+	struct refslab_ns *rns = test_ns(test);
 	struct refslab_object *obj, *found;
-	u64 id;
+	u64 id, next;
 
-	obj = refslab_object_alloc(16, 0600);
+	obj = refslab_object_alloc(rns, 16, 0600);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
 	id = obj->id;
-	KUNIT_EXPECT_NULL(test, refslab_object_lookup(id));
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
+	/* A walk skips the reserved slot too. */
+	next = id;
+	found = refslab_object_find_next(rns, &next);
+	KUNIT_EXPECT_PTR_NE(test, found, obj);
+	if (found)
+		refslab_object_put(found);
 
 	refslab_object_publish(obj);
-	found = refslab_object_lookup(id);
+	found = refslab_object_lookup(rns, id);
 	KUNIT_EXPECT_PTR_EQ(test, found, obj);
+	/* The lookup's reference is short-lived: it is not a held one. */
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 2);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
 	refslab_object_put(found);
 
-	refslab_object_put(obj);
-	KUNIT_EXPECT_NULL(test, refslab_object_lookup(id));
+	next = id;
+	found = refslab_object_find_next(rns, &next);
+	KUNIT_EXPECT_PTR_EQ(test, found, obj);
+	KUNIT_EXPECT_EQ(test, next, id);
+	if (found)
+		refslab_object_put(found);
+
+	refslab_object_put_many(obj, 1);
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
 }
 
 static void refslab_object_abort_leaves_nothing(struct kunit *test)
 {
+	struct refslab_ns *rns = test_ns(test);
 	struct stat_snapshot s;
 	struct refslab_object *obj;
 	unsigned int charged;
@@ -125,13 +279,13 @@ static void refslab_object_abort_leaves_nothing(struct kunit *test)
 
 	snapshot(&s);
 	charged = refslab_quota_total_objects();
-	obj = refslab_object_alloc(100, 0600);
+	obj = refslab_object_alloc(rns, 100, 0600);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, obj);
 	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), charged + 1);
 	id = obj->id;
 	refslab_object_abort(obj);
 	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), charged);
-	KUNIT_EXPECT_NULL(test, refslab_object_lookup(id));
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_CREATED), 0ULL);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
 }
@@ -143,15 +297,62 @@ static void refslab_object_ref_add_cap(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj,
 						     REFSLAB_OBJECT_REFS_MAX - 1),
 			0);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
 			(int)REFSLAB_OBJECT_REFS_MAX);
 	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), -EOVERFLOW);
 	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, UINT_MAX), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
 			(int)REFSLAB_OBJECT_REFS_MAX);
 	refslab_object_put_many(obj, REFSLAB_OBJECT_REFS_MAX - 1);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
-	refslab_object_put(obj);
+	refslab_object_put_many(obj, 1);
+}
+
+/*
+ * Operations in flight hold short-lived references; the cap counts held
+ * references only, so it is reached exactly however many are in flight.
+ */
+static void refslab_object_ref_add_cap_held_only(struct kunit *test)
+{
+	const unsigned int in_flight = 3;
+	struct refslab_object *obj = new_object(test, 8);
+	struct stat_snapshot s;
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, refslab_object_ref_add(obj,
+						     REFSLAB_OBJECT_REFS_MAX - 2),
+			0);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj),
+			REFSLAB_OBJECT_REFS_MAX - 1);
+	for (i = 0; i < in_flight; i++)
+		KUNIT_ASSERT_TRUE(test, refslab_object_get_unless_zero(obj));
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj),
+			REFSLAB_OBJECT_REFS_MAX - 1);
+
+	/* One more at MAX - 1 held, as GET of 1 with INFO or READ running. */
+	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), 0);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
+			(int)(REFSLAB_OBJECT_REFS_MAX + in_flight));
+	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
+
+	/* The short-lived ones go and leave the held count alone. */
+	for (i = 0; i < in_flight; i++)
+		refslab_object_put(obj);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
+			(int)REFSLAB_OBJECT_REFS_MAX);
+	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), -EOVERFLOW);
+
+	snapshot(&s);
+	refslab_object_put_many(obj, REFSLAB_OBJECT_REFS_MAX - 1);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
+	refslab_object_put_many(obj, 1);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 1ULL);
 }
 
 static void refslab_object_write_conditional(struct kunit *test)
@@ -180,7 +381,7 @@ static void refslab_object_write_conditional(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(test, gen, 2ULL);
 	KUNIT_EXPECT_EQ(test, refslab_object_generation(obj), 2ULL);
-	refslab_object_put(obj);
+	refslab_object_put_many(obj, 1);
 }
 
 #ifdef REFSLAB_TEST_FAULT_KUNIT
@@ -198,6 +399,7 @@ static struct kunit_case refslab_object_cases[] = {
 	KUNIT_CASE(refslab_object_lookup_published_only),
 	KUNIT_CASE(refslab_object_abort_leaves_nothing),
 	KUNIT_CASE(refslab_object_ref_add_cap),
+	KUNIT_CASE(refslab_object_ref_add_cap_held_only),
 	KUNIT_CASE(refslab_object_write_conditional),
 #ifdef REFSLAB_TEST_FAULT_KUNIT
 	KUNIT_CASE(refslab_object_test_fault),
@@ -207,6 +409,8 @@ static struct kunit_case refslab_object_cases[] = {
 
 static struct kunit_suite refslab_object_suite = {
 	.name = "refslab_object",
+	.init = fixture_init,
+	.exit = fixture_exit,
 	.test_cases = refslab_object_cases,
 };
 
@@ -221,7 +425,7 @@ static void refslab_object_put_reclaims_after_grace_period(struct kunit *test)
 	snapshot(&s);
 	for (i = 0; i < n; i++) {
 		obj = new_object(test, 1 + (i * 37) % REFSLAB_PAYLOAD_MAX);
-		refslab_object_put(obj);
+		refslab_object_put_many(obj, 1);
 	}
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_CREATED), (u64)n);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), (u64)n);
@@ -236,6 +440,7 @@ static void refslab_object_put_reclaims_after_grace_period(struct kunit *test)
 
 static void refslab_object_put_many_releases_once(struct kunit *test)
 {
+	struct refslab_ns *rns = test_ns(test);
 	struct refslab_object *obj = new_object(test, 8);
 	struct stat_snapshot s;
 	u64 id = obj->id;
@@ -244,16 +449,40 @@ static void refslab_object_put_many_releases_once(struct kunit *test)
 	snapshot(&s);
 	refslab_object_put_many(obj, 4);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
-	KUNIT_EXPECT_PTR_EQ(test, refslab_object_lookup(id), obj);
+	KUNIT_EXPECT_PTR_EQ(test, refslab_object_lookup(rns, id), obj);
 	refslab_object_put(obj);	/* the lookup's */
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 6U);
 	refslab_object_put_many(obj, 6);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 1ULL);
-	KUNIT_EXPECT_NULL(test, refslab_object_lookup(id));
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
 	rcu_barrier();
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RECLAIMED), 1ULL);
 }
 
+/*
+ * The last held reference gone while a lookup's short-lived one is still
+ * out: the object stays until that one is dropped too, and only then goes.
+ */
+static void refslab_object_put_short_lived_last(struct kunit *test)
+{
+	struct refslab_ns *rns = test_ns(test);
+	struct refslab_object *obj = new_object(test, 8), *found;
+	struct stat_snapshot s;
+	u64 id = obj->id;
+
+	found = refslab_object_lookup(rns, id);
+	KUNIT_ASSERT_PTR_EQ(test, found, obj);
+	snapshot(&s);
+	refslab_object_put_many(obj, 1);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(found), 0U);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
+	refslab_object_put(found);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 1ULL);
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
+}
+
 struct lookup_race {
+	struct refslab_ns *rns;
 	u64 id;			/* the id to look up, or 0 */
 	unsigned long found;
 	unsigned long missed;
@@ -268,7 +497,7 @@ static int lookup_race_thread(void *data)
 
 	while (!kthread_should_stop()) {
 		id = READ_ONCE(race->id);
-		obj = id ? refslab_object_lookup(id) : NULL;
+		obj = id ? refslab_object_lookup(race->rns, id) : NULL;
 		if (obj) {
 			if (obj->id != id || !refcount_read(&obj->ref))
 				race->wrong++;
@@ -298,6 +527,7 @@ static void refslab_object_lookup_races_final_put(struct kunit *test)
 
 	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, race);
+	race->rns = test_ns(test);
 	snapshot(&s);
 
 	thread = kthread_run(lookup_race_thread, race, "refslab_race");
@@ -307,7 +537,7 @@ static void refslab_object_lookup_races_final_put(struct kunit *test)
 		WRITE_ONCE(race->id, obj->id);
 		if (i & 1)
 			udelay(i % 50);
-		refslab_object_put(obj);
+		refslab_object_put_many(obj, 1);
 		if (!(i % 64))
 			cond_resched();
 	}
@@ -325,92 +555,104 @@ static void refslab_object_lookup_races_final_put(struct kunit *test)
 static struct kunit_case refslab_reclaim_cases[] = {
 	KUNIT_CASE(refslab_object_put_reclaims_after_grace_period),
 	KUNIT_CASE(refslab_object_put_many_releases_once),
+	KUNIT_CASE(refslab_object_put_short_lived_last),
 	KUNIT_CASE_SLOW(refslab_object_lookup_races_final_put),
 	{}
 };
 
 static struct kunit_suite refslab_reclaim_suite = {
 	.name = "refslab_reclaim",
+	.init = fixture_init,
+	.exit = fixture_exit,
 	.test_cases = refslab_reclaim_cases,
 };
 
 /* --- refslab_handle --------------------------------------------------- */
 
-struct handle_fixture {
-	struct refslab_handle_table table;
-};
-
 static int handle_init(struct kunit *test)
 {
-	struct handle_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	struct refslab_fixture *f;
+	int ret;
 
-	if (!f)
-		return -ENOMEM;
+	ret = fixture_init(test);
+	if (ret)
+		return ret;
+	f = test->priv;
 	refslab_handle_table_init(&f->table);
-	test->priv = f;
 	return 0;
 }
 
 static void handle_exit(struct kunit *test)
 {
-	struct handle_fixture *f = test->priv;
+	struct refslab_fixture *f = test->priv;
 
-	refslab_handle_table_destroy(&f->table);
+	if (f && f->rns)
+		refslab_handle_table_destroy(&f->table);
+	fixture_exit(test);
+}
+
+static struct refslab_handle_table *test_table(struct kunit *test)
+{
+	struct refslab_fixture *f = test->priv;
+
+	return &f->table;
 }
 
 /* Publish a new handle to @obj, which takes over one of the caller's refs. */
 static u32 add_handle(struct kunit *test, struct refslab_object *obj, u32 rights)
 {
-	struct handle_fixture *f = test->priv;
+	struct refslab_handle_table *table = test_table(test);
 	struct refslab_handle *handle;
 	u32 hid;
 
-	handle = refslab_handle_reserve(&f->table, &hid);
+	handle = refslab_handle_reserve(table, &hid);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
 	KUNIT_EXPECT_NE(test, hid, 0U);
-	refslab_handle_publish(&f->table, handle, hid, obj, rights);
+	refslab_handle_publish(table, handle, hid, obj, rights);
 	return hid;
 }
 
 static void refslab_handle_get_put(struct kunit *test)
 {
-	struct handle_fixture *f = test->priv;
+	struct refslab_handle_table *table = test_table(test);
 	struct refslab_object *obj = new_object(test, 8);
 	u32 hid = add_handle(test, obj, REFSLAB_RIGHTS_ALL);
 	u64 id = obj->id;
 	u32 refs;
 
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(&f->table, hid, 5, &refs), 0);
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 5, &refs), 0);
 	KUNIT_EXPECT_EQ(test, refs, 6U);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 6U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 6);
 
-	KUNIT_EXPECT_EQ(test, refslab_handle_put(&f->table, hid, 7, &refs),
+	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 7, &refs),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, refslab_handle_put(&f->table, hid, 2, &refs), 0);
+	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 2, &refs), 0);
 	KUNIT_EXPECT_EQ(test, refs, 4U);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 4U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 4);
 
-	KUNIT_EXPECT_EQ(test, refslab_handle_put(&f->table, hid, 4, &refs), 0);
+	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 4, &refs), 0);
 	KUNIT_EXPECT_EQ(test, refs, 0U);
-	KUNIT_EXPECT_NULL(test, refslab_object_lookup(id));
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(test_ns(test), id));
 }
 
 static void refslab_handle_stale_is_enoent(struct kunit *test)
 {
-	struct handle_fixture *f = test->priv;
+	struct refslab_handle_table *table = test_table(test);
 	struct refslab_object *obj = new_object(test, 8);
 	u32 hid = add_handle(test, obj, REFSLAB_RIGHTS_ALL);
 	u32 refs, hid2;
 
-	KUNIT_ASSERT_EQ(test, refslab_handle_put(&f->table, hid, 1, &refs), 0);
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(&f->table, hid, 1, &refs),
+	KUNIT_ASSERT_EQ(test, refslab_handle_put(table, hid, 1, &refs), 0);
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 1, &refs),
 			-ENOENT);
-	KUNIT_EXPECT_EQ(test, refslab_handle_put(&f->table, hid, 1, &refs),
+	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 1, &refs),
 			-ENOENT);
 	KUNIT_EXPECT_EQ(test,
-			PTR_ERR(refslab_handle_lookup(&f->table, hid, 0, NULL)),
+			PTR_ERR(refslab_handle_lookup(table, hid, 0, NULL)),
 			-ENOENT);
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(&f->table, 0, 1, &refs),
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, 0, 1, &refs),
 			-ENOENT);
 
 	/* The freed number is not handed out again. */
@@ -421,68 +663,74 @@ static void refslab_handle_stale_is_enoent(struct kunit *test)
 
 static void refslab_handle_lookup_rights(struct kunit *test)
 {
-	struct handle_fixture *f = test->priv;
+	struct refslab_handle_table *table = test_table(test);
 	struct refslab_object *obj = new_object(test, 8), *found;
 	u32 hid = add_handle(test, obj, REFSLAB_RIGHT_READ);
 	struct refslab_handle_state state;
 
-	found = refslab_handle_lookup(&f->table, hid, REFSLAB_RIGHT_READ, &state);
+	found = refslab_handle_lookup(table, hid, REFSLAB_RIGHT_READ, &state);
 	KUNIT_ASSERT_PTR_EQ(test, found, obj);
 	KUNIT_EXPECT_EQ(test, state.refs, 1U);
 	KUNIT_EXPECT_EQ(test, state.rights, REFSLAB_RIGHT_READ);
+	/* The lookup's reference is short-lived, not held. */
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 2);
 	refslab_object_put(found);
 
 	KUNIT_EXPECT_EQ(test,
-			PTR_ERR(refslab_handle_lookup(&f->table, hid,
+			PTR_ERR(refslab_handle_lookup(table, hid,
 						      REFSLAB_RIGHT_WRITE,
 						      NULL)),
 			-EACCES);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
 }
 
 static void refslab_handle_get_cap(struct kunit *test)
 {
-	struct handle_fixture *f = test->priv;
+	struct refslab_handle_table *table = test_table(test);
 	struct refslab_object *obj = new_object(test, 8);
 	u32 hid = add_handle(test, obj, REFSLAB_RIGHTS_ALL);
 	u32 refs = 0;
 
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(&f->table, hid,
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid,
 						 REFSLAB_HANDLE_REFS_MAX, &refs),
 			-EOVERFLOW);
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(&f->table, hid,
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid,
 						 REFSLAB_HANDLE_REFS_MAX - 1,
 						 &refs), 0);
 	KUNIT_EXPECT_EQ(test, refs, REFSLAB_HANDLE_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(&f->table, hid, 1, &refs),
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 1, &refs),
 			-EOVERFLOW);
-	/* A failed get leaves the object count as it was. */
+	/* A failed get leaves the object counts as they were. */
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_HANDLE_REFS_MAX);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
 			(int)REFSLAB_HANDLE_REFS_MAX);
 }
 
 static void refslab_handle_table_destroy_drops_all(struct kunit *test)
 {
-	struct handle_fixture *f = test->priv;
+	struct refslab_handle_table *table = test_table(test);
 	struct refslab_object *a = new_object(test, 8), *b = new_object(test, 8);
 	struct stat_snapshot s;
 	u32 refs;
 
 	KUNIT_ASSERT_EQ(test, refslab_object_ref_add(a, 1), 0);
 	add_handle(test, a, REFSLAB_RIGHTS_ALL);
-	KUNIT_ASSERT_EQ(test, refslab_handle_get(&f->table,
+	KUNIT_ASSERT_EQ(test, refslab_handle_get(table,
 						 add_handle(test, a,
 							    REFSLAB_RIGHTS_ALL),
 						 3, &refs), 0);
 	add_handle(test, b, REFSLAB_RIGHTS_ALL);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(a), 5U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&a->ref), 5);
 
 	snapshot(&s);
-	refslab_handle_table_destroy(&f->table);
+	refslab_handle_table_destroy(table);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 2ULL);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_HANDLES_DESTROYED), 3ULL);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_REFS_DROPPED), 6ULL);
-	refslab_handle_table_init(&f->table);	/* for handle_exit() */
+	refslab_handle_table_init(table);	/* for handle_exit() */
 }
 
 static struct kunit_case refslab_handle_cases[] = {
@@ -503,58 +751,85 @@ static struct kunit_suite refslab_handle_suite = {
 
 /* --- refslab_quota ---------------------------------------------------- */
 
-/* A uid nobody else uses in the test VM. */
-#define QUOTA_TEST_UID	KUIDT_INIT(424242)
-
+/*
+ * Without CAP_SYS_RESOURCE, TEST_UID's unprivileged limit refuses at last;
+ * with it, the privileged limit lets one more through; one release makes
+ * room for exactly one more.
+ */
 static void refslab_quota_charge_until_edquot(struct kunit *test)
 {
+	struct refslab_charge *charge, *c;
 	struct refslab_usage usage;
-	unsigned int n = 0, i;
-	int ret;
+	const struct cred *old;
+	unsigned int n;
+	int err;
 
-	while ((ret = refslab_quota_charge(QUOTA_TEST_UID, 4096, false)) == 0) {
-		n++;
-		if (n > (1U << 20))
-			break;
-	}
-	KUNIT_EXPECT_EQ(test, ret, -EDQUOT);
-	KUNIT_EXPECT_GT(test, n, 0U);
+	KUNIT_ASSERT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID,
+						  &usage), -ENOENT);
+	KUNIT_EXPECT_EQ(test, usage.objects, 0U);
 
-	refslab_quota_usage(QUOTA_TEST_UID, &usage);
+	old = become(test, TEST_UID, false);
+	n = charge_until_full(test, 4096, &charge, &err);
+	revert_creds(old);
+	KUNIT_EXPECT_EQ(test, err, -EDQUOT);
+	KUNIT_ASSERT_GT(test, n, 0U);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, charge);
+	KUNIT_EXPECT_TRUE(test, uid_eq(refslab_charge_uid(charge), TEST_UID));
+
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID,
+						  &usage), 0);
 	KUNIT_EXPECT_EQ(test, usage.objects, n);
 	KUNIT_EXPECT_EQ(test, usage.bytes, (u64)n * 4096);
+	KUNIT_EXPECT_EQ(test, usage.pins, 0U);
 
-	/* The privileged limits are larger. */
-	KUNIT_EXPECT_EQ(test, refslab_quota_charge(QUOTA_TEST_UID, 4096, true),
-			0);
-	refslab_quota_uncharge(QUOTA_TEST_UID, 4096);
+	/* With CAP_SYS_RESOURCE the privileged limits apply: they are larger. */
+	old = become(test, TEST_UID, true);
+	c = refslab_quota_charge(4096);
+	revert_creds(old);
+	KUNIT_EXPECT_PTR_EQ(test, c, charge);
+	if (!IS_ERR(c))
+		refslab_quota_uncharge(c, 4096);
 
 	/* One release makes room for exactly one more. */
-	refslab_quota_uncharge(QUOTA_TEST_UID, 4096);
-	KUNIT_EXPECT_EQ(test, refslab_quota_charge(QUOTA_TEST_UID, 4096, false),
-			0);
-	KUNIT_EXPECT_EQ(test, refslab_quota_charge(QUOTA_TEST_UID, 4096, false),
-			-EDQUOT);
+	refslab_quota_uncharge(charge, 4096);
+	old = become(test, TEST_UID, false);
+	c = refslab_quota_charge(4096);
+	KUNIT_EXPECT_PTR_EQ(test, c, charge);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_quota_charge(4096)), -EDQUOT);
+	revert_creds(old);
 
-	for (i = 0; i < n; i++)
-		refslab_quota_uncharge(QUOTA_TEST_UID, 4096);
-	refslab_quota_usage(QUOTA_TEST_UID, &usage);
+	uncharge_n(charge, 4096, n);
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID,
+						  &usage), -ENOENT);
 	KUNIT_EXPECT_EQ(test, usage.objects, 0U);
 	KUNIT_EXPECT_EQ(test, usage.bytes, 0ULL);
 }
 
 static void refslab_quota_counts_denials(struct kunit *test)
 {
+	struct refslab_charge *charge, *c;
 	struct stat_snapshot s;
-	unsigned int n = 0;
+	const struct cred *old;
+	unsigned int n;
+	int err;
 
 	snapshot(&s);
-	while (!refslab_quota_charge(QUOTA_TEST_UID, 4096, false) &&
-	       n < (1U << 20))
-		n++;
+	old = become(test, TEST_UID, false);
+	n = charge_until_full(test, 4096, &charge, &err);
+	revert_creds(old);
+	KUNIT_EXPECT_EQ(test, err, -EDQUOT);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_QUOTA_DENIALS), 1ULL);
-	while (n--)
-		refslab_quota_uncharge(QUOTA_TEST_UID, 4096);
+
+	/* A charge the privileged limits let through is no denial. */
+	old = become(test, TEST_UID, true);
+	c = refslab_quota_charge(4096);
+	revert_creds(old);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(c));
+	if (!IS_ERR(c))
+		refslab_quota_uncharge(c, 4096);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_QUOTA_DENIALS), 1ULL);
+	if (charge)
+		uncharge_n(charge, 4096, n);
 }
 
 static void refslab_quota_follows_objects(struct kunit *test)
@@ -563,29 +838,346 @@ static void refslab_quota_follows_objects(struct kunit *test)
 	struct refslab_object *obj;
 	kuid_t uid = current_fsuid();
 
-	refslab_quota_usage(uid, &before);
+	before = usage_of(uid);
 	obj = new_object(test, 300);
-	refslab_quota_usage(uid, &during);
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, uid, &during),
+			0);
 	KUNIT_EXPECT_EQ(test, during.objects, before.objects + 1);
 	KUNIT_EXPECT_EQ(test, during.bytes, before.bytes + 300);
 
 	/* Returned at release, before the grace period ends. */
-	refslab_object_put(obj);
-	refslab_quota_usage(uid, &after);
+	refslab_object_put_many(obj, 1);
+	after = usage_of(uid);
 	KUNIT_EXPECT_EQ(test, after.objects, before.objects);
 	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+}
+
+/*
+ * A transfer moves the object, its bytes and its pin to the new owner, and
+ * never counts the object twice: the global count stays as it was.  A new
+ * owner at its own limit refuses (EDQUOT) and the old charge stays whole;
+ * with CAP_SYS_RESOURCE the privileged limits let it through.
+ */
+static void refslab_quota_transfer_moves_whole(struct kunit *test)
+{
+	struct refslab_charge *a, *a2, *b, *full, *c;
+	unsigned int total, n;
+	struct refslab_usage u;
+	struct stat_snapshot s;
+	const struct cred *old;
+	int err;
+
+	total = refslab_quota_total_objects();
+	old = become(test, TEST_UID2, false);
+	a = refslab_quota_charge(100);
+	KUNIT_EXPECT_FALSE(test, IS_ERR(a));
+	KUNIT_EXPECT_EQ(test, IS_ERR(a) ? -1 : refslab_quota_charge_pin(a), 0);
+	revert_creds(old);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	u = usage_of(TEST_UID2);
+	KUNIT_EXPECT_EQ(test, u.objects, 1U);
+	KUNIT_EXPECT_EQ(test, u.pins, 1U);
+	KUNIT_EXPECT_EQ(test, u.bytes, 100ULL);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total + 1);
+
+	b = refslab_quota_transfer(a, TEST_UID, 100, true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, b);
+	KUNIT_EXPECT_TRUE(test, uid_eq(refslab_charge_uid(b), TEST_UID));
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID2, &u),
+			-ENOENT);
+	u = usage_of(TEST_UID);
+	KUNIT_EXPECT_EQ(test, u.objects, 1U);
+	KUNIT_EXPECT_EQ(test, u.pins, 1U);
+	KUNIT_EXPECT_EQ(test, u.bytes, 100ULL);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total + 1);
+
+	/* TEST_UID up to its unprivileged limit; TEST_UID2 makes one more. */
+	old = become(test, TEST_UID, false);
+	n = charge_until_full(test, 4096, &full, &err);
+	revert_creds(old);
+	KUNIT_EXPECT_EQ(test, err, -EDQUOT);
+	KUNIT_EXPECT_PTR_EQ(test, full, b);
+	old = become(test, TEST_UID2, false);
+	a2 = refslab_quota_charge(4096);
+	revert_creds(old);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, a2);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total + n + 2);
+
+	/* Refused without CAP_SYS_RESOURCE; nothing moves. */
+	snapshot(&s);
+	old = become(test, TEST_UID2, false);
+	c = refslab_quota_transfer(a2, TEST_UID, 4096, false);
+	revert_creds(old);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(c), -EDQUOT);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_QUOTA_DENIALS), 1ULL);
+	u = usage_of(TEST_UID2);
+	KUNIT_EXPECT_EQ(test, u.objects, 1U);
+	KUNIT_EXPECT_EQ(test, u.bytes, 4096ULL);
+	u = usage_of(TEST_UID);
+	KUNIT_EXPECT_EQ(test, u.objects, n + 1);
+	KUNIT_EXPECT_EQ(test, u.bytes, 100 + (u64)n * 4096);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total + n + 2);
+	if (!IS_ERR(c)) {		/* moved after all: put it back */
+		a2 = c;
+		n++;
+	}
+
+	/* The privileged limits let it through, and still count it once. */
+	old = become(test, TEST_UID2, true);
+	c = refslab_quota_transfer(a2, TEST_UID, 4096, false);
+	revert_creds(old);
+	KUNIT_EXPECT_PTR_EQ(test, c, b);
+	if (!IS_ERR(c))
+		a2 = c;
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID2, &u),
+			-ENOENT);
+	u = usage_of(TEST_UID);
+	KUNIT_EXPECT_EQ(test, u.objects, n + 2);
+	KUNIT_EXPECT_EQ(test, u.pins, 1U);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total + n + 2);
+
+	refslab_quota_uncharge(a2, 4096);
+	uncharge_n(b, 4096, n);
+	refslab_quota_uncharge_pin(b);
+	refslab_quota_uncharge(b, 100);
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID, &u),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total);
+}
+
+/*
+ * An owner change moves a pinned object's whole charge, pin included, and
+ * leaves the global count alone; the unpin and the release return it to
+ * the new owner.
+ */
+static void refslab_object_setattr_moves_charge(struct kunit *test)
+{
+	struct refslab_ns *rns = test_ns(test);
+	struct refslab_object *obj = new_object(test, 300);
+	struct refslab_usage before, u;
+	struct refslab_attrs attrs;
+	unsigned int total;
+
+	KUNIT_ASSERT_EQ(test, refslab_object_pin(rns, obj->id), 0);
+	before = usage_of(current_fsuid());
+	total = refslab_quota_total_objects();
+	KUNIT_ASSERT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID, &u),
+			-ENOENT);
+
+	KUNIT_EXPECT_EQ(test, refslab_object_setattr(obj, REFSLAB_SETATTR_UID,
+						     0, TEST_UID,
+						     GLOBAL_ROOT_GID), 0);
+	refslab_object_attrs(obj, &attrs);
+	KUNIT_EXPECT_TRUE(test, uid_eq(attrs.uid, TEST_UID));
+	u = usage_of(TEST_UID);
+	KUNIT_EXPECT_EQ(test, u.objects, 1U);
+	KUNIT_EXPECT_EQ(test, u.pins, 1U);
+	KUNIT_EXPECT_EQ(test, u.bytes, 300ULL);
+	u = usage_of(current_fsuid());
+	KUNIT_EXPECT_EQ(test, u.objects, before.objects - 1);
+	KUNIT_EXPECT_EQ(test, u.pins, before.pins - 1);
+	KUNIT_EXPECT_EQ(test, u.bytes, before.bytes - 300);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total);
+
+	KUNIT_EXPECT_EQ(test, refslab_object_unpin(rns, obj->id), 0);
+	KUNIT_EXPECT_EQ(test, usage_of(TEST_UID).pins, 0U);
+	refslab_object_put_many(obj, 1);
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID, &u),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total - 1);
 }
 
 static struct kunit_case refslab_quota_cases[] = {
 	KUNIT_CASE(refslab_quota_charge_until_edquot),
 	KUNIT_CASE(refslab_quota_counts_denials),
 	KUNIT_CASE(refslab_quota_follows_objects),
+	KUNIT_CASE(refslab_quota_transfer_moves_whole),
+	KUNIT_CASE(refslab_object_setattr_moves_charge),
 	{}
 };
 
 static struct kunit_suite refslab_quota_suite = {
 	.name = "refslab_quota",
+	.init = fixture_init,
+	.exit = fixture_exit,
 	.test_cases = refslab_quota_cases,
+};
+
+/* --- refslab_ns ------------------------------------------------------- */
+
+/*
+ * A second namespace state, as ns.c builds one, but of no IPC namespace
+ * (so it is never the caller's) and outside the namespace table (so no
+ * view walks it).  Its count starts at 2, one for the test and one in
+ * place of the table's, and no put drops it below that: the last put of
+ * an object never tries to free the state.  Only objects and lookups use
+ * it; the test removes every object before it ends.
+ */
+static struct refslab_ns *other_ns(struct kunit *test)
+{
+	struct refslab_ns *rns = kunit_kzalloc(test, sizeof(*rns), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, rns);
+	refcount_set(&rns->users, 2);
+	xa_init(&rns->registry);
+	xa_init(&rns->watched);
+	return rns;
+}
+
+static void other_ns_done(struct kunit *test, struct refslab_ns *rns)
+{
+	/* Every object's reference to the state was returned. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&rns->users), 2);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&rns->registry));
+	KUNIT_EXPECT_EQ(test, atomic_read(&rns->nr_pins), 0);
+	xa_destroy(&rns->registry);
+	xa_destroy(&rns->watched);
+}
+
+static void refslab_ns_get_current_same_state(struct kunit *test)
+{
+	struct refslab_ns *rns;
+
+	rns = refslab_ns_get_current(false);
+	KUNIT_EXPECT_PTR_EQ(test, rns, test_ns(test));
+	if (!IS_ERR_OR_NULL(rns))
+		refslab_ns_put(rns);
+	rns = refslab_ns_get_current(true);
+	KUNIT_EXPECT_PTR_EQ(test, rns, test_ns(test));
+	if (!IS_ERR_OR_NULL(rns))
+		refslab_ns_put(rns);
+}
+
+/*
+ * Each state counts its own ids from 1: the first two objects of a new
+ * state are 1 and 2, and two creates in a row in the caller's state get
+ * consecutive ids.  Lookups find each object in its own state only.
+ */
+static void refslab_object_alloc_ids_per_ns(struct kunit *test)
+{
+	struct refslab_ns *rns = test_ns(test), *other = other_ns(test);
+	struct refslab_object *a, *b, *x, *y, *found;
+	u64 id;
+
+	x = new_object_in(test, other, 8);
+	y = new_object_in(test, other, 8);
+	KUNIT_EXPECT_EQ(test, x->id, 1ULL);
+	KUNIT_EXPECT_EQ(test, y->id, 2ULL);
+	KUNIT_EXPECT_PTR_EQ(test, x->ns, other);
+
+	a = new_object(test, 8);
+	b = new_object(test, 8);
+	KUNIT_EXPECT_EQ(test, b->id, a->id + 1);
+	KUNIT_EXPECT_PTR_EQ(test, a->ns, rns);
+
+	found = refslab_object_lookup(rns, a->id);
+	KUNIT_EXPECT_PTR_EQ(test, found, a);
+	if (found)
+		refslab_object_put(found);
+	found = refslab_object_lookup(other, x->id);
+	KUNIT_EXPECT_PTR_EQ(test, found, x);
+	if (found)
+		refslab_object_put(found);
+	/* Whatever an id names in one state, it is not the other's object. */
+	found = refslab_object_lookup(rns, x->id);
+	KUNIT_EXPECT_PTR_NE(test, found, x);
+	if (found)
+		refslab_object_put(found);
+	found = refslab_object_lookup(other, a->id);
+	KUNIT_EXPECT_PTR_NE(test, found, a);
+	if (found)
+		refslab_object_put(found);
+
+	/* A walk of a state sees its own objects only. */
+	id = 0;
+	found = refslab_object_find_next(other, &id);
+	KUNIT_EXPECT_PTR_EQ(test, found, x);
+	KUNIT_EXPECT_EQ(test, id, 1ULL);
+	if (found)
+		refslab_object_put(found);
+	id = y->id + 1;
+	KUNIT_EXPECT_NULL(test, refslab_object_find_next(other, &id));
+
+	/* The caller may name the objects of its own namespace only. */
+	KUNIT_EXPECT_EQ(test, refslab_object_visible_id(a), a->id);
+	KUNIT_EXPECT_EQ(test, refslab_object_visible_id(b), b->id);
+	KUNIT_EXPECT_EQ(test, refslab_object_visible_id(x), 0ULL);
+
+	refslab_object_put_many(a, 1);
+	refslab_object_put_many(b, 1);
+	refslab_object_put_many(x, 1);
+	refslab_object_put_many(y, 1);
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(other, 1));
+	other_ns_done(test, other);
+}
+
+/*
+ * The same id in two states names two objects; pins, unpins and pin lists
+ * act in the state they are given.
+ */
+static void refslab_object_pin_per_ns(struct kunit *test)
+{
+	struct refslab_ns *rns = test_ns(test), *other = other_ns(test);
+	struct refslab_object *a, *x, *found;
+	u64 ids[4];
+	u64 id;
+
+	a = new_object(test, 8);
+	id = a->id;
+	atomic64_set(&other->last_id, id - 1);
+	x = new_object_in(test, other, 8);
+	KUNIT_EXPECT_EQ(test, x->id, id);
+
+	found = refslab_object_lookup(other, id);
+	KUNIT_EXPECT_PTR_EQ(test, found, x);
+	if (found)
+		refslab_object_put(found);
+	found = refslab_object_lookup(rns, id);
+	KUNIT_EXPECT_PTR_EQ(test, found, a);
+	if (found)
+		refslab_object_put(found);
+
+	KUNIT_EXPECT_EQ(test, refslab_object_pin(other, id), 0);
+	KUNIT_EXPECT_TRUE(test, refslab_object_pinned(x));
+	KUNIT_EXPECT_FALSE(test, refslab_object_pinned(a));
+	KUNIT_EXPECT_EQ(test, refslab_object_held(x), 2U);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(a), 1U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&other->nr_pins), 1);
+	KUNIT_EXPECT_EQ(test, refslab_object_pin(other, id), -EEXIST);
+	KUNIT_EXPECT_EQ(test, refslab_object_pin(other, id + 1), -ENOENT);
+
+	KUNIT_EXPECT_EQ(test, refslab_object_list_pinned(other, 0, ids, 4), 1U);
+	KUNIT_EXPECT_EQ(test, ids[0], id);
+	KUNIT_EXPECT_EQ(test, refslab_object_list_pinned(other, id, ids, 4), 0U);
+	KUNIT_EXPECT_EQ(test, refslab_object_list_pinned(rns, id - 1, ids, 1),
+			0U);
+
+	KUNIT_EXPECT_EQ(test, refslab_object_unpin(rns, id), -ENOENT);
+	KUNIT_EXPECT_TRUE(test, refslab_object_pinned(x));
+	KUNIT_EXPECT_EQ(test, refslab_object_unpin(other, id), 0);
+	KUNIT_EXPECT_FALSE(test, refslab_object_pinned(x));
+	KUNIT_EXPECT_EQ(test, refslab_object_held(x), 1U);
+	KUNIT_EXPECT_EQ(test, refslab_object_unpin(other, id), -ENOENT);
+
+	refslab_object_put_many(x, 1);
+	refslab_object_put_many(a, 1);
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(other, id));
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
+	other_ns_done(test, other);
+}
+
+static struct kunit_case refslab_ns_cases[] = {
+	KUNIT_CASE(refslab_ns_get_current_same_state),
+	KUNIT_CASE(refslab_object_alloc_ids_per_ns),
+	KUNIT_CASE(refslab_object_pin_per_ns),
+	{}
+};
+
+static struct kunit_suite refslab_ns_suite = {
+	.name = "refslab_ns",
+	.init = fixture_init,
+	.exit = fixture_exit,
+	.test_cases = refslab_ns_cases,
 };
 
 /* --- refslab_payload -------------------------------------------------- */
@@ -651,7 +1243,7 @@ static void refslab_object_read_never_torn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refslab_object_generation(race->obj),
 			(u64)race->writes);
 	kunit_info(test, "%u writes raced 5000 reads\n", race->writes);
-	refslab_object_put(race->obj);
+	refslab_object_put_many(race->obj, 1);
 }
 
 static struct kunit_case refslab_payload_cases[] = {
@@ -661,12 +1253,14 @@ static struct kunit_case refslab_payload_cases[] = {
 
 static struct kunit_suite refslab_payload_suite = {
 	.name = "refslab_payload",
+	.init = fixture_init,
+	.exit = fixture_exit,
 	.test_cases = refslab_payload_cases,
 };
 
 kunit_test_suites(&refslab_object_suite, &refslab_reclaim_suite,
 		  &refslab_handle_suite, &refslab_quota_suite,
-		  &refslab_payload_suite);
+		  &refslab_ns_suite, &refslab_payload_suite);
 
 MODULE_DESCRIPTION("KUnit tests for refslab");
 MODULE_LICENSE("GPL");
