@@ -342,6 +342,7 @@ struct refslab_object *refslab_object_find_next(struct refslab_ns *rns,
 	*id = index;
 	return obj;
 }
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_find_next);
 
 /**
  * refslab_object_pinned() - is an object pinned?
@@ -353,6 +354,7 @@ bool refslab_object_pinned(struct refslab_object *obj)
 {
 	return xa_get_mark(&obj->ns->registry, obj->id, REFSLAB_PINNED);
 }
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_pinned);
 
 /**
  * refslab_object_visible_id() - an object's id, as the caller may name it
@@ -368,6 +370,7 @@ u64 refslab_object_visible_id(const struct refslab_object *obj)
 {
 	return refslab_ns_is_current(obj->ns) ? obj->id : 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_visible_id);
 
 /**
  * refslab_object_ref_add() - add held references, within the object's cap
