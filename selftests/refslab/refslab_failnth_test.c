@@ -201,9 +201,15 @@ static int op_subscribe_id(struct ctx *c)
 	return rs_subscribe_id(c->fd, c->id, 1);
 }
 
+/* This IPC namespace's inode number, read before faults are armed. */
+static uint64_t list_ns_ino;
+
 /* The namespaces holding pins, with this one's (the object is pinned). */
 static int prepare_list_namespaces(struct ctx *c)
 {
+	list_ns_ino = ns_ino(0, "ipc");
+	if (!list_ns_ino)
+		return -ENOENT;
 	return rs_pin(c->fd, REFSLAB_IOC_PIN, c->id);
 }
 
@@ -214,7 +220,7 @@ static int op_list_namespaces(struct ctx *c)
 
 	if (ret < 0)
 		return ret;
-	ret = rs_list(c->fd, REFSLAB_LIST_NS, ns_ino(0, "ipc"), 0, ns, 8);
+	ret = rs_list(c->fd, REFSLAB_LIST_NS, list_ns_ino, 0, ns, 8);
 	return ret < 0 ? ret : 0;
 }
 

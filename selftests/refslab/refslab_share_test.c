@@ -564,9 +564,9 @@ static int fowner_child(void *arg)
 	CHILD_CHECK(rs_setattr(c->fd, c->handle, REFSLAB_SETATTR_MODE, 0604,
 			       0, 0), 0);
 	CHILD_CHECK(rs_info(c->fd, c->handle, &info), 0);
-	/* The group it already has: always allowed. */
+	/* Even the group it already has: as chown(2), only for the owner. */
 	CHILD_CHECK(rs_setattr(c->fd, c->handle, REFSLAB_SETATTR_GID, 0, 0,
-			       info.gid), 0);
+			       info.gid), -EPERM);
 	return 0;
 }
 
