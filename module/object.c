@@ -476,6 +476,8 @@ void refslab_object_put_many(struct refslab_object *obj, unsigned int n)
 {
 	int held = atomic_sub_return_relaxed(n, &obj->held);
 
+	/* A put of held references nobody took: a refslab bug, not the user's. */
+	WARN_ON_ONCE(held < 0);
 	trace_refslab_put(obj, n, held);
 	/* Nothing may touch @obj after the sub unless it reached zero. */
 	if (refcount_sub_and_test(n, &obj->ref))
