@@ -117,9 +117,8 @@ static int do_create(struct ctx *c, int argc, char **argv)
 		case 'm': mode = (int)arg_mode(c, optarg); break;
 		case 'p': pin = true; break;
 		case 'n':
-			count = arg_u64(c, "count", optarg, UINT32_MAX);
-			if (!count)
-				usage_error(c, "invalid count '0' (at least one object)");
+			count = arg_positive(c, "count", optarg, UINT32_MAX,
+					     "at least one object");
 			break;
 		default: bad_option(c, argv, opt);
 		}
@@ -246,6 +245,34 @@ static void print_info(const struct refslab_info *i, bool json)
 	printf("state       %s\n", state_str(i->state, st, sizeof(st)));
 }
 
+/*
+ * Open the target as target_open() does and read its INFO into @info;
+ * returns the handle.  Any failure ends refslabctl, naming @op.
+ */
+static uint32_t target_info(int fd, const char *op, struct target *t,
+			    uint32_t rights, bool any, struct refslab_info *info)
+{
+	uint32_t h = target_open(fd, op, t, rights, any);
+	int ret = refslab_info(fd, h, info);
+
+	if (ret)
+		obj_fail(fd, op, t->id, ret);
+	return h;
+}
+
+/* info and open: the target's information, as text or JSON. */
+static int show_info(const struct ctx *c, struct target *t, uint32_t rights,
+		     bool any, bool json)
+{
+	struct refslab_info info;
+	int fd = dev_open(c);
+
+	target_info(fd, c->cmd, t, rights, any, &info);
+	print_info(&info, json);
+	refslab_close(fd);
+	return 0;
+}
+
 static int do_info(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -254,10 +281,8 @@ static int do_info(struct ctx *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct target t = { .objfd = -1 };
-	struct refslab_info info;
 	bool json = false;
-	int fd, opt, ret;
-	uint32_t h;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, ":jF:", opts, NULL)) != -1) {
 		if (opt == 'j')
@@ -268,15 +293,7 @@ static int do_info(struct ctx *c, int argc, char **argv)
 			bad_option(c, argv, opt);
 	}
 	target_operands(c, argc, argv, &t);
-
-	fd = dev_open(c);
-	h = target_open(fd, "info", &t, REFSLAB_RIGHT_READ, true);
-	ret = refslab_info(fd, h, &info);
-	if (ret)
-		obj_fail(fd, "info", t.id, ret);
-	print_info(&info, json);
-	refslab_close(fd);
-	return 0;
+	return show_info(c, &t, REFSLAB_RIGHT_READ, true, json);
 }
 
 const struct command cmd_info = {
@@ -316,11 +333,10 @@ static int do_open(struct ctx *c, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct refslab_info info;
-	uint32_t rights = 0, h;
+	struct target t = { .objfd = -1 };
+	uint32_t rights = 0;
 	bool json = false;
-	int fd, opt, ret;
-	uint64_t id;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, ":rwj", opts, NULL)) != -1) {
 		switch (opt) {
@@ -331,18 +347,8 @@ static int do_open(struct ctx *c, int argc, char **argv)
 		}
 	}
 	want_operands(c, argc, argv, 1, "ID");
-	id = arg_id(c, argv[optind]);
-	if (!rights)
-		rights = REFSLAB_RIGHT_READ;
-
-	fd = dev_open(c);
-	h = obj_open(fd, "open", id, rights, false);
-	ret = refslab_info(fd, h, &info);
-	if (ret)
-		obj_fail(fd, "open", id, ret);
-	print_info(&info, json);
-	refslab_close(fd);
-	return 0;
+	t.id = arg_id(c, argv[optind]);
+	return show_info(c, &t, rights ? rights : REFSLAB_RIGHT_READ, false, json);
 }
 
 const struct command cmd_open = {
@@ -370,6 +376,22 @@ EXIT_STATUS_HELP "\n"
 
 /* ---------------------------------------------------------------------- */
 /* read and write                                                          */
+
+/*
+ * The target opened with @rights for reading or writing its payload from
+ * @offset (@op names which), its INFO in @info; returns the handle.
+ */
+static uint32_t payload_open(int fd, const char *op, struct target *t,
+			     uint32_t rights, uint32_t offset,
+			     struct refslab_info *info)
+{
+	uint32_t h = target_info(fd, op, t, rights, false, info);
+
+	if (offset >= info->payload_size)
+		die("%s object %" PRIu64 ": offset %u is past its %u-byte payload",
+		    op, t->id, offset, info->payload_size);
+	return h;
+}
 
 static void hexdump(const unsigned char *p, size_t len, uint32_t base)
 {
@@ -415,9 +437,9 @@ static int do_read(struct ctx *c, int argc, char **argv)
 			offset = (uint32_t)arg_u64(c, "offset", optarg, REFSLAB_PAYLOAD_MAX - 1);
 			break;
 		case 'l':
-			length = (uint32_t)arg_u64(c, "length", optarg, REFSLAB_PAYLOAD_MAX);
-			if (!length)
-				usage_error(c, "invalid length '0' (at least 1 byte)");
+			length = (uint32_t)arg_positive(c, "length", optarg,
+							REFSLAB_PAYLOAD_MAX,
+							"at least 1 byte");
 			have_len = true;
 			break;
 		case 'x':
@@ -433,14 +455,8 @@ static int do_read(struct ctx *c, int argc, char **argv)
 	target_operands(c, argc, argv, &t);
 
 	fd = dev_open(c);
-	h = target_open(fd, "read", &t, REFSLAB_RIGHT_READ, false);
+	h = payload_open(fd, "read", &t, REFSLAB_RIGHT_READ, offset, &info);
 	id = t.id;
-	ret = refslab_info(fd, h, &info);
-	if (ret)
-		obj_fail(fd, "read", id, ret);
-	if (offset >= info.payload_size)
-		die("read object %" PRIu64 ": offset %u is past its %u-byte payload",
-		    id, offset, info.payload_size);
 	if (!have_len)
 		length = info.payload_size - offset;
 	if (length > info.payload_size - offset)
@@ -528,14 +544,8 @@ static int do_write(struct ctx *c, int argc, char **argv)
 		usage_error(c, "give exactly one of --data, --file and --stdin");
 
 	fd = dev_open(c);
-	h = target_open(fd, "write", &t, REFSLAB_RIGHT_WRITE, false);
+	h = payload_open(fd, "write", &t, REFSLAB_RIGHT_WRITE, offset, &info);
 	id = t.id;
-	ret = refslab_info(fd, h, &info);
-	if (ret)
-		obj_fail(fd, "write", id, ret);
-	if (offset >= info.payload_size)
-		die("write object %" PRIu64 ": offset %u is past its %u-byte payload",
-		    id, offset, info.payload_size);
 	len = input_read(&in, buf, info.payload_size - offset, "write");
 	if (!len)
 		die("write object %" PRIu64 ": no data to write", id);

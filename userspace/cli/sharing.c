@@ -39,9 +39,8 @@ static int do_hold(struct ctx *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, ":n:wF:t:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			refs = (uint32_t)arg_u64(c, "reference count", optarg, UINT32_MAX);
-			if (!refs)
-				usage_error(c, "invalid reference count '0' (at least 1)");
+			refs = (uint32_t)arg_positive(c, "reference count", optarg,
+						      UINT32_MAX, "at least 1");
 			break;
 		case 'w':
 			rights |= REFSLAB_RIGHT_WRITE;

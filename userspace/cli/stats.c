@@ -299,14 +299,12 @@ static int do_stats(struct ctx *c, int argc, char **argv)
 			json = true;
 			break;
 		case 'w':
-			watch = arg_u64(c, "interval", optarg, 86400);
-			if (!watch)
-				usage_error(c, "invalid interval '0' (at least 1 second)");
+			watch = arg_positive(c, "interval", optarg, 86400,
+					     "at least 1 second");
 			break;
 		case 'n':
-			count = arg_u64(c, "count", optarg, UINT32_MAX);
-			if (!count)
-				usage_error(c, "invalid count '0' (at least 1)");
+			count = arg_positive(c, "count", optarg, UINT32_MAX,
+					     "at least 1");
 			have_count = true;
 			break;
 		default:
