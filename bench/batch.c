@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refslab_bench: BATCH of 1, 8, 32 and 128 operations (VERSION, GET and
+ * PUT, CREATE and PUT), timed per operation.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "bench.h"
+
+/* Batched: b1 = B creates, b2 = B puts of what b1 created. */
+static int loop_batch_create_put(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	unsigned int i, k = c->b1.count;
+
+	while (n--) {
+		if (batch_run(c->fd, &c->b1, "creates"))
+			return -1;
+		for (i = 0; i < k; i++)
+			c->refs[i].handle = c->creates[i].handle;
+		if (batch_run(c->fd, &c->b2, "puts"))
+			return -1;
+		for (i = 0; i < k; i++)
+			if (c->refs[i].refs) {
+				error_msg("batched PUT left %u refs",
+					  c->refs[i].refs);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* Batched: b1 = B VERSION operations. */
+static int loop_batch_version(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+
+	while (n--)
+		if (batch_run(c->fd, &c->b1, "versions"))
+			return -1;
+	return 0;
+}
+
+/* Batched: b1 = B gets of one handle, b2 = B puts of it. */
+static int loop_batch_get_put(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	unsigned int k = c->b1.count;
+
+	while (n--) {
+		if (batch_run(c->fd, &c->b1, "gets"))
+			return -1;
+		if (c->refs[k - 1].refs != k + 1) {
+			error_msg("batched GET: refs %u, expected %u",
+				  c->refs[k - 1].refs, k + 1);
+			return -1;
+		}
+		if (batch_run(c->fd, &c->b2, "puts"))
+			return -1;
+		if (c->refs[2 * k - 1].refs != 1) {
+			error_msg("batched PUT: refs %u, expected 1",
+				  c->refs[2 * k - 1].refs);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct refslab_batch_op batch_ops[2][REFSLAB_BATCH_MAX];
+static struct refslab_create batch_creates[REFSLAB_BATCH_MAX];
+static struct refslab_ref batch_refs[2 * REFSLAB_BATCH_MAX];
+
+void setup_batch_create_put(struct ctx *c, unsigned int k)
+{
+	unsigned int i;
+
+	memset(batch_creates, 0, sizeof(batch_creates));
+	memset(batch_refs, 0, sizeof(batch_refs));
+	for (i = 0; i < k; i++) {
+		batch_creates[i].size = sizeof(batch_creates[i]);
+		batch_creates[i].payload_size = PAYLOAD;
+		batch_ops[0][i] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_CREATE,
+			.arg = (uintptr_t)&batch_creates[i],
+		};
+		batch_refs[i].size = sizeof(batch_refs[i]);
+		batch_refs[i].count = 1;
+		batch_ops[1][i] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_PUT,
+			.arg = (uintptr_t)&batch_refs[i],
+		};
+	}
+	c->creates = batch_creates;
+	c->refs = batch_refs;
+	c->b1 = (struct batch){ batch_ops[0], k };
+	c->b2 = (struct batch){ batch_ops[1], k };
+}
+
+static void setup_batch_get_put(struct ctx *c, unsigned int k)
+{
+	unsigned int i;
+
+	memset(batch_refs, 0, sizeof(batch_refs));
+	for (i = 0; i < 2 * k; i++) {
+		batch_refs[i].size = sizeof(batch_refs[i]);
+		batch_refs[i].handle = c->handle;
+		batch_refs[i].count = 1;
+		batch_ops[i / k][i % k] = (struct refslab_batch_op){
+			.cmd = i < k ? REFSLAB_CMD_GET : REFSLAB_CMD_PUT,
+			.arg = (uintptr_t)&batch_refs[i],
+		};
+	}
+	c->refs = batch_refs;
+	c->b1 = (struct batch){ batch_ops[0], k };
+	c->b2 = (struct batch){ batch_ops[1], k };
+}
+
+static struct refslab_version batch_versions[REFSLAB_BATCH_MAX];
+
+static void setup_batch_version(struct ctx *c, unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < k; i++) {
+		batch_versions[i] = (struct refslab_version){
+			.size = sizeof(batch_versions[i]),
+		};
+		batch_ops[0][i] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_VERSION,
+			.arg = (uintptr_t)&batch_versions[i],
+		};
+	}
+	c->b1 = (struct batch){ batch_ops[0], k };
+}
+
+static const unsigned int batch_sizes[] = { 1, 8, 32, 128 };
+#define NR_BATCH_SIZES	(sizeof(batch_sizes) / sizeof(batch_sizes[0]))
+
+/* On the file and object of the single operations (@c). */
+void bench_batch(struct ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_BATCH_SIZES; i++) {
+		setup_batch_create_put(c, batch_sizes[i]);
+		measure("batch", "create+put", batch_sizes[i],
+			loop_batch_create_put, c, 2.0 * batch_sizes[i]);
+	}
+	for (i = 0; i < NR_BATCH_SIZES; i++) {
+		setup_batch_version(c, batch_sizes[i]);
+		measure("batch", "version", batch_sizes[i],
+			loop_batch_version, c, batch_sizes[i]);
+	}
+	for (i = 0; i < NR_BATCH_SIZES; i++) {
+		setup_batch_get_put(c, batch_sizes[i]);
+		measure("batch", "get+put", batch_sizes[i],
+			loop_batch_get_put, c, 2.0 * batch_sizes[i]);
+	}
+}
