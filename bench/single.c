@@ -101,15 +101,21 @@ int loop_get_put(void *p, uint64_t n)
 	return 0;
 }
 
-static int loop_read(void *p, uint64_t n)
+/* READ and WRITE: the whole payload of @c's object, from or to c->buf. */
+static struct refslab_rw rw_args(struct ctx *c)
 {
-	struct ctx *c = p;
-	struct refslab_rw rw = {
-		.size = sizeof(rw),
+	return (struct refslab_rw){
+		.size = sizeof(struct refslab_rw),
 		.handle = c->handle,
 		.length = PAYLOAD,
 		.buf = (uintptr_t)c->buf,
 	};
+}
+
+static int loop_read(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	struct refslab_rw rw = rw_args(c);
 
 	while (n--)
 		if (ioctl(c->fd, REFSLAB_IOC_READ, &rw)) {
@@ -122,12 +128,7 @@ static int loop_read(void *p, uint64_t n)
 static int loop_write(void *p, uint64_t n)
 {
 	struct ctx *c = p;
-	struct refslab_rw rw = {
-		.size = sizeof(rw),
-		.handle = c->handle,
-		.length = PAYLOAD,
-		.buf = (uintptr_t)c->buf,
-	};
+	struct refslab_rw rw = rw_args(c);
 	uint64_t gen = 0;
 
 	while (n--) {
@@ -165,49 +166,55 @@ static int loop_info(void *p, uint64_t n)
 	return 0;
 }
 
-static int loop_dup_close(void *p, uint64_t n)
+/*
+ * The baselines: a file descriptor made and closed, @make_fd inlined into
+ * each loop so that no indirect call is timed.
+ */
+static inline __attribute__((always_inline)) int
+open_close(void *p, uint64_t n, int (*make_fd)(void *p), const char *what)
 {
-	struct ctx *c = p;
 	int fd;
 
 	while (n--) {
-		fd = dup(c->fd);
+		fd = make_fd(p);
 		if (fd < 0 || close(fd)) {
-			error_msg("dup/close: %s", strerror(errno));
+			error_msg("%s: %s", what, strerror(errno));
 			return -1;
 		}
 	}
 	return 0;
+}
+
+static int dup_ctx_fd(void *p)
+{
+	return dup(((struct ctx *)p)->fd);
+}
+
+static int new_eventfd(void *p)
+{
+	(void)p;
+	return eventfd(0, EFD_CLOEXEC);
+}
+
+static int open_devnull(void *p)
+{
+	(void)p;
+	return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+static int loop_dup_close(void *p, uint64_t n)
+{
+	return open_close(p, n, dup_ctx_fd, "dup/close");
 }
 
 static int loop_eventfd_close(void *p, uint64_t n)
 {
-	int fd;
-
-	(void)p;
-	while (n--) {
-		fd = eventfd(0, EFD_CLOEXEC);
-		if (fd < 0 || close(fd)) {
-			error_msg("eventfd/close: %s", strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
+	return open_close(p, n, new_eventfd, "eventfd/close");
 }
 
 static int loop_devnull(void *p, uint64_t n)
 {
-	int fd;
-
-	(void)p;
-	while (n--) {
-		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (fd < 0 || close(fd)) {
-			error_msg("open/close /dev/null: %s", strerror(errno));
-			return -1;
-		}
-	}
-	return 0;
+	return open_close(p, n, open_devnull, "open/close /dev/null");
 }
 
 void bench_single(void)
