@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * refslabctl's internal interface: what main.c, the helpers in common.c
- * and output.c, and the command files (objects.c, sharing.c, pins.c,
+ * and output.c (prometheus.c for stats), and the command files (objects.c, sharing.c, pins.c,
  * stats.c, wait.c) share.  Each command file defines the struct command
  * of its commands, help text included, next to the code; main.c lists
  * them in the order `refslabctl --help` shows.
@@ -110,6 +110,9 @@ struct stat_entry {
 
 void json_tree(const struct stat_entry *ent, size_t n, bool compact);
 void table_print(char **lines, size_t n);
+
+/* prometheus.c: stats --format prometheus */
+void prom_write(const struct stat_entry *e, size_t n);
 
 /* wait.c, also for unpin --wait */
 uint64_t watch_and_put(int fd, const char *op, uint64_t id, uint32_t h);

@@ -280,23 +280,42 @@ static void stats_table(const struct stat_list *l, const struct stat_list *prev)
 	}
 }
 
+/* --format: the names, in the order of the FMT_ values. */
+enum { FMT_TABLE, FMT_JSON, FMT_PROMETHEUS };
+static const char *const formats[] = { "table", "json", "prometheus" };
+
+static int arg_format(const struct ctx *c, const char *s)
+{
+	int i;
+
+	for (i = 0; i < (int)(sizeof(formats) / sizeof(formats[0])); i++)
+		if (!strcmp(s, formats[i]))
+			return i;
+	usage_error(c, "invalid format '%s' (expected table, json or prometheus)", s);
+}
+
 static int do_stats(struct ctx *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "watch", required_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct stat_list cur = { 0 }, prev = { 0 }, tmp;
 	uint64_t watch = 0, count = 0, i;
-	bool json = false, have_count = false;
-	int opt;
+	bool have_count = false;
+	int opt, fmt = -1;
+	bool json = false;
 
-	while ((opt = getopt_long(argc, argv, ":jw:n:", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":jf:w:n:", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case 'f':
+			fmt = arg_format(c, optarg);
 			break;
 		case 'w':
 			watch = arg_positive(c, "interval", optarg, 86400,
@@ -313,6 +332,13 @@ static int do_stats(struct ctx *c, int argc, char **argv)
 	}
 	if (have_count && !watch)
 		usage_error(c, "--count needs --watch");
+	if (json && fmt >= 0 && fmt != FMT_JSON)
+		usage_error(c, "--json and --format %s exclude each other",
+			    formats[fmt]);
+	if (fmt < 0)
+		fmt = json ? FMT_JSON : FMT_TABLE;
+	if (fmt == FMT_PROMETHEUS && watch)
+		usage_error(c, "--format prometheus prints one sample, not with --watch");
 	if (!watch)
 		count = 1;
 
@@ -322,7 +348,9 @@ static int do_stats(struct ctx *c, int argc, char **argv)
 		stats_collect(&cur);
 		if (optind < argc)
 			stats_select(&cur, argv + optind, argc - optind);
-		if (json) {
+		if (fmt == FMT_PROMETHEUS) {
+			prom_write(cur.e, cur.n);
+		} else if (fmt == FMT_JSON) {
 			json_tree(cur.e, cur.n, watch != 0);
 		} else {
 			if (watch) {
@@ -354,7 +382,8 @@ const struct command cmd_stats = {
 "NAME\n"
 "    refslabctl stats - show the module's counters\n\n"
 "SYNOPSIS\n"
-"    refslabctl stats [--json] [--watch SECONDS [--count N]] [COUNTER...]\n\n"
+"    refslabctl stats [--json | --format FORMAT] [--watch SECONDS [--count N]]\n"
+"                     [COUNTER...]\n\n"
 "DESCRIPTION\n"
 "    Prints every file under /sys/kernel/refslab/ (subdirectories included,\n"
 "    as DIR/NAME) as an aligned table.  With --watch, prints it again every\n"
@@ -363,9 +392,20 @@ const struct command cmd_stats = {
 "    \"classes/64/objects_live\") or a directory, for every file below it\n"
 "    (\"classes/64\").  They are shown in the usual order; one that names\n"
 "    nothing is an error (exit status 1).\n\n"
+"    --format prometheus prints the Prometheus text exposition format, for\n"
+"    node_exporter's textfile collector (see refslabctl(8)): every file is a\n"
+"    sample named refslab_ and its path (\"reclaim_latency/max_ns\" is\n"
+"    refslab_reclaim_latency_max_ns), with # HELP (its sysfs path) and\n"
+"    # TYPE.  Counters that only grow are typed counter and end in _total\n"
+"    (refslab_gets_total); every other file is a gauge.  A numbered\n"
+"    directory is a label: \"classes/64/objects_live\" is\n"
+"    refslab_class_objects_live{class=\"64\"}.  A value that is no number\n"
+"    is a label of an _info gauge of 1: refslab_version_info{version=\"...\"}.\n\n"
 "OPTIONS\n"
 "    --json              one JSON object; subdirectories become nested\n"
 "                        objects.  With --watch, one object per line.\n"
+"    --format FORMAT     table (the default), json (as --json) or\n"
+"                        prometheus (not with --watch)\n"
 "    --watch SECONDS     repeat every SECONDS until interrupted\n"
 "    --count N           with --watch, stop after N samples\n\n"
 EXIT_STATUS_HELP "\n"
@@ -373,7 +413,9 @@ EXIT_STATUS_HELP "\n"
 "    refslabctl stats\n"
 "    refslabctl stats --watch 1 --count 10\n"
 "    refslabctl stats --json | grep reclaim_pending\n"
-"    refslabctl stats handles_live references_live reclaim_latency\n",
+"    refslabctl stats handles_live references_live reclaim_latency\n"
+"    refslabctl stats --format prometheus >refslab.prom.tmp &&\n"
+"        mv refslab.prom.tmp refslab.prom\n",
 };
 
 /* ---------------------------------------------------------------------- */
