@@ -133,6 +133,62 @@ json_field() {
 	sed -n "s/^ *\"$2\": \(.*\)$/\1/p" "$1" | sed 's/,$//' | head -n 1
 }
 
+# prom_check FILE: FILE is the Prometheus text exposition format as
+# refslabctl writes it: every line a "# HELP NAME TEXT", a "# TYPE NAME
+# TYPE" or a sample "NAME[{LABEL="VALUE",...}] NUMBER", names matching
+# [a-zA-Z_:][a-zA-Z0-9_:]*; each family's HELP and TYPE once, before its
+# samples, which are together; counters (and only they) named *_total; at
+# least one sample.  Says what is wrong on "# " lines, status 1.
+prom_check() {
+	awk '
+	function bad(why) { printf "# %s line %d: %s: %s\n", FILENAME, NR, why, $0; err = 1 }
+	BEGIN {
+		name = "^[a-zA-Z_:][a-zA-Z0-9_:]*$"
+		lv = "\"([^\"\\\\]|\\\\.)*\""
+		lab = "[a-zA-Z_][a-zA-Z0-9_]*=" lv
+		labels = "^[{](" lab "(," lab ")*)?[}]"
+		num = "^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+	}
+	/^# (HELP|TYPE) / {
+		n = $3
+		if (n !~ name) { bad("invalid metric name"); next }
+		if (n in seen) bad($2 " after the samples of " n)
+		if ($2 == "HELP") {
+			if (n in help) bad("a second HELP")
+			help[n] = 1
+		} else {
+			if (n in type) bad("a second TYPE")
+			if (NF != 4 || $4 !~ /^(counter|gauge|untyped|histogram|summary)$/)
+				bad("no such type")
+			if (($4 == "counter") != (n ~ /_total$/))
+				bad("counters, and only they, end in _total")
+			type[n] = 1
+		}
+		fam = n
+		next
+	}
+	{
+		if (!match($0, /^[a-zA-Z_:][a-zA-Z0-9_:]*/)) { bad("not HELP, TYPE or a sample"); next }
+		n = substr($0, 1, RLENGTH)
+		rest = substr($0, RLENGTH + 1)
+		if (substr(rest, 1, 1) == "{") {
+			if (!match(rest, labels)) { bad("invalid labels"); next }
+			rest = substr(rest, RLENGTH + 1)
+		}
+		if (rest !~ /^ [^ ]+$/) { bad("not one value after the name"); next }
+		v = substr(rest, 2)
+		if (v !~ num && v !~ /^([-+]Inf|NaN)$/) bad("the value is no number")
+		if (!(n in help) || !(n in type)) bad("a sample before its HELP and TYPE")
+		else if (n != fam) bad("a sample apart from its family")
+		seen[n] = 1
+		samples++
+	}
+	END {
+		if (!samples) { print "# " FILENAME ": no sample"; err = 1 }
+		exit err
+	}' "$1"
+}
+
 # -------------------------------------------------------------------------
 # Usage: no module needed.
 
@@ -204,6 +260,38 @@ if [ -f "$MAN" ]; then
 else
 	skip "man page: every option of every command's --help" "no $MAN"
 fi
+
+# prom_check itself, on exposition texts that are right and wrong: the
+# stats --format prometheus test below can fail.
+printf '%s\n' '# HELP refslab_gets_total t' '# TYPE refslab_gets_total counter' \
+	'refslab_gets_total 3' '# HELP refslab_c x' '# TYPE refslab_c gauge' \
+	'refslab_c{class="64"} 1' 'refslab_c{class="256",a="q\"\\"} 2.5e3' >"$T/prom.good"
+ok=1
+last="prom_check $T/prom.good"
+prom_check "$T/prom.good" || ok=0
+for wrong in 'refslab_x 1' '# HELP refslab_x t|refslab_x 1' \
+	'# TYPE refslab_x gauge|refslab_x 1' \
+	'# HELP 9x t|# TYPE 9x gauge|9x 1' \
+	'# HELP refslab_x t|# TYPE refslab_x gauge|refslab_x one' \
+	'# HELP refslab_x t|# TYPE refslab_x gauge|refslab_x{class=64} 1' \
+	'# HELP refslab_x t|# TYPE refslab_x gauge|refslab_x' \
+	'# HELP refslab_x t|# TYPE refslab_x counter|refslab_x 1' \
+	'# HELP refslab_x_total t|# TYPE refslab_x_total gauge|refslab_x_total 1' \
+	'# HELP refslab_x t|# TYPE refslab_x gauge|refslab_x 1||' \
+	'# HELP refslab_x t|# TYPE refslab_x gauge|refslab_x 1|# a comment' \
+	'# HELP a t|# TYPE a gauge|a 1|# HELP b t|# TYPE b gauge|b 1|a 2' \
+	'# HELP a t|# TYPE a gauge|a 1|# TYPE a gauge' ''; do
+	echo "$wrong" | tr '|' '\n' >"$T/prom.bad"
+	if prom_check "$T/prom.bad" >/dev/null; then
+		echo "# prom_check took: $wrong"
+		ok=0
+	fi
+done
+[ $ok = 1 ]
+verdict "prom_check: takes a right exposition text, refuses each wrong one"
+usage_error "stats --format unknown" "invalid format 'xml'" stats --format xml
+usage_error "stats --format prometheus --watch" "not with --watch" stats --format prometheus --watch 1
+usage_error "stats --json --format prometheus" "exclude each other" stats --json --format prometheus
 
 usage_error "unknown command" "unknown command 'frob'" frob
 usage_error "unknown global option" "unknown option '--frob'" --frob version
@@ -398,6 +486,54 @@ if [ "$rc" = 1 ] && err_has "no counter 'no_such_counter'"; then
 else
 	fail "stats with an unknown counter: exit 1, names it"
 fi
+# stats --format prometheus: the exposition parses (prom_check), and every
+# file under /sys/kernel/refslab has its sample: the path's components
+# joined by _, "classes/N/" as the label class="N", _total on counters; a
+# value that is no number (the version) as the label of an _info gauge.
+run stats --format prometheus
+cp "$T/out" "$T/stats.prom"
+ok=1
+[ "$rc" = 0 ] && [ ! -s "$T/err" ] && prom_check "$T/stats.prom" || ok=0
+for f in $(cd /sys/kernel/refslab && find . -type f | sed 's|^\./||'); do
+	case $f in
+	classes/*/*)
+		class=${f#classes/}
+		name=refslab_class_$(echo "${f#classes/*/}" | tr / _)
+		label="class=\"${class%%/*}\","
+		;;
+	*)
+		name=refslab_$(echo "$f" | tr / _)
+		label=
+		;;
+	esac
+	# The labels of a number: none, or "{class="N"}".
+	labels=
+	[ -n "$label" ] && labels="[{]${label%,}[}]"
+
+	case $(cat "/sys/kernel/refslab/$f") in
+	'' | *[!0-9-]*)
+		want="${name}_info[{]$label${f##*/}=\"[^\"]*\"[}] 1"
+		;;
+	*)
+		want="${name}(_total)?$labels -?[0-9]+"
+		;;
+	esac
+	grep -Eq "^$want$" "$T/stats.prom" || {
+		echo "# stats --format prometheus: no sample for $f (/^$want$/)"
+		ok=0
+	}
+done
+if [ $ok = 1 ]; then
+	pass "stats --format prometheus: parses, a sample for every file in /sys/kernel/refslab"
+else
+	fail "stats --format prometheus: parses, a sample for every file in /sys/kernel/refslab"
+fi
+grep -q '^# TYPE refslab_objects_created_total counter$' "$T/stats.prom" &&
+	grep -q '^# TYPE refslab_objects_live gauge$' "$T/stats.prom" &&
+	[ "$(grep -c '^# TYPE refslab_class_objects_live gauge$' "$T/stats.prom")" = 1 ] &&
+	[ "$(grep -c '^refslab_class_objects_live{class="[0-9]*"} ' "$T/stats.prom")" = \
+		"$(find /sys/kernel/refslab/classes -name objects_live | wc -l)" ]
+verdict "stats --format prometheus: counters _total, live values gauges, one family per class counter"
 
 # create without --pin: the object dies with refslabctl.
 run create 64 --data hello
