@@ -135,113 +135,96 @@ int arg_fd(const struct ctx *c, const char *s, int min)
 /* ---------------------------------------------------------------------- */
 /* Users and groups, from the files themselves                             */
 
-static bool user_name(uid_t uid, char *buf, size_t size)
+/* An entry of /etc/passwd or /etc/group: what refslabctl needs of it. */
+struct ident {
+	char name[128];
+	uint32_t id;
+	uint32_t gid;	/* a user's login group */
+};
+
+/* The user named @name, or with uid @id if @name is NULL, into @out. */
+static bool find_user(const char *name, uint32_t id, struct ident *out)
 {
 	struct passwd *pw;
 	bool found = false;
-	FILE *f;
+	FILE *f = fopen(PASSWD_FILE, "re");
 
-	f = fopen(PASSWD_FILE, "re");
 	if (!f)
 		return false;
-	while ((pw = fgetpwent(f)))
-		if (pw->pw_uid == uid) {
-			snprintf(buf, size, "%s", pw->pw_name);
+	while (!found && (pw = fgetpwent(f)))
+		if (name ? !strcmp(pw->pw_name, name) : pw->pw_uid == id) {
+			snprintf(out->name, sizeof(out->name), "%s", pw->pw_name);
+			out->id = pw->pw_uid;
+			out->gid = pw->pw_gid;
 			found = true;
-			break;
 		}
 	fclose(f);
 	return found;
 }
 
-static bool group_name(gid_t gid, char *buf, size_t size)
+/* The group named @name, or with gid @id if @name is NULL, into @out. */
+static bool find_group(const char *name, uint32_t id, struct ident *out)
 {
 	struct group *gr;
 	bool found = false;
-	FILE *f;
+	FILE *f = fopen(GROUP_FILE, "re");
 
-	f = fopen(GROUP_FILE, "re");
 	if (!f)
 		return false;
-	while ((gr = fgetgrent(f)))
-		if (gr->gr_gid == gid) {
-			snprintf(buf, size, "%s", gr->gr_name);
+	while (!found && (gr = fgetgrent(f)))
+		if (name ? !strcmp(gr->gr_name, name) : gr->gr_gid == id) {
+			snprintf(out->name, sizeof(out->name), "%s", gr->gr_name);
+			out->id = out->gid = gr->gr_gid;
 			found = true;
-			break;
 		}
 	fclose(f);
 	return found;
 }
 
-/* @name is numeric or a user name; the user's primary group in @gid. */
+/*
+ * @name is numeric or a user name; the user's login group in @gid
+ * (UINT32_MAX for a number that is no user of /etc/passwd).
+ */
 bool lookup_user(const char *name, uint32_t *uid, uint32_t *gid)
 {
-	struct passwd *pw;
-	bool found = false;
+	struct ident u;
 	uint64_t v;
-	FILE *f;
 
 	if (parse_u64(name, &v) && v < UINT32_MAX) {
 		*uid = (uint32_t)v;
-		*gid = UINT32_MAX;
-		f = fopen(PASSWD_FILE, "re");
-		if (f) {
-			while ((pw = fgetpwent(f)))
-				if (pw->pw_uid == *uid) {
-					*gid = pw->pw_gid;
-					break;
-				}
-			fclose(f);
-		}
+		*gid = find_user(NULL, *uid, &u) ? u.gid : UINT32_MAX;
 		return true;
 	}
-	f = fopen(PASSWD_FILE, "re");
-	if (!f)
+	if (!find_user(name, 0, &u))
 		return false;
-	while ((pw = fgetpwent(f)))
-		if (!strcmp(pw->pw_name, name)) {
-			*uid = pw->pw_uid;
-			*gid = pw->pw_gid;
-			found = true;
-			break;
-		}
-	fclose(f);
-	return found;
+	*uid = u.id;
+	*gid = u.gid;
+	return true;
 }
 
 bool lookup_group(const char *name, uint32_t *gid)
 {
-	struct group *gr;
-	bool found = false;
+	struct ident g;
 	uint64_t v;
-	FILE *f;
 
 	if (parse_u64(name, &v) && v < UINT32_MAX) {
 		*gid = (uint32_t)v;
 		return true;
 	}
-	f = fopen(GROUP_FILE, "re");
-	if (!f)
+	if (!find_group(name, 0, &g))
 		return false;
-	while ((gr = fgetgrent(f)))
-		if (!strcmp(gr->gr_name, name)) {
-			*gid = gr->gr_gid;
-			found = true;
-			break;
-		}
-	fclose(f);
-	return found;
+	*gid = g.id;
+	return true;
 }
 
 /* "1000 (alice)" or "1000" */
 const char *fmt_id(char *buf, size_t size, uint32_t id, bool is_user)
 {
-	char name[128];
-	bool ok = is_user ? user_name(id, name, sizeof(name)) :
-			    group_name(id, name, sizeof(name));
+	struct ident e;
+	bool ok = is_user ? find_user(NULL, id, &e) : find_group(NULL, id, &e);
 
 	if (ok)
-		snprintf(buf, size, "%" PRIu32 " (%s)", id, name);
+		snprintf(buf, size, "%" PRIu32 " (%s)", id, e.name);
 	else
 		snprintf(buf, size, "%" PRIu32, id);
 	return buf;
