@@ -93,8 +93,8 @@ static bool is_number(const char *s)
 	char *end;
 	double d;
 
-	if (!*s || isspace((unsigned char)*s))
-		return false;
+	if (!*s || isspace((unsigned char)*s) || strpbrk(s, "xX"))
+		return false;	/* strtod() would take hex, ParseFloat not */
 	d = strtod(s, &end);
 	return !*end && isfinite(d);
 }
