@@ -739,7 +739,7 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 			return PTR_ERR(obj);
 	}
 	if (!ret)
-		ret = refslab_notify_subscribe(rf->notifier, obj,
+		ret = refslab_notify_subscribe(rf->notifier, obj->ns, obj->id,
 					       refslab_object_visible_id(obj),
 					       cmd->cookie);
 	refslab_object_put(obj);

@@ -18,6 +18,7 @@
 #include "dev.h"
 #include "ns.h"
 #include "object.h"
+#include "quota.h"
 #include "stats.h"
 #include "version.h"
 
@@ -41,6 +42,16 @@ static void refslab_test_fault(void)
 static inline void refslab_test_fault(void) { }
 #endif
 
+/* What /sys/kernel/refslab/ shows from above the counters. */
+static const struct refslab_sysfs_source refslab_sysfs_source = {
+	.version = REFSLAB_VERSION,
+	.peak_objects = refslab_quota_peak_objects,
+	.reclaim_pending_peak = refslab_reclaim_pending_peak,
+	.reclaim_pending_peak_reset = refslab_reclaim_pending_peak_reset,
+	.class_capacity = refslab_class_capacity,
+	.class_object_size = refslab_class_object_size,
+};
+
 /*
  * Init builds what userspace can reach only after what it reads: the
  * counters, the caches, then sysfs and debugfs, which read both, and the
@@ -60,7 +71,7 @@ static int __init refslab_init(void)
 	if (ret)
 		goto err_stats_exit;
 
-	ret = refslab_sysfs_init();
+	ret = refslab_sysfs_init(&refslab_sysfs_source);
 	if (ret)
 		goto err_objects_exit;
 

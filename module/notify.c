@@ -46,8 +46,8 @@
 #include <uapi/linux/refslab.h>
 
 #include "notify.h"
+#include "alloc.h"
 #include "ns.h"
-#include "object.h"
 #include "quota.h"
 #include "stats.h"
 
@@ -232,14 +232,14 @@ static int notifier_alloc_events(struct refslab_notifier *notifier)
 }
 
 /* The watchers of a live object, made on its first watch. */
-static struct refslab_watchers *watchers_get(struct refslab_object *obj)
+static struct refslab_watchers *watchers_get(struct refslab_ns *rns,
+					     u64 obj_id)
 {
-	struct refslab_ns *rns = obj->ns;
 	struct refslab_watchers *w;
 	int ret;
 
 	/* While the object lives, only its release takes them off. */
-	w = xa_load(&rns->watched, obj->id);
+	w = xa_load(&rns->watched, obj_id);
 	if (w)
 		return w;
 	w = kzalloc(sizeof(*w), REFSLAB_GFP);
@@ -247,19 +247,21 @@ static struct refslab_watchers *watchers_get(struct refslab_object *obj)
 		return ERR_PTR(-ENOMEM);
 	spin_lock_init(&w->lock);
 	INIT_LIST_HEAD(&w->watches);
-	ret = xa_insert(&rns->watched, obj->id, w, REFSLAB_GFP);
+	ret = xa_insert(&rns->watched, obj_id, w, REFSLAB_GFP);
 	if (!ret)
 		return w;
 	kfree(w);
 	if (ret != -EBUSY)
 		return ERR_PTR(ret);
-	return xa_load(&rns->watched, obj->id);
+	return xa_load(&rns->watched, obj_id);
 }
 
 /**
  * refslab_notify_subscribe() - queue an event when an object is reclaimed
  * @notifier: the subscribing file's notifier
- * @obj: the object, with a reference held, so it is not yet released
+ * @rns: the object's namespace
+ * @obj_id: the object's id in @rns; the caller holds a reference to the
+ *	object, so it is not yet released
  * @id: the id the event reports
  * @cookie: the subscriber's cookie, reported too
  *
@@ -268,7 +270,8 @@ static struct refslab_watchers *watchers_get(struct refslab_object *obj)
  * Return: 0, -ENOMEM, or -EDQUOT if the caller's watch quota is full.
  */
 int refslab_notify_subscribe(struct refslab_notifier *notifier,
-			     struct refslab_object *obj, u64 id, u64 cookie)
+			     struct refslab_ns *rns, u64 obj_id, u64 id,
+			     u64 cookie)
 {
 	struct refslab_watchers *w;
 	struct refslab_watch *watch;
@@ -285,7 +288,7 @@ int refslab_notify_subscribe(struct refslab_notifier *notifier,
 		ret = PTR_ERR(watch->charge);
 		goto err_free;
 	}
-	w = watchers_get(obj);
+	w = watchers_get(rns, obj_id);
 	if (IS_ERR(w)) {
 		ret = PTR_ERR(w);
 		goto err_uncharge;

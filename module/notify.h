@@ -8,14 +8,14 @@
 struct file;
 struct refslab_notifier;
 struct refslab_ns;
-struct refslab_object;
 struct refslab_watchers;
 
 struct refslab_notifier *refslab_notifier_create(void);
 void refslab_notifier_destroy(struct refslab_notifier *notifier);
 
 int refslab_notify_subscribe(struct refslab_notifier *notifier,
-			     struct refslab_object *obj, u64 id, u64 cookie);
+			     struct refslab_ns *rns, u64 obj_id, u64 id,
+			     u64 cookie);
 struct refslab_watchers *refslab_notify_detach(struct refslab_ns *rns, u64 id);
 void refslab_notify_reclaimed(struct refslab_watchers *watchers);
 void refslab_notify_flush(void);

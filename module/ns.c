@@ -28,9 +28,9 @@
 #include <linux/workqueue.h>
 
 #include <kunit/visibility.h>
+#include "alloc.h"
 #include "compat.h"
 #include "ns.h"
-#include "object.h"
 #include "stats.h"
 
 static DEFINE_XARRAY(refslab_namespaces);

@@ -885,6 +885,7 @@ int refslab_objects_init(void)
 
 	BUILD_BUG_ON(refslab_class_capacities[REFSLAB_NR_CLASSES - 1] !=
 		     REFSLAB_PAYLOAD_MAX);
+	BUILD_BUG_ON(REFSLAB_STAT_CLASSES != REFSLAB_NR_CLASSES);
 
 	for (i = 0; i < REFSLAB_NR_CLASSES; i++) {
 		c = &refslab_classes[i];

@@ -11,13 +11,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 
-/*
- * Allocations made on behalf of userspace: charged to the caller's memory
- * cgroup, and failing with ENOMEM (reported to the caller, so quietly)
- * rather than invoking the OOM killer when the cgroup or the system runs
- * out of memory.
- */
-#define REFSLAB_GFP	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#include "alloc.h"
 
 /* Number of payload size classes, each with its own kmem_cache. */
 #define REFSLAB_NR_CLASSES	4

@@ -32,7 +32,7 @@
 #include <linux/user_namespace.h>
 
 #include <kunit/visibility.h>
-#include "object.h"
+#include "alloc.h"
 #include "quota.h"
 #include "stats.h"
 

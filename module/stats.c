@@ -10,10 +10,7 @@
 #include <linux/sysfs.h>
 
 #include <kunit/visibility.h>
-#include "object.h"
-#include "quota.h"
 #include "stats.h"
-#include "version.h"
 
 struct refslab_stats __percpu *refslab_stats;
 EXPORT_SYMBOL_IF_KUNIT(refslab_stats);
@@ -21,7 +18,10 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_stats);
 static struct kobject *refslab_kobj;
 static struct kobject *refslab_classes_kobj;
 static struct kobject *refslab_latency_kobj;
-static struct kobject *refslab_class_kobjs[REFSLAB_NR_CLASSES];
+static struct kobject *refslab_class_kobjs[REFSLAB_STAT_CLASSES];
+
+/* What the files show from above the counters, from refslab_sysfs_init(). */
+static const struct refslab_sysfs_source *src;
 
 static const u64 refslab_latency_bounds[] = REFSLAB_LATENCY_BOUNDS_NS;
 
@@ -89,7 +89,7 @@ static s64 stat_diff(enum refslab_stat_item a, enum refslab_stat_item b)
 static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%s\n", REFSLAB_VERSION);
+	return sysfs_emit(buf, "%s\n", src->version);
 }
 
 static struct kobj_attribute version_attr = __ATTR_RO(version);
@@ -120,12 +120,12 @@ REFSLAB_STAT_ATTR(payload_bytes,
 		  LIVE(PAYLOAD_BYTES_CREATED, PAYLOAD_BYTES_RELEASED));
 REFSLAB_STAT_ATTR(quota_denials, COUNT(QUOTA_DENIALS));
 REFSLAB_STAT_ATTR(pinned_objects, LIVE(PINS, UNPINS));
-REFSLAB_STAT_ATTR(peak_objects, refslab_quota_peak_objects());
+REFSLAB_STAT_ATTR(peak_objects, src->peak_objects());
 
 static ssize_t reclaim_pending_peak_show(struct kobject *kobj,
 					 struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%lu\n", refslab_reclaim_pending_peak());
+	return sysfs_emit(buf, "%lu\n", src->reclaim_pending_peak());
 }
 
 /* Writing 0 starts a new measurement; nothing else may be written. */
@@ -137,7 +137,7 @@ static ssize_t reclaim_pending_peak_store(struct kobject *kobj,
 
 	if (kstrtouint(buf, 0, &val) || val)
 		return -EINVAL;
-	refslab_reclaim_pending_peak_reset();
+	src->reclaim_pending_peak_reset();
 	return count;
 }
 
@@ -218,7 +218,7 @@ static unsigned int kobj_class(struct kobject *kobj)
 {
 	unsigned int i;
 
-	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
+	for (i = 0; i < REFSLAB_STAT_CLASSES; i++)
 		if (refslab_class_kobjs[i] == kobj)
 			break;
 	return i;
@@ -236,15 +236,15 @@ static ssize_t class_##_name##_show(struct kobject *kobj,		\
 {									\
 	unsigned int class = kobj_class(kobj);				\
 									\
-	if (class >= REFSLAB_NR_CLASSES)				\
+	if (class >= REFSLAB_STAT_CLASSES)				\
 		return -ENODEV;						\
 	return sysfs_emit(buf, "%llu\n", (unsigned long long)(_expr));	\
 }									\
 static struct kobj_attribute class_##_name##_attr =			\
 	__ATTR(_name, 0444, class_##_name##_show, NULL)
 
-REFSLAB_CLASS_ATTR(capacity, refslab_class_capacity(class));
-REFSLAB_CLASS_ATTR(object_size, refslab_class_object_size(class));
+REFSLAB_CLASS_ATTR(capacity, src->class_capacity(class));
+REFSLAB_CLASS_ATTR(object_size, src->class_object_size(class));
 REFSLAB_CLASS_ATTR(objects_live,
 		   class_count(class, REFSLAB_CLASS_CREATED) -
 		   class_count(class, REFSLAB_CLASS_RELEASED));
@@ -269,7 +269,7 @@ static void refslab_sysfs_remove(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < REFSLAB_NR_CLASSES; i++)
+	for (i = 0; i < REFSLAB_STAT_CLASSES; i++)
 		kobject_put(refslab_class_kobjs[i]);
 	kobject_put(refslab_classes_kobj);
 	kobject_put(refslab_latency_kobj);
@@ -301,8 +301,8 @@ static int refslab_sysfs_create(void)
 	refslab_classes_kobj = kobject_create_and_add("classes", refslab_kobj);
 	if (!refslab_classes_kobj)
 		return -ENOMEM;
-	for (i = 0; i < REFSLAB_NR_CLASSES; i++) {
-		snprintf(name, sizeof(name), "%u", refslab_class_capacity(i));
+	for (i = 0; i < REFSLAB_STAT_CLASSES; i++) {
+		snprintf(name, sizeof(name), "%u", src->class_capacity(i));
 		refslab_class_kobjs[i] =
 			kobject_create_and_add(name, refslab_classes_kobj);
 		if (!refslab_class_kobjs[i] ||
@@ -338,6 +338,9 @@ void refslab_stats_exit(void)
 
 /**
  * refslab_sysfs_init() - create /sys/kernel/refslab/
+ * @source: the values the files show from the size-class caches and the
+ *	quotas, which the counters do not own; it must stay valid until
+ *	refslab_sysfs_exit()
  *
  * The files read the counters, the size-class caches and the quotas, so
  * they are created once all of those exist.
@@ -345,9 +348,12 @@ void refslab_stats_exit(void)
  * Context: process context, module init.
  * Return: 0 or a negative errno.
  */
-int refslab_sysfs_init(void)
+int refslab_sysfs_init(const struct refslab_sysfs_source *source)
 {
-	int ret = refslab_sysfs_create();
+	int ret;
+
+	src = source;
+	ret = refslab_sysfs_create();
 
 	if (ret)
 		refslab_sysfs_remove();

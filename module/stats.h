@@ -5,7 +5,15 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
-#include "object.h"
+/*
+ * The counters are the lowest layer of refslab: this header and stats.c
+ * include no other refslab header (vm/lint.sh checks it).  What the files
+ * of /sys/kernel/refslab/ show from above the counters is handed down at
+ * refslab_sysfs_init() in a struct refslab_sysfs_source.
+ */
+
+/* Size classes counted apart: REFSLAB_NR_CLASSES of object.h. */
+#define REFSLAB_STAT_CLASSES	4
 
 /*
  * Event counters.  Each only ever grows; "live" figures are differences of
@@ -56,7 +64,7 @@ enum refslab_class_stat_item {
 
 struct refslab_stats {
 	u64 item[REFSLAB_STAT_NR_ITEMS];
-	u64 class[REFSLAB_NR_CLASSES][REFSLAB_CLASS_NR_ITEMS];
+	u64 class[REFSLAB_STAT_CLASSES][REFSLAB_CLASS_NR_ITEMS];
 	u64 latency_sum_ns;
 	u64 latency_max_ns;
 	u64 latency_bucket[REFSLAB_LATENCY_BUCKETS];
@@ -92,7 +100,30 @@ u64 refslab_stat_read(enum refslab_stat_item item);
 
 int refslab_stats_init(void);
 void refslab_stats_exit(void);
-int refslab_sysfs_init(void);
+/**
+ * struct refslab_sysfs_source - values of /sys/kernel/refslab/ owned above
+ * the counters
+ * @version: the module's release (version)
+ * @peak_objects: most objects charged at once (peak_objects)
+ * @reclaim_pending_peak: most objects waiting for reclaim at once
+ *	(reclaim_pending_peak)
+ * @reclaim_pending_peak_reset: start that measurement anew (0 written to
+ *	reclaim_pending_peak)
+ * @class_capacity: payload capacity of a size class (classes/<capacity>/
+ *	and its capacity file)
+ * @class_object_size: bytes the slab allocator gives each object of a size
+ *	class (classes/<capacity>/object_size)
+ */
+struct refslab_sysfs_source {
+	const char *version;
+	unsigned int (*peak_objects)(void);
+	unsigned long (*reclaim_pending_peak)(void);
+	void (*reclaim_pending_peak_reset)(void);
+	unsigned int (*class_capacity)(unsigned int class);
+	unsigned int (*class_object_size)(unsigned int class);
+};
+
+int refslab_sysfs_init(const struct refslab_sysfs_source *source);
 void refslab_sysfs_exit(void);
 
 #endif /* _REFSLAB_STATS_H */

@@ -11,9 +11,11 @@
 
 #include <linux/tracepoint.h>
 
-#include "ns.h"
-#include "object.h"
-#include "quota.h"
+/*
+ * Only object.c includes this file, after ns.h, object.h and quota.h,
+ * whose structures and refslab_charge_uid() the events read: the
+ * tracepoints are the object life cycle's own, not a layer above it.
+ */
 
 TRACE_EVENT(refslab_create,
 	    TP_PROTO(const struct refslab_object *obj),
