@@ -20,27 +20,8 @@
 #include "object.h"
 #include "quota.h"
 #include "stats.h"
+#include "testfault.h"
 #include "version.h"
-
-#if defined(REFSLAB_TEST_FAULT_LEAK) || defined(REFSLAB_TEST_FAULT_WARN)
-/*
- * Faults that only the rig's self-test builds in (REFSLAB_FAULT=...), to
- * prove that a leak or a warning fails the run.  Never in a normal build.
- */
-static void refslab_test_fault(void)
-{
-#ifdef REFSLAB_TEST_FAULT_LEAK
-	void *leak = kmalloc(64, GFP_KERNEL);
-
-	pr_info("test fault: leaking %p\n", leak);
-#endif
-#ifdef REFSLAB_TEST_FAULT_WARN
-	WARN(1, "refslab: test fault: deliberate warning\n");
-#endif
-}
-#else
-static inline void refslab_test_fault(void) { }
-#endif
 
 /* What /sys/kernel/refslab/ shows from above the counters. */
 static const struct refslab_sysfs_source refslab_sysfs_source = {
@@ -80,7 +61,7 @@ static int __init refslab_init(void)
 	if (ret)
 		goto err_debugfs_exit;
 
-	refslab_test_fault();
+	refslab_fault_at_init();
 	pr_info("version %s loaded\n", REFSLAB_VERSION);
 	return 0;
 

@@ -384,14 +384,6 @@ static void refslab_object_write_conditional(struct kunit *test)
 	refslab_object_put_many(obj, 1);
 }
 
-#ifdef REFSLAB_TEST_FAULT_KUNIT
-/* Only in the rig's self-test build: proves a failed case fails the run. */
-static void refslab_object_test_fault(struct kunit *test)
-{
-	KUNIT_EXPECT_EQ_MSG(test, 1, 2, "deliberate failure (REFSLAB_FAULT=kunit)");
-}
-#endif
-
 static struct kunit_case refslab_object_cases[] = {
 	KUNIT_CASE(refslab_object_alloc_sizes),
 	KUNIT_CASE(refslab_object_alloc_bad_size),
@@ -401,9 +393,6 @@ static struct kunit_case refslab_object_cases[] = {
 	KUNIT_CASE(refslab_object_ref_add_cap),
 	KUNIT_CASE(refslab_object_ref_add_cap_held_only),
 	KUNIT_CASE(refslab_object_write_conditional),
-#ifdef REFSLAB_TEST_FAULT_KUNIT
-	KUNIT_CASE(refslab_object_test_fault),
-#endif
 	{}
 };
 

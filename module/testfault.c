@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test-only faults for the rig's self-test, linked only into a module
+ * built with REFSLAB_FAULT=leak|warn|kunit|skipput (never a normal build):
+ * each must fail a debug run for its own reason.  The kunit fault is a
+ * failing case of its own, in tests/testfault_kunit.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bug.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+
+#include "testfault.h"
+
+/**
+ * refslab_fault_at_init() - the faults of module load
+ *
+ * leak: a kmalloc that nothing frees, for kmemleak to report.  warn: a
+ * WARN, for the console check.
+ *
+ * Context: process context, module init, once everything is up.
+ */
+void refslab_fault_at_init(void)
+{
+#ifdef REFSLAB_TEST_FAULT_LEAK
+	void *leak = kmalloc(64, GFP_KERNEL);
+
+	pr_info("test fault: leaking %p\n", leak);
+#endif
+#ifdef REFSLAB_TEST_FAULT_WARN
+	WARN(1, "refslab: test fault: deliberate warning\n");
+#endif
+}
+
+/**
+ * refslab_fault_skip_put() - whether an error path skips its put
+ *
+ * skipput: the error path of a new handle (DUP, IMPORT, OPEN) keeps the
+ * reference it should drop, for the fail-nth sweep to catch.
+ *
+ * Context: any context.
+ * Return: true in the skipput build, false otherwise.
+ */
+bool refslab_fault_skip_put(void)
+{
+#ifdef REFSLAB_TEST_FAULT_SKIPPUT
+	pr_info_once("test fault: skipping a put on an error path\n");
+	return true;
+#else
+	return false;
+#endif
+}

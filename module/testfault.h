@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _REFSLAB_TESTFAULT_H
+#define _REFSLAB_TESTFAULT_H
+
+#include <linux/types.h>
+
+/*
+ * The seam of the rig's self-test (vm/rigtest.sh): faults that prove a
+ * leak, a warning, a failed KUnit case or a skipped put fails a run.
+ * Only a build with REFSLAB_FAULT=<fault> defines REFSLAB_TEST_FAULT and
+ * links testfault.c; every other build gets these no-ops, and no
+ * production file tests for the fault build itself.
+ */
+#ifdef REFSLAB_TEST_FAULT
+void refslab_fault_at_init(void);
+bool refslab_fault_skip_put(void);
+#else
+static inline void refslab_fault_at_init(void) { }
+static inline bool refslab_fault_skip_put(void) { return false; }
+#endif
+
+#endif /* _REFSLAB_TESTFAULT_H */
