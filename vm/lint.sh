@@ -14,6 +14,16 @@
 #                kernel-doc directives expanded (vm/doccheck.py)
 #   help         `make help` names every target of the Makefile, one
 #                line each
+#   includes     no include cycle among module/*.c and *.h (X.c and X.h
+#                one node), and stats (the counters) includes no other
+#                refslab header (vm/includecheck.py); a self-test shows
+#                that a tree with a cycle fails
+#   coccinelle   the kernel's Coccinelle scripts (make coccicheck
+#                MODE=report, one run per scripts/coccinelle/**/*.cocci) on
+#                a copy of the module: no report, unless a comment at the
+#                spot (on the line or the three above it) says
+#                "coccinelle: <script>: <why>"; a self-test shows that an
+#                unanswered report fails and an answered one passes
 # A gate whose input does not exist yet is skipped.  Ends with
 #   RESULT lint passed=N failed=N skipped=N
 # and exits non-zero if a gate failed.
@@ -212,6 +222,128 @@ gate_help() {
 	fi
 }
 
+# No include cycle in module/: the counters are the lowest layer, and
+# every other file sits above all it includes.  The check is shown to
+# fail once, on a copy of module/ given a cycle (stats.h including
+# object.h, as it once did).
+gate_includes() {
+	local check=$REFSLAB_TOP/vm/includecheck.py tree=$out/includes-cycle
+	if [[ ! -d $top/module ]]; then
+		skip "includes: no cycle in module/" "no module/"
+		return
+	fi
+	if /usr/bin/python3 "$check" "$top/module" --bottom stats \
+		>"$out/includes.log" 2>&1; then
+		ok "includes: no cycle in module/, stats at the bottom ($(grep -c '^layer' "$out/includes.log") layers)"
+	else
+		not_ok "includes: cycle or layering broken in module/" "$out/includes.log"
+	fi
+	rm -rf "$tree"
+	cp -r "$top/module" "$tree"
+	sed -i '0,/^#include </s//#include "object.h"\n&/' "$tree/stats.h"
+	if /usr/bin/python3 "$check" "$tree" --bottom stats \
+		>"$out/includes-selftest.log" 2>&1; then
+		not_ok "includes self-test: a tree with a cycle passed" "$out/includes-selftest.log"
+	elif grep -q '^include cycle: .*stats' "$out/includes-selftest.log" &&
+		grep -q '^stats is the lowest layer but includes: object.h' \
+			"$out/includes-selftest.log"; then
+		ok "includes self-test: stats.h including object.h fails (cycle and layering)"
+	else
+		not_ok "includes self-test: failed, but not for the cycle" "$out/includes-selftest.log"
+	fi
+}
+
+# The kernel's Coccinelle scripts over a copy of the module, one
+# `make coccicheck MODE=report` per script so that each report names its
+# script.  Two scripts are written in OCaml, for which Debian's coccinelle
+# needs an OCaml compiler the rig does not install: null/badzero.cocci
+# (0 compared with a pointer; sparse's "Using plain integer as NULL
+# pointer" in the kbuild gates catches the same) and
+# api/check_bq27xxx_data.cocci (one driver's tables).  They are named as
+# not run.
+# Usage: cocci_run <tree> <log> <unanswered> [script...]
+cocci_run() {
+	local tree=$1 log=$2 open=$3 src c file line rest
+	shift 3
+	src=$(source_tree)
+	: >"$log"
+	: >"$open"
+	: >"$log.one.all"
+	for c in "$@"; do
+		if ! make -s -C "$src" coccicheck MODE=report M="$tree" \
+			COCCI="$src/$c" >"$log.one" 2>&1; then
+			{ echo "make coccicheck COCCI=$c failed:"; cat "$log.one"; } >>"$open"
+			continue
+		fi
+		cat "$log.one" >>"$log.one.all"
+		grep "^$tree/" "$log.one" | sed "s#^#${c#scripts/coccinelle/}: #" >>"$log" || true
+	done
+	# A report is answered by a comment at its spot.
+	while IFS=: read -r c file line rest; do
+		file=${file# }
+		if ! sed -n "$((line > 3 ? line - 3 : 1)),${line}p" "$file" |
+			grep -q "coccinelle: ${c%.cocci}"; then
+			echo "${file#"$tree"/}:$line:$rest ($c)" >>"$open"
+		fi
+	done <"$log"
+}
+
+gate_coccinelle() {
+	local src tree c
+	local -a scripts=() ocaml=()
+	if [[ ! -d $top/module ]]; then
+		skip "coccinelle" "no module/"
+		return
+	fi
+	if ! command -v spatch >/dev/null; then
+		not_ok "coccinelle: no spatch (run vm/setup.sh)"
+		return
+	fi
+	src=$(source_tree)
+	while read -r c; do
+		if grep -q '^@[^@]*:ocaml' "$src/$c"; then
+			ocaml+=("${c#scripts/coccinelle/}")
+		else
+			scripts+=("$c")
+		fi
+	done < <(cd "$src" && find scripts/coccinelle -name '*.cocci' | sort)
+	# Outside any git checkout: spatch takes a checkout's files from git,
+	# which ignores build/.
+	tree=$(mktemp -d /tmp/refslab-cocci.XXXXXX)
+	cp -r "$top/Kbuild" "$top/module" "$top/uapi" "$tree/"
+	cocci_run "$tree" "$out/coccinelle.log" "$out/coccinelle.open" "${scripts[@]}"
+	if [[ -s $out/coccinelle.open ]]; then
+		not_ok "coccinelle: unanswered reports" "$out/coccinelle.open"
+	elif ! grep -q '^[1-9][0-9]* files match' "$out/coccinelle.log.one.all"; then
+		not_ok "coccinelle: no script looked at any file" "$out/coccinelle.log.one.all"
+	else
+		ok "coccinelle: ${#scripts[@]} scripts, $(wc -l <"$out/coccinelle.log") reports, all answered (not run, OCaml: ${ocaml[*]})"
+	fi
+
+	# Self-test: a NULL check before kfree() is reported by
+	# free/ifnullfree.cocci; unanswered it fails, answered it passes.
+	c=scripts/coccinelle/free/ifnullfree.cocci
+	printf '\n%s\n%s\n{\n\tif (p)\n\t\tkfree(p);\n}\n' \
+		'void refslab_cocci_selftest(void *p);' \
+		'void refslab_cocci_selftest(void *p)' >>"$tree/module/stats.c"
+	cocci_run "$tree" "$out/cocci-selftest.log" "$out/cocci-selftest.open" "$c"
+	if ! grep -q 'stats.c:.*NULL check before some freeing' "$out/cocci-selftest.open"; then
+		not_ok "coccinelle self-test: an unanswered report passed" "$out/cocci-selftest.log"
+		rm -rf "$tree"
+		return
+	fi
+	sed -i 's#^\tif (p)$#\t/* coccinelle: free/ifnullfree: the self-test'"'"'s own report */\n&#' \
+		"$tree/module/stats.c"
+	cocci_run "$tree" "$out/cocci-selftest.log" "$out/cocci-selftest.open" "$c"
+	if [[ -s $out/cocci-selftest.open ]] || [[ ! -s $out/cocci-selftest.log ]]; then
+		not_ok "coccinelle self-test: an answered report failed or none was made" \
+			"$out/cocci-selftest.open"
+	else
+		ok "coccinelle self-test: an unanswered report fails, an answered one passes"
+	fi
+	rm -rf "$tree"
+}
+
 echo "== lint: host builds and gates =="
 gate_checkpatch
 gate_kbuild stock61
@@ -221,5 +353,7 @@ gate_shellcheck
 gate_kerneldoc
 gate_rst
 gate_help
+gate_includes
+gate_coccinelle
 tap_result lint
 ((failed == 0))

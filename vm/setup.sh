@@ -18,7 +18,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio sparse kmod
 	linux-source-6.12 linux-headers-amd64
 	dkms pkgconf
-	shellcheck python3-docutils
+	shellcheck python3-docutils coccinelle
 )
 
 installed() {
