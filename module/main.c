@@ -35,9 +35,10 @@ static const struct refslab_sysfs_source refslab_sysfs_source = {
 
 /*
  * Init builds what userspace can reach only after what it reads: the
- * counters, the caches, then sysfs and debugfs, which read both, and the
- * device last.  Exit takes them down in the opposite order, each view gone
- * (and its readers done) before what it reads.  The module parameters are
+ * counters, the caches and the initial namespace's state, then sysfs and
+ * debugfs, which read them, and the device last.  Exit takes them down in
+ * the opposite order, each view gone (and its readers done) before what it
+ * reads.  The module parameters are
  * visible from load to unload, but read and write only static variables.
  */
 static int __init refslab_init(void)
@@ -51,6 +52,10 @@ static int __init refslab_init(void)
 	ret = refslab_objects_init();
 	if (ret)
 		goto err_stats_exit;
+
+	ret = refslab_ns_init();
+	if (ret)
+		goto err_objects_exit;
 
 	ret = refslab_sysfs_init(&refslab_sysfs_source);
 	if (ret)

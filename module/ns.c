@@ -15,8 +15,8 @@
  * progress, and no reference to the namespace but refslab's.  The last put
  * of a state with no users checks that at once; a namespace that still had
  * tasks then is checked again by a deferrable work item, every
- * REFSLAB_NS_GC_DELAY, until it is gone.  The initial namespace is never
- * freed.
+ * REFSLAB_NS_GC_DELAY, until it is gone.  The initial namespace's state is
+ * made at load and freed at unload.
  *
  * Lock order: the table's xa_lock, then a registry's xa_lock.
  */
@@ -24,6 +24,7 @@
 
 #include <linux/nsproxy.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -288,6 +289,34 @@ unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max)
 	}
 	rcu_read_unlock();
 	return n;
+}
+
+/**
+ * refslab_ns_init() - make the initial IPC namespace's state
+ *
+ * It lives as long as the module, so namespaces_live counts it from load
+ * on and the initial namespace's ids never start over.
+ *
+ * Context: process context, module init.
+ * Return: 0 or -ENOMEM.
+ */
+int refslab_ns_init(void)
+{
+	struct refslab_ns *rns;
+	int ret;
+
+	rns = ns_alloc(init_task.nsproxy->ipc_ns);
+	if (!rns)
+		return -ENOMEM;
+	refcount_set(&rns->users, 1);	/* the table's alone */
+	ret = xa_err(xa_store(&refslab_namespaces, rns->inum, rns, GFP_KERNEL));
+	if (ret) {
+		refslab_put_ipc_ns(rns->ipc);
+		kfree(rns);
+		return ret;
+	}
+	refslab_stat_inc(REFSLAB_STAT_NAMESPACES_CREATED);
+	return 0;
 }
 
 /**

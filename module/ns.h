@@ -42,6 +42,7 @@ void refslab_ns_put(struct refslab_ns *rns);
 bool refslab_ns_is_current(const struct refslab_ns *rns);
 unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max);
 
+int refslab_ns_init(void);
 void refslab_ns_exit(void);
 
 #endif /* _REFSLAB_NS_H */
