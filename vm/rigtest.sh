@@ -13,7 +13,8 @@
 #   leak     the module leaks a kmalloc at load: kmemleak must report it
 #   warn     the module hits a WARN at load: the console must show WARNING:
 #            (panic_on_warn kills the guest before it can claim success)
-#   kunit    one KUnit case fails: a KUnit case must be "not ok"
+#   kunit    a suite of one failing case (refslab_fault): the rig must
+#            see the case "not ok", and kunit.py parse must count it failed
 #   skipput  an error path of DUP/IMPORT/OPEN skips one object put: the
 #            fault-injection sweep (refslab_failnth_test) must report a
 #            "not ok" (the reference or counters not back where they were)
@@ -33,7 +34,8 @@ expect() {
 	case $1 in
 	leak) echo '^fail: (rig.*kmemleak|splat .*kmemleak:.*suspected memory leak)' ;;
 	warn) echo '^fail: splat .*WARNING:' ;;
-	kunit) echo '^fail: kunit ' ;;
+	kunit) echo '^fail: kunit refslab_fault: .*not ok'
+		echo '^fail: host kunit\.py parse refslab_fault: .*failed: 1' ;;
 	skipput) echo '^fail: selftest [^ ]*refslab_failnth_test: not ok' ;;
 	*) die "unknown fault '$1' (leak, warn, kunit, skipput)" ;;
 	esac
@@ -64,10 +66,16 @@ for fault in "${faults[@]}"; do
 	rc=0
 	wait "${pid[$fault]}" || rc=$?
 	took=$(cat "$REFSLAB_BUILD/rigtest-$fault.time" 2>/dev/null || echo "?")
-	if ((rc == 1)) && grep -qE "$pattern" "$summary"; then
+	caught=1
+	while read -r p; do
+		grep -qE "$p" "$summary" 2>/dev/null || caught=0
+	done <<<"$pattern"
+	if ((rc == 1 && caught)); then
 		passed=$((passed + 1))
 		echo "    ok $n - REFSLAB_FAULT=$fault fails the run (${took}s)"
-		grep -E "$pattern" "$summary" | head -n 3 | sed 's/^/    #   caught: /'
+		while read -r p; do
+			grep -E "$p" "$summary" | head -n 3
+		done <<<"$pattern" | sed 's/^/    #   caught: /'
 	else
 		failed=$((failed + 1))
 		case $rc in

@@ -412,6 +412,37 @@ host_fail() {
 	failed=$((failed + 1))
 }
 
+# KUnit's own parser (tools/testing/kunit/kunit.py parse) reads each
+# suite's KTAP too, as the kernel's CI would; its verdict counts beside the
+# rig's: a suite it cannot parse, or whose tests it finds failed, fails the
+# run, and so does a count of cases other than the rig's.
+kunit_parse() {
+	local kunit_py i=0 suite ktap parsed cases ran
+	grep -q '^# refslab-section: kunit ' "$rdir/results.tap" || return 0
+	kunit_py=$(source_tree)/tools/testing/kunit/kunit.py
+	while read -r suite; do
+		i=$((i + 1))
+		ktap=$rdir/kunit-$i-$suite.ktap
+		parsed=${ktap%.ktap}.parsed
+		awk -v n="$i" '/^# refslab-section: /{ on = ($3 == "kunit" && ++k == n); next }
+			on' "$rdir/results.tap" >"$ktap"
+		cases=$(grep -cE '^    (not )?ok [0-9]' "$ktap" || true)
+		if ! python3 "$kunit_py" parse <"$ktap" >"$parsed" 2>&1; then
+			host_fail "kunit.py parse $suite: $(grep -v '^\[..:..:..\] =*$' "$parsed" |
+				sed 's/^\[..:..:..\] //' | grep -E 'FAILED|ERROR|Testing complete' |
+				tr '\n' ' ')"
+			continue
+		fi
+		ran=$(sed -n 's/.*Testing complete\. Ran \([0-9]*\) tests.*/\1/p' "$parsed")
+		if [[ $ran != "$cases" ]]; then
+			host_fail "kunit.py parse $suite: ran ${ran:-?} tests, the rig counted $cases"
+		else
+			echo "    ok - kunit.py parse $suite: $(sed -n 's/.*Testing complete\. //p' "$parsed")"
+			passed=$((passed + 1))
+		fi
+	done < <(awk '/^# refslab-section: kunit /{ print $4 }' "$rdir/results.tap")
+}
+
 echo "== $tag: host checks (${elapsed}s) =="
 if ((qemu_rc == 124 || qemu_rc == 137)); then
 	host_fail "VM timed out after ${vm_timeout}s"
@@ -429,6 +460,7 @@ else
 	echo "    ok - console log has no kernel splat"
 	passed=$((passed + 1))
 fi
+kunit_parse
 grep '^fail: ' "$summary" | grep -v '^fail: host\|^fail: splat' |
 	sed 's/^/    # /' || true
 
