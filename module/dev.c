@@ -62,31 +62,84 @@ union refslab_ucmd_buffer {
 	struct refslab_batch batch;
 };
 
-/* Copy the answer out, as much of it as the caller's structure holds. */
+/*
+ * A caller of this version passes structures of exactly the kernel's size,
+ * and copies of a size known at compile time need no run-time object-size
+ * check: these do the whole-structure copies of every command's size
+ * (16, 24, 32, 40 and 72 bytes) with one.
+ */
+static unsigned long refslab_copy_whole_from(void *dst,
+					     const void __user *src, size_t len)
+{
+	switch (len) {
+	case 16:
+		return copy_from_user(dst, src, 16);
+	case 24:
+		return copy_from_user(dst, src, 24);
+	case 32:
+		return copy_from_user(dst, src, 32);
+	case 40:
+		return copy_from_user(dst, src, 40);
+	case 72:
+		return copy_from_user(dst, src, 72);
+	}
+	return copy_from_user(dst, src, len);
+}
+
+static unsigned long refslab_copy_whole_to(void __user *dst, const void *src,
+					   size_t len)
+{
+	switch (len) {
+	case 16:
+		return copy_to_user(dst, src, 16);
+	case 24:
+		return copy_to_user(dst, src, 24);
+	case 32:
+		return copy_to_user(dst, src, 32);
+	case 40:
+		return copy_to_user(dst, src, 40);
+	case 72:
+		return copy_to_user(dst, src, 72);
+	}
+	return copy_to_user(dst, src, len);
+}
+
+/*
+ * Copy the answer out, as much of it as the caller's structure holds.  An
+ * inline batch operation has no user structure (@ubuffer is NULL): its
+ * answer stays in the kernel copy, which the batch writes back in bulk.
+ */
 static int refslab_ucmd_respond(struct refslab_ucmd *ucmd, size_t len)
 {
-	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
-			 min_t(size_t, ucmd->user_size, len)))
+	if (!ucmd->ubuffer)
+		return 0;
+	if (refslab_copy_whole_to(ucmd->ubuffer, ucmd->cmd,
+				  min_t(size_t, ucmd->user_size, len)))
 		return -EFAULT;
 	return 0;
 }
 
 /*
  * Commands whose output is known only once they have taken effect answer
- * twice: refslab_ucmd_respond() before, which proves the structure can be
- * written, then this for the one field that changed.  The field lies within
+ * twice: refslab_ucmd_respond() (or this, for a single output field)
+ * before, which proves the structure can be written, then this for the
+ * one field that changed.  The field lies within
  * the command's first version, so every caller's structure has it, and
  * put_user() can then fail only if the caller unmapped it meanwhile.
  */
 static int refslab_ucmd_set_u32(struct refslab_ucmd *ucmd, size_t offset,
 				u32 val)
 {
+	if (!ucmd->ubuffer)
+		return 0;
 	return put_user(val, (u32 __user *)((u8 __user *)ucmd->ubuffer + offset));
 }
 
 static int refslab_ucmd_set_u64(struct refslab_ucmd *ucmd, size_t offset,
 				u64 val)
 {
+	if (!ucmd->ubuffer)
+		return 0;
 	return put_user(val, (u64 __user *)((u8 __user *)ucmd->ubuffer + offset));
 }
 
@@ -178,8 +231,7 @@ out_put_ns:
 }
 
 static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
-			   int (*op)(struct refslab_handle_table *, u32, u32,
-				     u32 *))
+			   bool get)
 {
 	struct refslab_ref *cmd = ucmd->cmd;
 	int ret;
@@ -187,11 +239,16 @@ static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
 	if (cmd->flags || cmd->__reserved || !cmd->count)
 		return -EINVAL;
 
-	cmd->refs = 0;
-	ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
+	/* Their only output: proving it writable proves the answer can be given. */
+	ret = refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_ref, refs), 0);
 	if (ret)
 		return ret;
-	ret = op(&rf->handles, cmd->handle, cmd->count, &cmd->refs);
+	if (get)
+		ret = refslab_handle_get(&rf->handles, cmd->handle, cmd->count,
+					 &cmd->refs);
+	else
+		ret = refslab_handle_put(&rf->handles, cmd->handle, cmd->count,
+					 &cmd->refs);
 	if (ret)
 		return ret;
 	return refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_ref, refs),
@@ -200,12 +257,12 @@ static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
 
 static int refslab_ioc_get(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
-	return refslab_ioc_ref(rf, ucmd, refslab_handle_get);
+	return refslab_ioc_ref(rf, ucmd, true);
 }
 
 static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
-	return refslab_ioc_ref(rf, ucmd, refslab_handle_put);
+	return refslab_ioc_ref(rf, ucmd, false);
 }
 
 /*
@@ -746,14 +803,126 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 static int refslab_run(struct refslab_file *rf, unsigned int nr,
 		       void __user *arg);
 
+/* Records a batch reads, runs and writes back at a time: 2560 bytes. */
+#define REFSLAB_BATCH_CHUNK	64
+static_assert(sizeof(struct refslab_batch_op) == 40);
+static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) <= PAGE_SIZE);
+
+/* The bytes of an inline record after its form must be 0. */
+static bool batch_tail_clear(const struct refslab_batch_op *op, size_t len)
+{
+	return !memchr_inv(op->__size + len, 0, sizeof(op->__size) - len);
+}
+
+/*
+ * An inline operation: its fields go into the command's own structure,
+ * which the command's handler checks and carries out as for the ioctl
+ * (with no user structure to answer to), and its outputs come back.
+ */
+static int batch_run_inline(struct refslab_file *rf,
+			    struct refslab_batch_op *op)
+{
+	union refslab_ucmd_buffer buf;
+	struct refslab_ucmd ucmd = { .cmd = &buf };
+	int ret;
+
+	if (op->flags & ~REFSLAB_BATCH_OP_ALL)
+		return -EINVAL;
+	if (op->flags & REFSLAB_BATCH_OP_MODE && op->cmd != REFSLAB_CMD_CREATE)
+		return -EINVAL;
+
+	switch (op->cmd) {
+	case REFSLAB_CMD_GET:
+	case REFSLAB_CMD_PUT:
+		/* The checks of refslab_ioc_ref(), without its user answer. */
+		if (op->flags != REFSLAB_BATCH_OP_INLINE || !op->ref.count ||
+		    op->ref.__reserved || !batch_tail_clear(op, sizeof(op->ref)))
+			return -EINVAL;
+		if (op->cmd == REFSLAB_CMD_GET)
+			return refslab_handle_get(&rf->handles, op->ref.handle,
+						  op->ref.count, &op->ref.refs);
+		return refslab_handle_put(&rf->handles, op->ref.handle,
+					  op->ref.count, &op->ref.refs);
+	case REFSLAB_CMD_CREATE:
+		buf.create = (struct refslab_create){
+			.size = sizeof(buf.create),
+			.flags = op->flags & REFSLAB_BATCH_OP_MODE ?
+				 REFSLAB_CREATE_MODE : 0,
+			.payload_size = op->create.payload_size,
+			.mode = op->create.mode,
+			.data = op->create.data,
+			.data_len = op->create.data_len,
+		};
+		ret = refslab_ioc_create(rf, &ucmd);
+		if (!ret) {
+			op->create.handle = buf.create.handle;
+			op->create.id = buf.create.id;
+		}
+		return ret;
+	case REFSLAB_CMD_DUP:
+		if (!batch_tail_clear(op, sizeof(op->dup)))
+			return -EINVAL;
+		buf.dup = (struct refslab_dup){
+			.size = sizeof(buf.dup),
+			.handle = op->dup.handle,
+		};
+		ret = refslab_ioc_dup(rf, &ucmd);
+		if (!ret)
+			op->dup.new_handle = buf.dup.new_handle;
+		return ret;
+	case REFSLAB_CMD_OPEN:
+		if (!batch_tail_clear(op, sizeof(op->open)))
+			return -EINVAL;
+		buf.open = (struct refslab_open){
+			.size = sizeof(buf.open),
+			.id = op->open.id,
+			.rights = op->open.rights,
+		};
+		ret = refslab_ioc_open(rf, &ucmd);
+		if (!ret)
+			op->open.handle = buf.open.handle;
+		return ret;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op)
+{
+	if (op->cmd == REFSLAB_CMD_BATCH)
+		return -EINVAL;
+	if (op->flags & REFSLAB_BATCH_OP_INLINE)
+		return batch_run_inline(rf, op);
+	if (op->flags || !batch_tail_clear(op, sizeof(op->arg)))
+		return -EINVAL;
+	return refslab_run(rf, op->cmd, u64_to_user_ptr(op->arg));
+}
+
+/*
+ * Make sure a run of records can be written back before any of them runs:
+ * a run is at most 2560 bytes, so it lies on at most two pages, and a
+ * write to its first and to its last bytes reaches both.  The first
+ * record's result becomes -EINPROGRESS, the last bytes keep their value.
+ */
+static int batch_claim(struct refslab_batch_op __user *uops,
+		       const struct refslab_batch_op *ops, unsigned int n)
+{
+	if (put_user(-EINPROGRESS, &uops[0].result))
+		return -EFAULT;
+	return put_user(ops[n - 1].__size[sizeof(ops->__size) - 1],
+			&uops[n - 1].__size[sizeof(ops->__size) - 1]);
+}
+
 static int refslab_ioc_batch(struct refslab_file *rf,
 			     struct refslab_ucmd *ucmd)
 {
 	struct refslab_batch *cmd = ucmd->cmd;
 	struct refslab_batch_op __user *uops = u64_to_user_ptr(cmd->ops);
-	struct refslab_batch_op op;
-	int result;
-	u32 i;
+	bool stop = false;
+	struct refslab_batch_op *ops;
+	unsigned int n, ran;
+	u32 done = 0;
+	int ret = 0;
 
 	if (cmd->flags & ~REFSLAB_BATCH_ALL)
 		return -EINVAL;
@@ -764,26 +933,36 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	if (refslab_ucmd_respond(ucmd, sizeof(*cmd)))
 		return -EFAULT;
 
-	for (i = 0; i < cmd->count; i++) {
-		/* An operation runs only if its result can be written. */
-		if (copy_from_user(&op, &uops[i], sizeof(op)) ||
-		    put_user(-EINPROGRESS, &uops[i].result)) {
-			if (!i)
-				return -EFAULT;
+	ops = kmalloc_array(min_t(u32, cmd->count, REFSLAB_BATCH_CHUNK),
+			    sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+	while (done < cmd->count && !stop) {
+		n = min_t(u32, cmd->count - done, REFSLAB_BATCH_CHUNK);
+		if (copy_from_user(ops, uops + done, n * sizeof(*ops)) ||
+		    batch_claim(uops + done, ops, n)) {
+			if (!done)
+				ret = -EFAULT;
 			break;
 		}
-		if (op.cmd == REFSLAB_CMD_BATCH)
-			result = -EINVAL;
-		else
-			result = refslab_run(rf, op.cmd, u64_to_user_ptr(op.arg));
-		if (put_user(result, &uops[i].result) ||
-		    (result && !(cmd->flags & REFSLAB_BATCH_CONTINUE))) {
-			i++;
+		for (ran = 0; ran < n && !stop; ran++) {
+			ops[ran].result = batch_run_op(rf, &ops[ran]);
+			stop = ops[ran].result &&
+			       !(cmd->flags & REFSLAB_BATCH_CONTINUE);
+		}
+		/* Claimed above: fails only if the caller unmapped it since. */
+		if (copy_to_user(uops + done, ops, ran * sizeof(*ops))) {
+			ret = -EFAULT;
 			break;
 		}
+		done += ran;
 		cond_resched();
 	}
-	return refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_batch, done), i);
+	kfree(ops);
+	if (ret)
+		return ret;
+	return refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_batch, done),
+				    done);
 }
 
 struct refslab_ioctl_op {
@@ -852,8 +1031,12 @@ static int refslab_run(struct refslab_file *rf, unsigned int nr,
 	if (ucmd.user_size < op->min_size)
 		return -EINVAL;
 	ucmd.cmd = &buf;
-	ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-				    ucmd.user_size);
+	if (ucmd.user_size == op->size)
+		ret = refslab_copy_whole_from(ucmd.cmd, ucmd.ubuffer,
+					      op->size) ? -EFAULT : 0;
+	else
+		ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
+					    ucmd.user_size);
 	if (ret)
 		return ret;
 	return op->execute(rf, &ucmd);

@@ -227,11 +227,12 @@ static int op_list_namespaces(struct ctx *c)
 /* Undoes whatever part of the batch ran, so it acts as one operation. */
 static int op_batch(struct ctx *c)
 {
-	struct refslab_create cr = { .size = sizeof(cr), .payload_size = 50 };
 	struct refslab_ref r = { .size = sizeof(r), .handle = c->handle,
 				 .count = 1 };
+	/* One inline operation and one by pointer: both forms are swept. */
 	struct refslab_batch_op ops[2] = {
-		{ .cmd = REFSLAB_CMD_CREATE, .arg = (uintptr_t)&cr },
+		{ .cmd = REFSLAB_CMD_CREATE, .flags = REFSLAB_BATCH_OP_INLINE,
+		  .create = { .payload_size = 50 } },
 		{ .cmd = REFSLAB_CMD_GET, .arg = (uintptr_t)&r },
 	};
 	struct refslab_batch b = {
@@ -242,7 +243,7 @@ static int op_batch(struct ctx *c)
 	if (ret)
 		return ret;
 	if (b.done > 0 && ops[0].result == 0)
-		rs_put(c->fd, cr.handle, 1, NULL);
+		rs_put(c->fd, ops[0].create.handle, 1, NULL);
 	if (b.done > 1 && ops[1].result == 0)
 		rs_put(c->fd, c->handle, 1, NULL);
 	if (b.done < 2)

@@ -1287,9 +1287,11 @@ static void one_batch(struct thr *t, struct call *calls)
 			c->allowed = M(EINVAL);
 			c->exact = true;
 		}
-		ops[i].cmd = c->nr;
-		ops[i].result = 12345;
-		ops[i].arg = (uintptr_t)c->arg;
+		ops[i] = (struct refslab_batch_op){
+			.cmd = c->nr,
+			.result = 12345,
+			.arg = (uintptr_t)c->arg,
+		};
 	}
 
 	memset(&bc, 0, sizeof(bc));

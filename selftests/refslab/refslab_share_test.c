@@ -1366,6 +1366,147 @@ TEST_F(share, batch_nested_does_not_run)
 	EXPECT_EQ(0, stat_read("objects_live") - self->base.val[0]);
 }
 
+#define INLINE_OP(c) .cmd = REFSLAB_CMD_##c, .flags = REFSLAB_BATCH_OP_INLINE
+
+/* Each inline form runs as its single ioctl and answers in its record. */
+TEST_F(share, batch_inline_forms)
+{
+	static const char data[4] = "abc";
+	struct refslab_batch_op ops[6] = {
+		{ INLINE_OP(CREATE), .create = { .payload_size = 16,
+			.data = (uintptr_t)data, .data_len = sizeof(data) } },
+		{ INLINE_OP(CREATE), .flags = REFSLAB_BATCH_OP_INLINE |
+			REFSLAB_BATCH_OP_MODE, .create = { .payload_size = 8,
+						     .mode = 0640 } },
+	};
+	struct refslab_info info;
+	char buf[4];
+	uint32_t done;
+
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, 2, &done));
+	ASSERT_EQ(2, done);
+	ASSERT_EQ(0, ops[0].result);
+	ASSERT_EQ(0, ops[1].result);
+	ASSERT_NE(0, ops[0].create.handle);
+	ASSERT_EQ(0, rs_info(self->fd, ops[0].create.handle, &info));
+	EXPECT_EQ(ops[0].create.id, info.id);
+	EXPECT_EQ(0600, info.mode);
+	ASSERT_EQ(0, rs_read(self->fd, ops[0].create.handle, 0, 4, buf, NULL));
+	EXPECT_EQ(0, memcmp(buf, data, 4));
+	ASSERT_EQ(0, rs_info(self->fd, ops[1].create.handle, &info));
+	EXPECT_EQ(0640, info.mode);
+	EXPECT_EQ(8, info.payload_size);
+
+	ops[2] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = ops[0].create.handle, .count = 3 } };
+	ops[3] = (struct refslab_batch_op){ INLINE_OP(PUT),
+		.ref = { .handle = ops[0].create.handle, .count = 2 } };
+	ops[4] = (struct refslab_batch_op){ INLINE_OP(DUP),
+		.dup = { .handle = ops[0].create.handle } };
+	ops[5] = (struct refslab_batch_op){ INLINE_OP(OPEN),
+		.open = { .id = ops[1].create.id, .rights = REFSLAB_RIGHT_READ } };
+	ASSERT_EQ(0, rs_batch(self->fd, 0, &ops[2], 4, &done));
+	ASSERT_EQ(4, done);
+	for (int i = 2; i < 6; i++)
+		EXPECT_EQ(0, ops[i].result);
+	EXPECT_EQ(4, ops[2].ref.refs);
+	EXPECT_EQ(2, ops[3].ref.refs);
+	ASSERT_EQ(0, rs_info(self->fd, ops[4].dup.new_handle, &info));
+	EXPECT_EQ(ops[0].create.id, info.id);
+	EXPECT_EQ(3, info.object_refs);
+	ASSERT_EQ(0, rs_info(self->fd, ops[5].open.handle, &info));
+	EXPECT_EQ(ops[1].create.id, info.id);
+	EXPECT_EQ(REFSLAB_RIGHT_READ, info.rights);
+	EXPECT_EQ(2, stat_read("objects_live") - self->base.val[0]);
+}
+
+/* Inline records are checked like the ioctls' structures, byte for byte. */
+TEST_F(share, batch_inline_errors)
+{
+	struct refslab_info info = { .size = sizeof(info) };
+	struct refslab_batch_op ops[9];
+	uint32_t h, done;
+	int i;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	info.handle = h;
+	ops[0] = (struct refslab_batch_op){ INLINE_OP(INFO) };
+	ops[1] = (struct refslab_batch_op){ INLINE_OP(GET),
+					    .ref = { .handle = h } };
+	ops[2] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = h, .count = 1, .__reserved = 1 } };
+	ops[3] = (struct refslab_batch_op){ INLINE_OP(PUT),
+					    .ref = { .handle = h, .count = 1 } };
+	ops[3].__size[31] = 1;
+	ops[4] = (struct refslab_batch_op){ .cmd = REFSLAB_CMD_GET,
+		.flags = REFSLAB_BATCH_OP_INLINE | REFSLAB_BATCH_OP_MODE,
+		.ref = { .handle = h, .count = 1 } };
+	ops[5] = (struct refslab_batch_op){ .cmd = REFSLAB_CMD_GET,
+		.flags = 1U << 7, .ref = { .handle = h, .count = 1 } };
+	ops[6] = (struct refslab_batch_op){ .cmd = REFSLAB_CMD_INFO,
+					    .arg = (uintptr_t)&info };
+	ops[6].__size[8] = 1;
+	ops[7] = (struct refslab_batch_op){ INLINE_OP(CREATE),
+		.create = { .payload_size = REFSLAB_PAYLOAD_MAX + 1 } };
+	ops[8] = (struct refslab_batch_op){ INLINE_OP(PUT),
+					    .ref = { .handle = h, .count = 2 } };
+	ASSERT_EQ(0, rs_batch(self->fd, REFSLAB_BATCH_CONTINUE, ops, 9, &done));
+	ASSERT_EQ(9, done);
+	for (i = 0; i < 9; i++)
+		EXPECT_EQ(-EINVAL, ops[i].result) {
+			TH_LOG("operation %d", i);
+		}
+	EXPECT_EQ(0, ops[8].ref.refs);
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(1, info.handle_refs);
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+}
+
+/*
+ * Records are read and written back 64 at a time, each run only once it
+ * is known to be writable: a run on a read-only page does not run, and
+ * neither does one whose last record only ends on it.
+ */
+TEST_F(share, batch_runs_stop_at_a_read_only_page)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	const size_t run = 64 * sizeof(struct refslab_batch_op);
+	struct refslab_batch_op *ops;
+	struct refslab_info info;
+	uint32_t h, done;
+	char *map;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	map = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+
+	/* The first run fills the end of the writable page exactly. */
+	ops = (struct refslab_batch_op *)(map + psz - run);
+	for (int i = 0; i < 100; i++)
+		ops[i] = (struct refslab_batch_op){ INLINE_OP(GET),
+			.ref = { .handle = h, .count = 1 } };
+	ASSERT_EQ(0, mprotect(map + psz, psz, PROT_READ));
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, 100, &done));
+	EXPECT_EQ(64, done);
+	EXPECT_EQ(0, ops[63].result);
+	EXPECT_EQ(65, ops[63].ref.refs);
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(65, info.handle_refs);
+
+	/* Moved by 8 bytes, the first run's last record ends on that page. */
+	ASSERT_EQ(0, mprotect(map + psz, psz, PROT_READ | PROT_WRITE));
+	ops = (struct refslab_batch_op *)(map + psz - run + 8);
+	for (int i = 0; i < 64; i++)
+		ops[i] = (struct refslab_batch_op){ INLINE_OP(GET),
+			.ref = { .handle = h, .count = 1 } };
+	ASSERT_EQ(0, mprotect(map + psz, psz, PROT_READ));
+	EXPECT_EQ(-EFAULT, rs_batch(self->fd, 0, ops, 64, &done));
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(65, info.handle_refs);
+	munmap(map, 2 * psz);
+}
+
 /* The first operation's result cannot be written: the ioctl fails. */
 TEST_F(share, batch_first_result_not_writable)
 {

@@ -798,7 +798,6 @@ static void op_batch(struct thr *t)
 		{ .size = sizeof(c[1]), .payload_size = 1 + rn(t, 1024) },
 	};
 	struct refslab_info info = { .size = sizeof(info) };
-	struct refslab_ref get = { .size = sizeof(get), .count = 1 };
 	struct refslab_ref put = { .size = sizeof(put), .count = 1 };
 	struct refslab_ref dead = { .size = sizeof(dead), .count = 1 };
 	struct refslab_batch_op ops[6];
@@ -811,19 +810,21 @@ static void op_batch(struct thr *t)
 		return;
 	fd = begin(t);
 	e = pick(t);
-	ops[n] = (struct refslab_batch_op){ REFSLAB_CMD_CREATE, 99,
-					    (uintptr_t)&c[0] };
+	ops[n] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_CREATE, .result = 99, .arg = (uintptr_t)&c[0] };
 	expect[n++] = 0;
 	if (e) {
-		info.handle = get.handle = put.handle = e->h;
-		ops[n] = (struct refslab_batch_op){ REFSLAB_CMD_INFO, 99,
-						    (uintptr_t)&info };
+		info.handle = put.handle = e->h;
+		ops[n] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_INFO, .result = 99, .arg = (uintptr_t)&info };
 		expect[n++] = 0;
-		ops[n] = (struct refslab_batch_op){ REFSLAB_CMD_GET, 99,
-						    (uintptr_t)&get };
+		/* GET inline, PUT by pointer: both forms of an operation. */
+		ops[n] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_GET, .flags = REFSLAB_BATCH_OP_INLINE,
+			.result = 99, .ref = { .handle = e->h, .count = 1 } };
 		expect[n++] = 0;
-		ops[n] = (struct refslab_batch_op){ REFSLAB_CMD_PUT, 99,
-						    (uintptr_t)&put };
+		ops[n] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_PUT, .result = 99, .arg = (uintptr_t)&put };
 		expect[n++] = 0;
 	}
 	if (rn(t, 2)) {
@@ -837,14 +838,15 @@ static void op_batch(struct thr *t)
 				break;
 			}
 		}
-		ops[n] = (struct refslab_batch_op){ REFSLAB_CMD_PUT, 99,
-						    (uintptr_t)&dead };
+		ops[n] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_PUT, .flags = REFSLAB_BATCH_OP_INLINE,
+			.result = 99, .ref = { .handle = dead.handle, .count = 1 } };
 		if (!flags)
 			stop = n;
 		expect[n++] = -ENOENT;
 	}
-	ops[n] = (struct refslab_batch_op){ REFSLAB_CMD_CREATE, 99,
-					    (uintptr_t)&c[1] };
+	ops[n] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_CREATE, .result = 99, .arg = (uintptr_t)&c[1] };
 	expect[n++] = 0;
 
 	ret = check(t, K_BATCH, "BATCH", 0, rs_batch(fd, flags, ops, n, &done),

@@ -621,17 +621,100 @@ struct refslab_event {
 /* Most operations in one batch. */
 #define REFSLAB_BATCH_MAX	1024
 
+/* The operation's arguments are inline in struct refslab_batch_op. */
+#define REFSLAB_BATCH_OP_INLINE	(1U << 0)
+/* Inline CREATE: @create.mode is valid (REFSLAB_CREATE_MODE). */
+#define REFSLAB_BATCH_OP_MODE	(1U << 1)
+#define REFSLAB_BATCH_OP_ALL	(REFSLAB_BATCH_OP_INLINE | REFSLAB_BATCH_OP_MODE)
+
 /**
- * struct refslab_batch_op - one operation of a batch
+ * struct refslab_batch_ref - inline GET or PUT: struct refslab_ref's fields
+ * @handle: the handle
+ * @count: references to add or drop, at least 1
+ * @refs: output, the handle's references after the operation
+ * @__reserved: must be 0
+ */
+struct refslab_batch_ref {
+	__u32 handle;
+	__u32 count;
+	__u32 refs;
+	__u32 __reserved;
+};
+
+/**
+ * struct refslab_batch_create - inline CREATE: struct refslab_create's fields
+ * @payload_size: payload size in bytes, 1 to REFSLAB_PAYLOAD_MAX
+ * @mode: with REFSLAB_BATCH_OP_MODE, permission bits, 0777 at most; else 0,
+ *	and the mode is 0600
+ * @data: initial payload (user pointer), or 0 for zeroes
+ * @data_len: bytes at @data, at most @payload_size
+ * @handle: output, the new handle
+ * @id: output, the object's id in the caller's IPC namespace
+ */
+struct refslab_batch_create {
+	__u32 payload_size;
+	__u32 mode;
+	__aligned_u64 data;
+	__u32 data_len;
+	__u32 handle;
+	__aligned_u64 id;
+};
+
+/**
+ * struct refslab_batch_dup - inline DUP: struct refslab_dup's fields
+ * @handle: the handle to duplicate
+ * @new_handle: output, the new handle
+ */
+struct refslab_batch_dup {
+	__u32 handle;
+	__u32 new_handle;
+};
+
+/**
+ * struct refslab_batch_open - inline OPEN: struct refslab_open's fields
+ * @id: the object's id in the caller's IPC namespace
+ * @rights: REFSLAB_RIGHT_* bits wanted
+ * @handle: output, the new handle
+ */
+struct refslab_batch_open {
+	__aligned_u64 id;
+	__u32 rights;
+	__u32 handle;
+};
+
+/**
+ * struct refslab_batch_op - one operation of a batch, 40 bytes
  * @cmd: REFSLAB_CMD_* of the operation (any but BATCH)
+ * @flags: REFSLAB_BATCH_OP_* flags
  * @result: output, 0 or the negative errno the operation gave
- * @arg: pointer to the operation's argument structure, exactly as for the
- *	single ioctl (size first); outputs are written back to it
+ * @arg: without REFSLAB_BATCH_OP_INLINE: pointer to the operation's
+ *	argument structure, exactly as for the single ioctl (size first);
+ *	outputs are written back to it, and the rest of the record must be 0
+ * @ref: with REFSLAB_BATCH_OP_INLINE, for GET and PUT
+ * @create: with REFSLAB_BATCH_OP_INLINE, for CREATE
+ * @dup: with REFSLAB_BATCH_OP_INLINE, for DUP
+ * @open: with REFSLAB_BATCH_OP_INLINE, for OPEN
+ * @__size: the size of the union; bytes after the inline form must be 0
+ *
+ * The inline forms carry the fields of the command's structure but its
+ * size and flags (REFSLAB_BATCH_OP_MODE stands for REFSLAB_CREATE_MODE); they
+ * are checked and carried out exactly as the single ioctl, and the kernel
+ * reads and writes them with the rest of the array, in bulk, instead of
+ * following a pointer per operation.  Only GET, PUT, CREATE, DUP and OPEN
+ * have an inline form (EINVAL in @result for the others).
  */
 struct refslab_batch_op {
-	__u32 cmd;
+	__u16 cmd;
+	__u16 flags;
 	__s32 result;
-	__aligned_u64 arg;
+	union {
+		__aligned_u64 arg;
+		struct refslab_batch_ref ref;
+		struct refslab_batch_create create;
+		struct refslab_batch_dup dup;
+		struct refslab_batch_open open;
+		__u8 __size[32];
+	};
 };
 
 /**
@@ -645,11 +728,14 @@ struct refslab_batch_op {
  *
  * Runs the operations in order, each checked and carried out exactly as the
  * single ioctl would be, in one system call.  Each operation's outcome is
- * in its @result; operations from @done on did not run (an @ops entry that
- * cannot be read or written ends the batch there).  The ioctl itself fails
- * only for a bad batch structure (EINVAL, EFAULT), or with EFAULT when the
- * first operation cannot be read or its result cannot be written.  An
- * operation that is itself a BATCH gives EINVAL in its @result.
+ * in its @result; operations from @done on did not run.  The kernel reads
+ * @ops in runs of up to 64 records and makes sure each run can be written
+ * back before any of its operations runs: a run that cannot be read or
+ * written ends the batch before it.  The ioctl itself fails only for a bad
+ * batch structure (EINVAL, EFAULT), with EFAULT when the first run cannot
+ * be read or written, and with EFAULT if @ops was unmapped while the batch
+ * ran (the operations run until then have taken effect).  An operation
+ * that is itself a BATCH gives EINVAL in its @result.
  */
 struct refslab_batch {
 	__u32 size;

@@ -3,8 +3,12 @@
  * librefslab: a builder for REFSLAB_IOC_BATCH.
  *
  * The buffer owns two parallel arrays: the operations the kernel reads and
- * one argument structure per operation, which each operation's @arg points
- * at.  Both are allocated once, at their full size, so the pointers stay
+ * one argument structure per operation.  GET, PUT, CREATE and OPEN go
+ * inline in their operation record (the fast form, which the kernel reads
+ * in bulk); every other operation's @arg points at its argument structure.
+ * After a run the inline outputs are copied into the argument structures
+ * too, so refslab_batchbuf_arg() reads the same for both forms.  Both
+ * arrays are allocated once, at their full size, so the pointers stay
  * valid however many operations are added.
  */
 #include <errno.h>
@@ -83,6 +87,17 @@ static union refslab_batch_arg *slot(struct refslab_batchbuf *buf,
 	return arg;
 }
 
+/* Make slot @index an inline operation (its argument is kept for reading). */
+static struct refslab_batch_op *make_inline(struct refslab_batchbuf *buf,
+					    int index)
+{
+	struct refslab_batch_op *op = &buf->ops[index];
+
+	op->flags = REFSLAB_BATCH_OP_INLINE;
+	op->arg = 0;
+	return op;
+}
+
 int refslab_batchbuf_add(struct refslab_batchbuf *buf, uint32_t cmd,
 			 const void *arg, size_t len)
 {
@@ -103,6 +118,7 @@ int refslab_batchbuf_add(struct refslab_batchbuf *buf, uint32_t cmd,
 int refslab_batchbuf_add_create(struct refslab_batchbuf *buf, uint32_t size,
 				int mode, const void *data, uint32_t len)
 {
+	struct refslab_batch_op *op;
 	union refslab_batch_arg *a;
 	int index;
 
@@ -118,6 +134,13 @@ int refslab_batchbuf_add_create(struct refslab_batchbuf *buf, uint32_t size,
 		a->create.flags = REFSLAB_CREATE_MODE;
 		a->create.mode = (uint32_t)mode;
 	}
+	op = make_inline(buf, index);
+	if (mode != REFSLAB_MODE_DEFAULT)
+		op->flags |= REFSLAB_BATCH_OP_MODE;
+	op->create.payload_size = size;
+	op->create.mode = a->create.mode;
+	op->create.data = a->create.data;
+	op->create.data_len = len;
 	return index;
 }
 
@@ -127,11 +150,16 @@ static int add_ref(struct refslab_batchbuf *buf, uint32_t cmd,
 	union refslab_batch_arg *a;
 	int index;
 
+	struct refslab_batch_op *op;
+
 	a = slot(buf, cmd, sizeof(a->ref), &index);
 	if (!a)
 		return index;
 	a->ref.handle = handle;
 	a->ref.count = count;
+	op = make_inline(buf, index);
+	op->ref.handle = handle;
+	op->ref.count = count;
 	return index;
 }
 
@@ -191,6 +219,7 @@ int refslab_batchbuf_add_write(struct refslab_batchbuf *buf, uint32_t handle,
 int refslab_batchbuf_add_open(struct refslab_batchbuf *buf, uint64_t id,
 			      uint32_t rights)
 {
+	struct refslab_batch_op *op;
 	union refslab_batch_arg *a;
 	int index;
 
@@ -199,18 +228,46 @@ int refslab_batchbuf_add_open(struct refslab_batchbuf *buf, uint64_t id,
 		return index;
 	a->open.id = id;
 	a->open.rights = rights;
+	op = make_inline(buf, index);
+	op->open.id = id;
+	op->open.rights = rights;
 	return index;
+}
+
+/* The outputs of an inline operation that ran, into its argument. */
+static void copy_outputs(const struct refslab_batch_op *op,
+			 union refslab_batch_arg *a)
+{
+	switch (op->cmd) {
+	case REFSLAB_CMD_GET:
+	case REFSLAB_CMD_PUT:
+		a->ref.refs = op->ref.refs;
+		break;
+	case REFSLAB_CMD_CREATE:
+		a->create.handle = op->create.handle;
+		a->create.id = op->create.id;
+		break;
+	case REFSLAB_CMD_OPEN:
+		a->open.handle = op->open.handle;
+		break;
+	}
 }
 
 int refslab_batchbuf_run(int fd, struct refslab_batchbuf *buf, uint32_t flags)
 {
 	unsigned int i;
+	int ran;
 
 	if (!buf->count)
 		return -EINVAL;
 	for (i = 0; i < buf->count; i++)
 		buf->ops[i].result = 0;
-	return refslab_batch(fd, buf->ops, buf->count, flags);
+	ran = refslab_batch(fd, buf->ops, buf->count, flags);
+	for (i = 0; ran > 0 && i < (unsigned int)ran; i++)
+		if (buf->ops[i].flags & REFSLAB_BATCH_OP_INLINE &&
+		    !buf->ops[i].result)
+			copy_outputs(&buf->ops[i], &buf->args[i]);
+	return ran;
 }
 
 int refslab_batchbuf_result(const struct refslab_batchbuf *buf,
