@@ -31,12 +31,13 @@
  * - EINVAL: unknown flag, non-zero reserved field, structure smaller than
  *   the command's first version, or a bad size, offset, length, mode or
  *   count; EXPORT with REFSLAB_EXPORT_RIGHTS and no right or an unknown
- *   right bit; a BATCH operation that is itself a BATCH.
+ *   right bit; a BATCH operation that is itself a BATCH, has unknown
+ *   REFSLAB_BATCH_OP_* flags, an inline form its command does not have,
+ *   or non-zero bytes after its form.
  * - E2BIG: the structure is larger than the kernel knows and its unknown
  *   tail is not zero.
  * - EFAULT: a user pointer (the argument, or a buffer it names) is bad;
- *   BATCH when the first operation cannot be read or its result cannot be
- *   written.
+ *   BATCH when its first run of records cannot be read or written.
  * - ENOENT: unknown handle, or a handle that has been put or closed; an id
  *   that names no live object in the caller's IPC namespace; an IPC
  *   namespace number that names none holding refslab objects.
@@ -62,7 +63,7 @@
  * A call that fails has no effect: a handle created by CREATE, DUP, IMPORT
  * or OPEN, or a file by EXPORT, becomes usable only when the call
  * succeeds, and every command writes its answer before it takes effect.
- * GET, PUT, WRITE and BATCH then update one output field; if another
+ * GET, PUT, WRITE and BATCH then update their output fields; if another
  * thread unmaps the structure in between, they fail with EFAULT although
  * they took effect.
  */
