@@ -172,6 +172,24 @@ void refslab_handle_abort(struct refslab_handle_table *table,
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort);
 
+/*
+ * The handle numbered @hid, or NULL (also for a reserved, unpublished
+ * number).  The caller is in an RCU read-side section, which keeps the
+ * handle's memory, so this does not enter one of its own as xa_load()
+ * would.
+ */
+static struct refslab_handle *handle_find(struct refslab_handle_table *table,
+					  u32 hid)
+{
+	XA_STATE(xas, &table->xa, hid);
+	void *entry;
+
+	do {
+		entry = xas_load(&xas);
+	} while (xas_retry(&xas, entry));
+	return xa_is_zero(entry) ? NULL : entry;
+}
+
 /**
  * refslab_handle_lookup() - find a handle's object for an operation
  * @table: the table
@@ -192,7 +210,7 @@ struct refslab_object *refslab_handle_lookup(struct refslab_handle_table *table,
 	struct refslab_object *obj;
 
 	rcu_read_lock();
-	handle = xa_load(&table->xa, hid);
+	handle = handle_find(table, hid);
 	if (!handle) {
 		obj = ERR_PTR(-ENOENT);
 	} else if ((handle->rights & rights) != rights) {
@@ -253,7 +271,7 @@ int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		return -EOVERFLOW;
 
 	rcu_read_lock();
-	handle = xa_load(&table->xa, hid);
+	handle = handle_find(table, hid);
 	if (!handle) {
 		ret = -ENOENT;
 		goto out_unlock;
@@ -298,7 +316,7 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 	int old, ret = 0;
 
 	rcu_read_lock();
-	handle = xa_load(&table->xa, hid);
+	handle = handle_find(table, hid);
 	if (!handle) {
 		ret = -ENOENT;
 		goto out_unlock;
