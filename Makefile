@@ -71,7 +71,7 @@ bench: setup
 	@vm/run.sh $(KERNEL) --mode bench $(if $(SMP),--smp $(SMP)) -- $(BENCH_ARGS)
 
 kernels: setup
-	@for k in stock61 stock612 debug; do vm/kernel.sh $$k || exit 1; done
+	@for k in stock61 stock612 rt debug kcsan; do vm/kernel.sh $$k || exit 1; done
 
 # Install on a real machine (as root; DESTDIR for a staging tree):
 #   make install   [KDIR=...] [DESTDIR=] [PREFIX=/usr/local]
@@ -193,15 +193,15 @@ help:
 	@echo "make module       the module only, built in build/host-<kernel>/"
 	@echo "make userspace    librefslab and refslabctl"
 	@echo "make setup        install missing Debian packages (idempotent)"
-	@echo "make check        the test suite: lint, install+DKMS, 3 kernels, demo, in-tree, rig self-test"
+	@echo "make check        the test suite: lint, install+DKMS, 5 kernels, demo, in-tree, rig self-test"
 	@echo "make demo         boot Debian's stock 6.12 kernel in QEMU and show refslab working"
-	@echo "make lint         checkpatch, sparse + W=1 on both stock kernels, userspace -Werror"
-	@echo "make vm-test      VM test run on one kernel: KERNEL=stock61|stock612|debug"
-	@echo "make rigtest      inject each fault (leak, warn, kunit, skipput); every run must fail"
+	@echo "make lint         checkpatch, sparse + W=1 on the 3 stock kernels, userspace -Werror"
+	@echo "make vm-test      VM test run on one kernel: KERNEL=stock61|stock612|rt|debug|kcsan"
+	@echo "make rigtest      inject each fault (leak, warn, kunit, skipput, race); every run must fail"
 	@echo "make stress       long stress + fuzz run: SECONDS=600 ITERS= SEED= KERNEL=stock612"
 	@echo "make bench        the benchmark in a VM: KERNEL=stock612 SMP= BENCH_ARGS="
 	@echo "make install      module (KDIR), depmod, udev rule, headers, library, refslabctl: DESTDIR= PREFIX=/usr/local"
 	@echo "make uninstall    remove what make install put there (same KDIR or KVER=, DESTDIR=, PREFIX=)"
-	@echo "make kernels      fetch the stock kernels and build the debug kernel (cached)"
+	@echo "make kernels      fetch the stock kernels (rt too), build the debug and kcsan kernels (cached)"
 	@echo "make clean        remove build/ (the kernel cache in ~/.cache/refslab stays)"
 	@echo "make help         this list"

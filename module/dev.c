@@ -1024,6 +1024,7 @@ static int refslab_run(struct refslab_file *rf, unsigned int nr,
 	if (!op->execute)
 		return -ENOTTY;
 
+	refslab_fault_race();
 	ucmd.ubuffer = arg;
 	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
 	if (ret)

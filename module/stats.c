@@ -5,6 +5,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/compiler.h>
 #include <linux/kobject.h>
 #include <linux/percpu.h>
 #include <linux/sysfs.h>
@@ -25,6 +26,16 @@ static const struct refslab_sysfs_source *src;
 
 static const u64 refslab_latency_bounds[] = REFSLAB_LATENCY_BOUNDS_NS;
 
+/*
+ * Data races by design: each CPU writes only its own counters (with
+ * this_cpu_*(), or below from the RCU callbacks, which run one at a time on
+ * a CPU), while a reader of a sysfs file sums every CPU's at any moment.
+ * The reader's loads are READ_ONCE() and the callback's stores WRITE_ONCE():
+ * a u64 is loaded and stored whole on 64-bit, never torn, so each counter
+ * read is a value it really had; the sum over CPUs is only approximate
+ * while something counts, which the files say they are (KCSAN, issue 15).
+ */
+
 /**
  * refslab_stat_latency() - count one reclaim and how long it took
  * @ns: nanoseconds from the final put to the free
@@ -39,10 +50,11 @@ void refslab_stat_latency(u64 ns)
 	for (i = 0; i < ARRAY_SIZE(refslab_latency_bounds); i++)
 		if (ns < refslab_latency_bounds[i])
 			break;
-	stats->latency_bucket[i]++;
-	stats->latency_sum_ns += ns;
+	/* Only this CPU stores them: its own plain loads race with nothing. */
+	WRITE_ONCE(stats->latency_bucket[i], stats->latency_bucket[i] + 1);
+	WRITE_ONCE(stats->latency_sum_ns, stats->latency_sum_ns + ns);
 	if (ns > stats->latency_max_ns)
-		stats->latency_max_ns = ns;
+		WRITE_ONCE(stats->latency_max_ns, ns);
 }
 
 /**
@@ -61,7 +73,7 @@ u64 refslab_stat_read(enum refslab_stat_item item)
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(refslab_stats, cpu)->item[item];
+		sum += READ_ONCE(per_cpu_ptr(refslab_stats, cpu)->item[item]);
 	return sum;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_stat_read);
@@ -73,7 +85,9 @@ static u64 stat_fold(size_t offset, bool max)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		val = *(u64 *)((char *)per_cpu_ptr(refslab_stats, cpu) + offset);
+		char *base = (char *)per_cpu_ptr(refslab_stats, cpu);
+
+		val = READ_ONCE(*(u64 *)(base + offset));
 		res = max ? max(res, val) : res + val;
 	}
 	return res;

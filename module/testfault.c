@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test-only faults for the rig's self-test, linked only into a module
- * built with REFSLAB_FAULT=leak|warn|kunit|skipput (never a normal build):
- * each must fail a debug run for its own reason.  The kunit fault is a
+ * built with REFSLAB_FAULT=leak|warn|kunit|skipput|race (never a normal
+ * build): each must fail a debug run (race: a KCSAN run) for its own
+ * reason.  The kunit fault is a
  * failing case of its own, in tests/testfault_kunit.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -49,5 +50,27 @@ bool refslab_fault_skip_put(void)
 	return true;
 #else
 	return false;
+#endif
+}
+
+#ifdef REFSLAB_TEST_FAULT_RACE
+/* Commands seen, counted with no lock and no marked access: the race. */
+static unsigned long refslab_fault_race_count;
+#endif
+
+/**
+ * refslab_fault_race() - a data race on every command
+ *
+ * race: a plain, unlocked read-modify-write of a counter shared by every
+ * CPU, run by each ioctl and batched operation, for KCSAN to report when
+ * two tasks issue commands at once (the race stress does).
+ *
+ * Context: process context, any CPU, no lock held.
+ */
+void refslab_fault_race(void)
+{
+#ifdef REFSLAB_TEST_FAULT_RACE
+	refslab_fault_race_count++;
+	pr_info_once("test fault: racing on an unlocked counter\n");
 #endif
 }

@@ -3,9 +3,10 @@
 #
 # `make check`: set-up, host builds and lint gates, `make install` and
 # DKMS (vm/install-test.sh), the VM test runs on Debian's stock 6.1 and
-# 6.12 kernels and on the debug kernel, the demo (vm/demo-check.sh), the
-# in-tree build and the kernel's kselftest runner (vm/intree.sh), and the
-# rig's self-test, then the figures (vm/figures.sh).  Every step prints
+# 6.12 kernels, on its PREEMPT_RT 6.12 kernel (rt), on the debug kernel and
+# on the KCSAN kernel, the demo (vm/demo-check.sh), the in-tree build and
+# the kernel's kselftest runner (vm/intree.sh), and the rig's self-test,
+# then the figures (vm/figures.sh).  Every step prints
 # its TAP and one line
 #   RESULT <step> passed=N failed=N skipped=N
 # which are added up here; a step that dies without one counts as one
@@ -80,7 +81,7 @@ fi
 # Kernels first, one at a time: a cold cache builds the debug kernel here
 # with every core, before the runs below share them.
 echo "#### kernels"
-for kernel in stock61 stock612 debug; do
+for kernel in stock61 stock612 rt debug kcsan; do
 	if ! "$REFSLAB_TOP/vm/kernel.sh" "$kernel" >/dev/null; then
 		echo "check: no $kernel kernel"
 		failed=1
@@ -92,33 +93,39 @@ kernels_time=$((SECONDS - start))
 echo "#### kernels ready after ${kernels_time}s"
 
 # Two lanes side by side, each mostly keeping one core busy (a VM runs
-# its vCPUs on one host thread).  The stock 6.12 run needs the staging
-# tree of the install step.  The outputs are shown whole, in a fixed
-# order, once all have finished.
-echo "#### running: lint, install, vm stock61, vm stock612, demo, intree | vm debug, rigtest"
+# its vCPUs on one host thread), balanced by the steps' measured times
+# (README.md).  The stock 6.12 run needs the staging tree of the install
+# step.  The in-tree run's kselftest runner runs the same programs on the
+# same kernel as the debug run, which has the stress and fuzz figures:
+# there they run 5 s and 10 s instead of 15 s and 30 s.  The outputs are
+# shown whole, in a fixed order, once all have finished.
+echo "#### running: lint, install, vm stock61, vm stock612, demo, vm rt, intree | vm debug, vm kcsan, rigtest"
 (
 	run lint "$REFSLAB_TOP/vm/lint.sh"
 	run install "$REFSLAB_TOP/vm/install-test.sh"
 	run vm-stock61 "$REFSLAB_TOP/vm/run.sh" stock61
 	REFSLAB_REQUIRE_INSTALLED=1 run vm-stock612 "$REFSLAB_TOP/vm/run.sh" stock612
 	run demo "$REFSLAB_TOP/vm/demo-check.sh"
-	run intree "$REFSLAB_TOP/vm/intree.sh"
+	run vm-rt "$REFSLAB_TOP/vm/run.sh" rt
+	REFSLAB_STRESS_SECONDS=5 REFSLAB_FUZZ_SECONDS=10 \
+		run intree "$REFSLAB_TOP/vm/intree.sh"
 ) &
 lanes+=($!)
 (
 	run vm-debug "$REFSLAB_TOP/vm/run.sh" debug
+	run vm-kcsan "$REFSLAB_TOP/vm/run.sh" kcsan
 	run rigtest "$REFSLAB_TOP/vm/rigtest.sh"
 ) &
 lanes+=($!)
 wait "${lanes[@]}" || true
 lanes=()
 
-steps=(lint install vm-stock61 vm-stock612 demo intree vm-debug rigtest)
+steps=(lint install vm-stock61 vm-stock612 demo vm-rt intree vm-debug vm-kcsan rigtest)
 for name in "${steps[@]}"; do
 	report "$name"
 done
 echo
-"$REFSLAB_TOP/vm/figures.sh" stock61 stock612 debug || true
+"$REFSLAB_TOP/vm/figures.sh" stock61 stock612 rt debug kcsan || true
 echo
 times=
 for name in "${steps[@]}"; do

@@ -9,7 +9,7 @@
 # at its end; it can be printed again at any time.
 #
 # Usage: vm/figures.sh [--mode test|stress] [kernel...]
-#        (default: test, stock61 stock612 debug)
+#        (default: test, stock61 stock612 rt debug kcsan)
 # Reads build/<kernel>/<mode>/results.tap and build/<kernel>/<mode>/splats.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -21,7 +21,7 @@ if [[ ${1:-} == --mode ]]; then
 	shift 2 || die "usage: $0 [--mode test|stress] [kernel...]"
 fi
 kernels=("$@")
-((${#kernels[@]})) || kernels=(stock61 stock612 debug)
+((${#kernels[@]})) || kernels=(stock61 stock612 rt debug kcsan)
 
 echo "== figures (from build/<kernel>/$mode/results.tap; 0 leaks and 0 splats expected) =="
 for kernel in "${kernels[@]}"; do

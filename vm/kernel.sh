@@ -5,12 +5,14 @@
 #   image=<path to bzImage>
 #   kdir=<path to build tree for out-of-tree modules>
 #
-# Usage: vm/kernel.sh stock61|stock612|debug
+# Usage: vm/kernel.sh stock61|stock612|rt|debug|kcsan
 #
-# Stock kernels are Debian's own images, fetched with `apt-get download` and
-# unpacked with `dpkg -x` (never installed), matched to the installed
-# headers.  The debug kernel is built from linux-source-6.12 with
-# vm/debug.config on top of tinyconfig.  Both are cached in $REFSLAB_CACHE.
+# Stock kernels (stock61, stock612 and rt, Debian's PREEMPT_RT 6.12) are
+# Debian's own images, fetched with `apt-get download` and unpacked with
+# `dpkg -x` (never installed), matched to the installed headers.  The
+# debug kernel is built from linux-source-6.12 with vm/debug.config on top
+# of tinyconfig, the kcsan kernel with vm/debug.config then vm/kcsan.config
+# (KCSAN instead of KASAN and kmemleak).  All are cached in $REFSLAB_CACHE.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -33,40 +35,53 @@ stock_kernel() {
 	echo "kdir=/lib/modules/$rel/build"
 }
 
-# Every "CONFIG_X=y" of the fragment must be "=y" in the final .config, and
-# every "CONFIG_X=n" must be off: merge_config.sh silently drops options
-# whose dependencies are missing.
+# Every "CONFIG_X=y" (or =N) of the fragments must have that value in the
+# final .config, and every "CONFIG_X=n" must be off: merge_config.sh
+# silently drops options whose dependencies are missing.  An option set by
+# several fragments is checked at its effective value, the last one's.
 check_config() {
-	local frag=$1 config=$2 missing=0 opt val
+	local config=$1 missing=0 opt val
+	shift
+	local -A want=()
 	while IFS='=' read -r opt val; do
+		want[$opt]=$val
+	done < <(grep -hE '^CONFIG_[A-Z0-9_]+=([yn]|[0-9]+)$' "$@")
+	for opt in "${!want[@]}"; do
+		val=${want[$opt]}
 		case $val in
 		n) ! grep -q "^$opt=" "$config" || { log "not off: $opt"; missing=1; } ;;
 		*) grep -qx "$opt=$val" "$config" || { log "missing: $opt=$val"; missing=1; } ;;
 		esac
-	done < <(grep -E '^CONFIG_[A-Z0-9_]+=([yn]|[0-9]+)$' "$frag")
-	((missing == 0)) || die "debug kernel .config lacks options of $frag"
+	done
+	((missing == 0)) || die "$config lacks options of $*"
 }
 
-debug_kernel() {
-	local out src jobs
-	out=$(debug_build_dir)
+# built_kernel debug|kcsan: the kernel built from linux-source-6.12 with
+# its fragments (vm/lib.sh kernel_fragments) merged onto tinyconfig.
+built_kernel() {
+	local name=$1 out src jobs t0
+	local -a frags
+	read -ra frags <<<"$(kernel_fragments "$name")"
+	out=$(built_kernel_dir "$name")
 	if [[ ! -e $out/.refslab-complete ]]; then
 		src=$(source_tree)
 		jobs=$(($(nproc) + 1))
-		log "building the debug kernel in $out (about 10 minutes on 2 cores)"
+		t0=$SECONDS
+		log "building the $name kernel in $out (about 10 minutes on 2 cores)"
 		rm -rf "$out"
 		mkdir -p "$out"
 		make -s -C "$src" O="$out" tinyconfig >&2
 		"$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
-			"$out/.config" "$REFSLAB_TOP/vm/debug.config" >&2
+			"$out/.config" "${frags[@]}" >&2
 		make -s -C "$src" O="$out" olddefconfig >&2
-		check_config "$REFSLAB_TOP/vm/debug.config" "$out/.config"
+		check_config "$out/.config" "${frags[@]}"
 		make -s -C "$src" O="$out" -j"$jobs" bzImage modules_prepare >&2
 		# Module.symvers, without which modpost rejects every symbol.
 		make -s -C "$src" O="$out" -j"$jobs" modules >&2
 		touch "$out/.refslab-complete"
+		log "built the $name kernel in $((SECONDS - t0)) s"
 	fi
-	check_config "$REFSLAB_TOP/vm/debug.config" "$out/.config"
+	check_config "$out/.config" "${frags[@]}"
 	echo "image=$out/arch/x86/boot/bzImage"
 	echo "kdir=$out"
 }
@@ -77,7 +92,7 @@ exec 9>"$REFSLAB_CACHE/kernel/.lock"
 flock 9
 
 case ${1:-} in
-stock61 | stock612) stock_kernel "$(kernel_release "$1")" ;;
-debug) debug_kernel ;;
-*) die "usage: $0 stock61|stock612|debug" ;;
+stock61 | stock612 | rt) stock_kernel "$(kernel_release "$1")" ;;
+debug | kcsan) built_kernel "$1" ;;
+*) die "usage: $0 stock61|stock612|rt|debug|kcsan" ;;
 esac

@@ -87,23 +87,47 @@ stock612_release() {
 		sed 's/^linux-headers-//' | sort -V | tail -n 1 || true
 }
 
-# Release name of a kernel alias: stock61, stock612 or debug.
+# Kernel release of Debian's PREEMPT_RT 6.12 kernel: the rt flavour of
+# the installed stock 6.12 headers' version (vm/setup.sh installs it).
+rt_release() {
+	local rel
+	rel=$(stock612_release)
+	[[ -z $rel ]] || echo "${rel%-amd64}-rt-amd64"
+}
+
+# Release name of a kernel alias: stock61, stock612, rt, debug or kcsan.
 kernel_release() {
 	case $1 in
 	stock61) stock61_release ;;
 	stock612) stock612_release ;;
+	rt) rt_release ;;
 	debug) echo "6.12-refslab-debug" ;;
-	*) die "unknown kernel '$1' (stock61, stock612, debug)" ;;
+	kcsan) echo "6.12-refslab-kcsan" ;;
+	*) die "unknown kernel '$1' (stock61, stock612, rt, debug, kcsan)" ;;
 	esac
 }
 
-# Cache directory of the debug kernel build, keyed by the source version and
-# by the hash of the configuration fragment.
+# Configuration fragments of a kernel built from linux-source-6.12, merged
+# in this order onto tinyconfig (a later fragment overrides an earlier one).
+kernel_fragments() {
+	case $1 in
+	debug) echo "$REFSLAB_TOP/vm/debug.config" ;;
+	kcsan) echo "$REFSLAB_TOP/vm/debug.config $REFSLAB_TOP/vm/kcsan.config" ;;
+	*) die "kernel '$1' is not built from source (debug, kcsan)" ;;
+	esac
+}
+
+# Cache directory of a kernel built from source (debug or kcsan), keyed by
+# the source version and by the hash of its configuration fragments.
+built_kernel_dir() {
+	local key frags
+	read -ra frags <<<"$(kernel_fragments "$1")"
+	key=$( (source_version; cat "${frags[@]}") | sha256sum | cut -c1-12)
+	echo "$REFSLAB_CACHE/kernel/$1-6.12_$(source_version)-$key"
+}
+
 debug_build_dir() {
-	local key
-	key=$( (source_version; cat "$REFSLAB_TOP/vm/debug.config") |
-		sha256sum | cut -c1-12)
-	echo "$REFSLAB_CACHE/kernel/debug-6.12_$(source_version)-$key"
+	built_kernel_dir debug
 }
 
 # stage_libs <root> <program...>: copy the shared libraries the host's

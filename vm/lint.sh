@@ -5,7 +5,8 @@
 #   checkpatch   scripts/checkpatch.pl --strict on every .c/.h of module/
 #                and uapi/: no ERROR, WARNING or CHECK
 #   kbuild-*     the module built with sparse (C=2) and W=1 against each
-#                stock kernel's headers: no "warning:" or "error:" line
+#                stock kernel's headers (stock61, stock612, and rt: the
+#                PREEMPT_RT 6.12): no "warning:" or "error:" line
 #   userspace    `make -C userspace` from scratch with -Wall -Wextra
 #                -Werror on its compile lines, and no warning
 #   shell        shellcheck -x of every shell script in the tree
@@ -348,6 +349,7 @@ echo "== lint: host builds and gates =="
 gate_checkpatch
 gate_kbuild stock61
 gate_kbuild stock612
+gate_kbuild rt
 gate_userspace
 gate_shellcheck
 gate_kerneldoc

@@ -5,11 +5,12 @@
 # Without it a green run means nothing.
 #
 # For each fault of the test-only switch REFSLAB_FAULT (never in a normal
-# build), the module is built with it and the debug kernel is booted with
-# the short guest sequence the fault targets (load, KUnit for the kunit
-# and warn faults, refslab_failnth_test for skipput, unload, kmemleak scan
-# for all but kunit; the dmesg and console splat checks always).  The run
-# must fail, and for the right reason:
+# build), the module is built with it and the debug kernel (for race: the
+# kcsan kernel) is booted with the short guest sequence the fault targets
+# (load, KUnit for the kunit and warn faults, refslab_failnth_test for
+# skipput, refslab_stress for race, unload, kmemleak scan for all but kunit
+# where there is kmemleak; the dmesg and console splat checks always).
+# The run must fail, and for the right reason:
 #   leak     the module leaks a kmalloc at load: kmemleak must report it
 #   warn     the module hits a WARN at load: the console must show WARNING:
 #            (panic_on_warn kills the guest before it can claim success)
@@ -18,6 +19,9 @@
 #   skipput  an error path of DUP/IMPORT/OPEN skips one object put: the
 #            fault-injection sweep (refslab_failnth_test) must report a
 #            "not ok" (the reference or counters not back where they were)
+#   race     every command does a plain, unlocked increment of a shared
+#            counter: KCSAN must report the data race (BUG: KCSAN:) in the
+#            console under the race stress
 # Each fault is one TAP test: ok when the run failed for that reason.
 # Ends with RESULT rigtest passed=N failed=N skipped=0.
 #
@@ -27,7 +31,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 faults=("$@")
-((${#faults[@]})) || faults=(leak warn kunit skipput)
+((${#faults[@]})) || faults=(leak warn kunit skipput race)
 n=0 passed=0 failed=0
 
 expect() {
@@ -37,13 +41,25 @@ expect() {
 	kunit) echo '^fail: kunit refslab_fault: .*not ok'
 		echo '^fail: host kunit\.py parse refslab_fault: .*failed: 1' ;;
 	skipput) echo '^fail: selftest [^ ]*refslab_failnth_test: not ok' ;;
-	*) die "unknown fault '$1' (leak, warn, kunit, skipput)" ;;
+	race) echo '^fail: splat .*BUG: KCSAN: data-race in .*refslab_fault_race' ;;
+	*) die "unknown fault '$1' (leak, warn, kunit, skipput, race)" ;;
 	esac
 }
 
-echo "== rigtest: every injected fault must fail the debug run =="
-# Build (or find) the kernel once, not three times in parallel.
-"$REFSLAB_TOP/vm/kernel.sh" debug >/dev/null || die "no debug kernel"
+# The kernel a fault is tested on: only KCSAN sees a data race.
+fault_kernel() {
+	[[ $1 == race ]] && echo kcsan || echo debug
+}
+
+echo "== rigtest: every injected fault must fail the debug (race: kcsan) run =="
+# Build (or find) each kernel once, not once per fault in parallel.
+declare -A kernels=()
+for fault in "${faults[@]}"; do
+	kernels[$(fault_kernel "$fault")]=1
+done
+for kernel in "${!kernels[@]}"; do
+	"$REFSLAB_TOP/vm/kernel.sh" "$kernel" >/dev/null || die "no $kernel kernel"
+done
 # The runs are independent and mostly wait (boot, kmemleak's age limit):
 # they run side by side, and are judged in order.
 declare -A pid
@@ -51,7 +67,7 @@ for fault in "${faults[@]}"; do
 	expect "$fault" >/dev/null
 	(
 		t0=$SECONDS rc=0
-		"$REFSLAB_TOP/vm/run.sh" debug --mode rigtest --fault "$fault" \
+		"$REFSLAB_TOP/vm/run.sh" "$(fault_kernel "$fault")" --mode rigtest --fault "$fault" \
 			>"$REFSLAB_BUILD/rigtest-$fault.log" 2>&1 || rc=$?
 		echo $((SECONDS - t0)) >"$REFSLAB_BUILD/rigtest-$fault.time"
 		exit $rc
@@ -61,7 +77,7 @@ done
 for fault in "${faults[@]}"; do
 	pattern=$(expect "$fault")
 	log=$REFSLAB_BUILD/rigtest-$fault.log
-	summary=$REFSLAB_BUILD/debug-fault-$fault/rigtest/summary
+	summary=$REFSLAB_BUILD/$(fault_kernel "$fault")-fault-$fault/rigtest/summary
 	n=$((n + 1))
 	rc=0
 	wait "${pid[$fault]}" || rc=$?

@@ -8,7 +8,8 @@
 #
 # The stock 6.12 headers are pinned to one exact package name, the newest
 # linux-headers-6.12.N+deb12-amd64 the archive offers: a glob would install
-# every version plus an image and systemd.
+# every version plus an image and systemd.  The PREEMPT_RT headers
+# (linux-headers-<that version>-rt-amd64) are of the same version.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -38,9 +39,12 @@ done
 # Any installed stock 6.12 headers satisfy a warm run; a cold run resolves
 # the newest one after `apt-get update`.
 have612=$(stock612_release)
+if [[ -n $have612 ]] && ! installed "linux-headers-$(rt_release)"; then
+	missing+=("linux-headers-$(rt_release)")
+fi
 
 if ((${#missing[@]} == 0)) && [[ -n $have612 ]]; then
-	log "setup: all packages present (stock 6.12 headers: $have612)"
+	log "setup: all packages present (stock 6.12 headers: $have612, rt: $(rt_release))"
 	exit 0
 fi
 
@@ -50,9 +54,10 @@ apt-get update -q >&2
 if [[ -z $have612 ]]; then
 	h612=$(newest_headers_612)
 	[[ -n $h612 ]] || die "no linux-headers-6.12.*+deb12-amd64 in the archive"
-	missing+=("$h612")
+	missing+=("$h612" "${h612%-amd64}-rt-amd64")
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 [[ -n $(stock612_release) ]] || die "stock 6.12 headers still missing"
+installed "linux-headers-$(rt_release)" || die "rt 6.12 headers still missing"
 [[ -n $(stock61_release) ]] || die "stock 6.1 headers still missing"
 log "setup: done"
