@@ -23,8 +23,8 @@
  * counters and the objects in use in each size class's slab cache must be
  * back to their values before the run.
  *
- * Length: REFSLAB_STRESS_SECONDS=N or --seconds N (a time limit), --ops N
- * (an operation budget over all workers).  By default the run stops at
+ * Length: REFSLAB_STRESS_SECONDS=N or --seconds N (a time limit),
+ * REFSLAB_STRESS_OPS=N or --ops N (an operation budget over all workers).  By default the run stops at
  * 300000 operations or 15 seconds, whichever comes first, so that it fits
  * a slow VM.  --procs N and --threads N set the number of worker processes
  * and of worker threads in each.
@@ -1380,7 +1380,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [--seconds N] [--ops N] [--procs N] [--threads N] [harness options]\n"
-		"  REFSLAB_STRESS_SECONDS=N in the environment is --seconds N.\n"
+		"  REFSLAB_STRESS_SECONDS=N and REFSLAB_STRESS_OPS=N in the environment\n"
+		"  are --seconds N and --ops N.\n"
 		"  Default: %ld operations or %ld s, whichever comes first.\n",
 		prog, DEFAULT_OPS, DEFAULT_SECONDS);
 	exit(KSFT_FAIL);
@@ -1393,6 +1394,9 @@ int main(int argc, char **argv)
 
 	if (env && *env)
 		opt_seconds = strtol(env, NULL, 0);
+	env = getenv("REFSLAB_STRESS_OPS");
+	if (env && *env)
+		opt_ops = strtol(env, NULL, 0);
 	/* Our options first; what follows is the harness's. */
 	for (int i = 1; i < argc; i++) {
 		long *dst = NULL;
