@@ -250,6 +250,13 @@ static bool dev_changed(struct thr *t)
 	return atomic_load(&t->p->dev) != t->d;
 }
 
+/* One operation done: counted, and taken from the budget. */
+static void count_op(enum op_kind kind)
+{
+	atomic_fetch_add_explicit(&sh->ops[kind], 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&sh->ops_left, 1, memory_order_relaxed);
+}
+
 /*
  * Count the outcome of one operation and check it against @allowed.  EBADF
  * is allowed too when the device file was closed under the operation.
@@ -260,7 +267,7 @@ static int check(struct thr *t, enum op_kind kind, const char *what,
 {
 	char detail[160];
 
-	atomic_fetch_add_explicit(&sh->ops[kind], 1, memory_order_relaxed);
+	count_op(kind);
 	if (ret < 0 && -ret < MAX_ERRNO)
 		atomic_fetch_add_explicit(&sh->errs[-ret], 1,
 					  memory_order_relaxed);
@@ -906,7 +913,7 @@ static void op_hot(struct thr *t)
 			      rs_put(fd, c.handle, 1, NULL), OK);
 		return;
 	}
-	atomic_fetch_add_explicit(&sh->ops[K_HOT], 1, memory_order_relaxed);
+	count_op(K_HOT);
 	switch (rn(t, 4)) {
 	case 0:
 		check(t, K_INFO, "INFO (hot)", h, rs_info(fd, h, &info),
@@ -958,7 +965,7 @@ static void op_stale(struct thr *t)
 	h = t->hist[k].h;
 	same = t->hist[k].gen == t->gen;
 	atomic_fetch_add_explicit(&sh->stale_uses, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&sh->ops[K_STALE], 1, memory_order_relaxed);
+	count_op(K_STALE);
 
 	if (same) {
 		switch (rn(t, 7)) {
@@ -1127,8 +1134,8 @@ static bool keep_going(void)
 {
 	if (atomic_load_explicit(&sh->done, memory_order_relaxed))
 		return false;
-	if (atomic_fetch_sub_explicit(&sh->ops_left, 1,
-				      memory_order_relaxed) <= 0 ||
+	/* The budget is of operations counted, not of attempts. */
+	if (atomic_load_explicit(&sh->ops_left, memory_order_relaxed) <= 0 ||
 	    now_ns() > sh->deadline_ns) {
 		atomic_store(&sh->done, 1);
 		return false;
