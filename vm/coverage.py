@@ -45,6 +45,17 @@ import tempfile
 # 100).
 LINES_MIN = 95.0
 
+# Error-unwind labels no test reaches, each explained in the testing
+# section of Documentation/refslab.rst: they do not fail the check (any
+# other unreached label does).  (file, label)
+UNREACHED_LABELS = {
+    ("module/main.c", "err_debugfs_exit"),    # module init failing
+    ("module/main.c", "err_objects_exit"),
+    ("module/main.c", "err_stats_exit"),
+    ("module/object.c", "err_destroy_caches"),  # kmem_cache_create at init
+    ("module/object.c", "err_free"),          # xa_insert's node allocation
+}
+
 LABEL_RE = re.compile(r'^([A-Za-z_][A-Za-z0-9_]*):\s*(/\*.*\*/\s*)?$')
 
 
@@ -169,6 +180,7 @@ def main():
 
     os.makedirs(args.out, exist_ok=True)
     uncovered, annotated, table, labels_missed = [], [], [], []
+    labels_explained = []
     tot_l = tot_lr = tot_b = tot_bt = nlabels = 0
     summary = {"files": {}, "lines_min": args.lines_min}
     for rel in sorted(merged):
@@ -209,8 +221,11 @@ def main():
             nlabels += 1
             nxt = [ln for ln in sorted(lines) if ln > i]
             if not nxt or not lines[nxt[0]]["count"]:
-                labels_missed.append(f"{rel}:{i}: label {m.group(1)} "
-                                     "never reached")
+                what = f"{rel}:{i}: label {m.group(1)} never reached"
+                if (rel, m.group(1)) in UNREACHED_LABELS:
+                    labels_explained.append(what)
+                else:
+                    labels_missed.append(what)
 
     pl = 100.0 * tot_lr / tot_l
     pb = 100.0 * tot_bt / tot_b if tot_b else 100.0
@@ -218,13 +233,16 @@ def main():
                  f"branches {pb:6.2f}% ({tot_bt}/{tot_b})")
     summary.update(lines=tot_l, lines_run=tot_lr, branches=tot_b,
                    branches_taken=tot_bt, labels=nlabels,
-                   labels_missed=labels_missed)
+                   labels_missed=labels_missed,
+                   labels_explained=labels_explained)
 
     with open(os.path.join(args.out, "uncovered.txt"), "w") as f:
         f.write(f"# lines of module/ no test ran ({tot_l - tot_lr} of "
                 f"{tot_l}), then labels never reached "
-                f"({len(labels_missed)} of {nlabels})\n")
+                f"({len(labels_missed) + len(labels_explained)} of "
+                f"{nlabels})\n")
         f.write("".join(x + "\n" for x in uncovered + labels_missed))
+        f.write("".join(x + " (explained)\n" for x in labels_explained))
     with open(os.path.join(args.out, "report.txt"), "w") as f:
         f.write("\n".join(table) + "\n" + "\n".join(annotated) + "\n")
     with open(os.path.join(args.out, "summary.json"), "w") as f:
@@ -243,10 +261,14 @@ def main():
           f"({tot_lr}/{tot_l} lines) >= {args.lines_min:.2f}%")
     verdict = "ok" if not labels_missed else "not ok"
     rc |= verdict != "ok"
+    reached = nlabels - len(labels_missed) - len(labels_explained)
     print(f"{verdict} - every error-unwind label reached "
-          f"({nlabels - len(labels_missed)}/{nlabels})")
+          f"({reached}/{nlabels}, {len(labels_explained)} known unreached "
+          "and explained in Documentation/refslab.rst)")
     for x in labels_missed[:20]:
         print(f"#   {x}")
+    for x in labels_explained:
+        print(f"#   {x} (explained)")
     return rc
 
 
