@@ -13,7 +13,7 @@ BUILD := $(CURDIR)/build
 HOST_DIR := $(BUILD)/host-$(notdir $(patsubst %/build,%,$(patsubst %/,%,$(KDIR))))
 
 .PHONY: all module userspace setup check demo lint vm-test rigtest kernels \
-	stress bench install uninstall clean help
+	stress soak fuzz bench install uninstall clean help
 
 all: module userspace
 
@@ -63,6 +63,37 @@ stress: setup
 		REFSLAB_FUZZ_ITERS='$(ITERS)' $(if $(SEED),REFSLAB_FUZZ_SEED='$(SEED)') \
 		vm/run.sh $(KERNEL) --mode stress; rc=$$?; \
 		vm/figures.sh --mode stress $(KERNEL); exit $$rc
+
+# Volume on the debug kernel (KASAN, lockdep, kmemleak): at least SOAK_OPS
+# stress operations and SOAK_OPS fuzz iterations (time limits of 2 hours
+# each are only a safety net), then the figures; fails if either fell short.
+#   make soak [SOAK_OPS=1000000]
+SOAK_OPS ?= 1000000
+soak: setup
+	@REFSLAB_STRESS_OPS='$(SOAK_OPS)' REFSLAB_STRESS_SECONDS=7200 \
+		REFSLAB_FUZZ_ITERS='$(SOAK_OPS)' REFSLAB_FUZZ_SECONDS=7200 \
+		$(if $(SEED),REFSLAB_FUZZ_SEED='$(SEED)') \
+		vm/run.sh debug --mode stress; rc=$$?; \
+		vm/figures.sh --mode stress debug; \
+		awk -v want='$(SOAK_OPS)' ' \
+			/^# stress: [0-9.]+ s, [0-9]+ operations/ { ops = $$5 } \
+			/^# fuzz: seed .*iterations in/ { iters = $$5 } \
+			END { printf "soak: %d stress operations, %d fuzz iterations (%d each wanted)\n", ops, iters, want; \
+				exit !(ops >= want && iters >= want) }' \
+			$(BUILD)/debug/stress/results.tap || rc=1; \
+		exit $$rc
+
+# Coverage-guided fuzzing on the debug kernel (the module built with KCOV),
+# from the corpus in ~/.cache/refslab/fuzz-corpus (or CORPUS=dir), which
+# the corpus the run ends with replaces; GUIDE=0 fuzzes at random (the
+# corpus stays as it was), for comparison:
+#   make fuzz [SECONDS=600] [GUIDE=0] [SEED=N] [CORPUS=dir]
+fuzz: setup
+	@REFSLAB_FUZZ_SECONDS='$(SECONDS)' REFSLAB_FUZZ_ITERS='$(ITERS)' \
+		$(if $(SEED),REFSLAB_FUZZ_SEED='$(SEED)') \
+		$(if $(GUIDE),REFSLAB_FUZZ_GUIDE='$(GUIDE)') \
+		$(if $(CORPUS),REFSLAB_CORPUS='$(CORPUS)') \
+		vm/run.sh debug --mode fuzz
 
 # The benchmark in a VM (2 vCPUs unless SMP=N), its table on the terminal,
 # its JSON and plot in build/bench/<kernel>.{json,svg}:
@@ -199,6 +230,8 @@ help:
 	@echo "make vm-test      VM test run on one kernel: KERNEL=stock61|stock612|rt|debug|kcsan"
 	@echo "make rigtest      inject each fault (leak, warn, kunit, skipput, race); every run must fail"
 	@echo "make stress       long stress + fuzz run: SECONDS=600 ITERS= SEED= KERNEL=stock612"
+	@echo "make soak         debug kernel: >= SOAK_OPS=1000000 stress operations and fuzz iterations"
+	@echo "make fuzz         KCOV-guided fuzzing on the debug kernel: SECONDS=600 GUIDE=0 SEED= CORPUS="
 	@echo "make bench        the benchmark in a VM: KERNEL=stock612 SMP= BENCH_ARGS="
 	@echo "make install      module (KDIR), depmod, udev rule, headers, library, refslabctl: DESTDIR= PREFIX=/usr/local"
 	@echo "make uninstall    remove what make install put there (same KDIR or KVER=, DESTDIR=, PREFIX=)"

@@ -11,6 +11,10 @@
 #   # refslab-section: <rig|selftest|ksft|kunit> <name>
 #   # refslab-exit: <exit status of the selftest binary or runner>
 #
+# and blocks of base64 (a .tar.gz) between "# refslab-gcov-begin" and
+# "# refslab-gcov-end" (the module's gcov data), "# refslab-corpus-begin"
+# and "# refslab-corpus-end" (the fuzz corpus), for the host to keep.
+#
 # The very last line is "REFSLAB-RESULT: success", written only after every
 # check (the kmemleak scan included) has passed; anything else, including a
 # guest that dies or hangs before reaching it, fails the run.
@@ -33,7 +37,7 @@ grep -qw tracefs /proc/filesystems &&
 grep -qw cgroup2 /proc/filesystems &&
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 
-# MODE (test, demo, rigtest, stress, bench or intree), KERNEL, FAULT,
+# MODE (test, demo, rigtest, stress, fuzz, bench or intree), KERNEL, FAULT,
 # CYCLES, PROG_TIMEOUT, BENCH_ARGS, INSTALLED and KCSAN_IGNORE, written by
 # vm/run.sh.
 # shellcheck source=/dev/null
@@ -50,6 +54,10 @@ export REFSLAB_KERNEL="$KERNEL"
 # (REFSLAB_STRESS_SECONDS, REFSLAB_FUZZ_ITERS, ...): export lines.
 # shellcheck source=/dev/null
 [ -e /etc/refslab.env ] && . /etc/refslab.env
+# The fuzz corpus the host put in (runs of a KCOV-instrumented module).
+if [ -d /fuzz-corpus ]; then
+	export REFSLAB_FUZZ_CORPUS=/fuzz-corpus REFSLAB_FUZZ_REQUIRE_KCOV=1
+fi
 
 KMEMLEAK=/sys/kernel/debug/kmemleak
 # Kernel splats, the same list the host applies to the console log.
@@ -268,6 +276,35 @@ leak_scan() {
 	tap $? "kmemleak reports no leak" /tmp/leaks
 }
 
+# send_tgz <name> <dir>: the files of <dir> as a base64 .tar.gz between
+# "# refslab-<name>-begin" and "# refslab-<name>-end".
+send_tgz() {
+	out "# refslab-$1-begin"
+	tar -C "$2" -czf - . | base64 >&3
+	out "# refslab-$1-end"
+}
+
+# The gcov data of a module built with REFSLAB_COVERAGE=1, to the host.
+# It outlives the module (gcov_persist), adding up over every load.
+# debugfs files have no size, which tar would copy: copy them with cat
+# first.
+gcov_send() {
+	local d=/sys/kernel/debug/gcov f rel files
+	[ -d $d ] || return 0
+	rm -rf /tmp/gcov
+	mkdir -p /tmp/gcov
+	find $d -name '*.gcda' >/tmp/gcda.list
+	while read -r f; do
+		rel=${f#"$d"}
+		mkdir -p "/tmp/gcov${rel%/*}"
+		cat "$f" >"/tmp/gcov$rel" || return 1
+	done </tmp/gcda.list
+	files=$(grep -c . /tmp/gcda.list)
+	[ "$files" -gt 0 ] || return 0
+	send_tgz gcov /tmp/gcov
+	out "# gcov data of $files object files sent"
+}
+
 # The host scans the console too; this catches a splat even if the
 # console lost it, before success is claimed.
 dmesg_scan() {
@@ -306,6 +343,9 @@ test)
 	check "$CYCLES cycles: insmod, 300 objects, close, rmmod at once, every sysfs, debugfs and parameter file read meanwhile" cycles
 	out "# $(cat /tmp/cycles.note 2>/dev/null)"
 	out "# the cycles took $(($(date +%s) - t0)) s in this VM"
+	# (not through check, which closes the result channel)
+	gcov_send >/tmp/gcov.out 2>&1
+	tap $? "gcov data sent to the host" /tmp/gcov.out
 	leak_scan
 	dmesg_scan
 	;;
@@ -328,6 +368,16 @@ stress)
 	# host asked (REFSLAB_STRESS_SECONDS, REFSLAB_FUZZ_ITERS, ...).
 	check "insmod refslab.ko creates /dev/refslab" load
 	run_selftests
+	check "rmmod refslab" rmmod refslab
+	leak_scan
+	dmesg_scan
+	;;
+fuzz)
+	# `make fuzz`: refslab_fuzz alone, from the corpus and as long as
+	# the host asked; the corpus it ends with goes back to the host.
+	check "insmod refslab.ko creates /dev/refslab" load
+	run_selftests
+	send_tgz corpus /fuzz-corpus
 	check "rmmod refslab" rmmod refslab
 	leak_scan
 	dmesg_scan

@@ -23,6 +23,11 @@
 #            counter: KCSAN must report the data race (BUG: KCSAN:) in the
 #            console under the race stress
 # Each fault is one TAP test: ok when the run failed for that reason.
+# Then the coverage gate (vm/coverage.py) on the gcov data of the last
+# debug test run (build/debug/test/gcda.tar.gz; skipped without one) must
+# fail twice: with the data of the largest object file left out, as if
+# the tests that reach it were gone, and with a threshold just above the
+# coverage measured.
 # Ends with RESULT rigtest passed=N failed=N skipped=0.
 #
 # Usage: vm/rigtest.sh [fault...]
@@ -32,7 +37,7 @@ set -euo pipefail
 
 faults=("$@")
 ((${#faults[@]})) || faults=(leak warn kunit skipput race)
-n=0 passed=0 failed=0
+n=0 passed=0 failed=0 skipped=0
 
 expect() {
 	case $1 in
@@ -60,6 +65,7 @@ done
 for kernel in "${!kernels[@]}"; do
 	"$REFSLAB_TOP/vm/kernel.sh" "$kernel" >/dev/null || die "no $kernel kernel"
 done
+kinfo=$("$REFSLAB_TOP/vm/kernel.sh" debug) || die "no debug kernel"
 # The runs are independent and mostly wait (boot, kmemleak's age limit):
 # they run side by side, and are judged in order.
 declare -A pid
@@ -103,6 +109,51 @@ for fault in "${faults[@]}"; do
 		tail -n 30 "$log" | sed 's/^/    #   /'
 	fi
 done
+
+# coverage_fails <what> <coverage.py args...>: one TAP test, ok when the
+# gate fails its line-coverage check (status 1, "not ok - line coverage").
+coverage_fails() {
+	local what=$1 rc=0 out=$REFSLAB_BUILD/rigtest-coverage
+	shift
+	n=$((n + 1))
+	mkdir -p "$out"
+	python3 "$REFSLAB_TOP/vm/coverage.py" --build "$covbuild" \
+		--kdir "$(sed -n 's/^kdir=//p' <<<"$kinfo")" --gcda "$gcda" \
+		--out "$out" "$@" >"$out/log" 2>&1 || rc=$?
+	if ((rc == 1)) && grep -q '^not ok - line coverage' "$out/log"; then
+		passed=$((passed + 1))
+		echo "    ok $n - coverage gate fails $what"
+		grep '^not ok - line coverage' "$out/log" | sed 's/^/    #   caught: /'
+	else
+		failed=$((failed + 1))
+		echo "    not ok $n - coverage gate $what: status $rc, not a failed line check"
+		tail -n 20 "$out/log" | sed 's/^/    #   /'
+	fi
+}
+
+gcda=$REFSLAB_BUILD/debug/test/gcda.tar.gz
+covbuild=$REFSLAB_BUILD/debug/src-coverage
+if [[ -s $gcda && -d $covbuild/module ]]; then
+	largest=$(tar -tvzf "$gcda" | awk '$NF ~ /\.gcda$/ { print $3, $NF }' |
+		sort -n | tail -n 1 | sed 's|.*/||')
+	coverage_fails "without the data of $largest" --drop "$largest"
+	# The figure the whole data gives: its summary, from a run at 0.
+	python3 "$REFSLAB_TOP/vm/coverage.py" --build "$covbuild" --gcda "$gcda" \
+		--out "$REFSLAB_BUILD/rigtest-coverage/all" --lines-min 0 \
+		>/dev/null 2>&1 || true
+	measured=$(python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+print("%.2f" % (100.0 * d["lines_run"] / d["lines"] + 0.01))' \
+		"$REFSLAB_BUILD/rigtest-coverage/all/summary.json") ||
+		measured=100.01
+	coverage_fails "at a threshold of $measured%, just above the coverage measured" \
+		--lines-min "$measured"
+else
+	n=$((n + 1))
+	echo "    ok $n - coverage gate # SKIP no $gcda: run vm/run.sh debug first"
+	skipped=$((skipped + 1))
+fi
+
 echo "    1..$n"
-echo "RESULT rigtest passed=$passed failed=$failed skipped=0"
+echo "RESULT rigtest passed=$passed failed=$failed skipped=$skipped"
 ((failed == 0))

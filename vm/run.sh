@@ -5,13 +5,15 @@
 # judge the run.
 #
 # Usage: vm/run.sh <stock61|stock612|rt|debug|kcsan>
-#                  [--mode test|demo|rigtest|stress|bench|intree] [--smp N]
+#                  [--mode test|demo|rigtest|stress|fuzz|bench|intree] [--smp N]
 #                  [--fault leak|warn|kunit|skipput|race] [--timeout SECONDS]
 #                  [-- BENCHMARK ARGS...]
 #
 # Modes: test (everything, `make check`), demo (`make demo`), rigtest (a
 # fault-injected module, vm/rigtest.sh), stress (only refslab_stress and
-# refslab_fuzz, `make stress`), bench (refslab_bench, `make bench`),
+# refslab_fuzz, `make stress`), fuzz (debug kernel only: refslab_fuzz
+# guided by KCOV from the corpus in $REFSLAB_CACHE/fuzz-corpus, which the
+# corpus it ends with replaces, `make fuzz`), bench (refslab_bench, `make bench`),
 # intree (debug kernel only: the modules built inside the kernel tree and
 # the kernel's own kselftest runner, prepared by vm/intree.sh).
 # --smp: vCPUs (default 4 for the stock612, rt and kcsan test runs and for
@@ -34,6 +36,12 @@
 # In bench mode the benchmark's table streams to the terminal, its JSON is
 # saved to build/bench/<kernel>.json and bench/plot.py draws
 # build/bench/<kernel>.svg from it.
+# On the debug kernel, the test and fuzz runs build the module with
+# REFSLAB_COVERAGE=1 (gcov and KCOV, in build/debug/src-coverage): the
+# test run ends with the gcov data of the whole suite, which
+# vm/coverage.py turns into line and branch coverage of module/ (TAP
+# lines here, reports in build/coverage/), failing the run below its
+# threshold; refslab_fuzz starts from the fuzz corpus in both runs.
 # The whole kernel console is saved to build/.../<mode>/console.log; the
 # guest reports TAP through a second serial port into results.tap.
 #
@@ -82,7 +90,7 @@ while (($#)); do
 done
 case $mode in
 test | demo | rigtest | stress | bench) ;;
-intree) [[ $kernel == debug ]] || usage ;;
+intree | fuzz) [[ $kernel == debug ]] || usage ;;
 *) usage ;;
 esac
 case $fault in
@@ -129,6 +137,22 @@ if [[ -z $vm_timeout ]]; then
 	vm_timeout=$((vm_timeout + 2 * long))
 fi
 
+# Issue 15: the debug kernel's test run stresses and fuzzes for longer
+# than the programs' defaults (15 s and 30 s), unless told otherwise.
+if [[ $mode == test && $kernel == debug ]]; then
+	for v in REFSLAB_STRESS_SECONDS=45 REFSLAB_FUZZ_SECONDS=45; do
+		(($(env_secs "${v%%=*}") > 0)) ||
+			env_lines+="export ${v%%=*}='${v#*=}'"$'\n'
+	done
+fi
+
+# Coverage (gcov, KCOV) of the module on the debug kernel, in the runs
+# that use it; the fuzz corpus they start from.
+coverage=
+[[ $kernel == debug && -z $fault && ($mode == test || $mode == fuzz) ]] &&
+	coverage=1
+corpus=${REFSLAB_CORPUS:-$REFSLAB_CACHE/fuzz-corpus}
+
 src_top=${REFSLAB_SRC_TOP:-$REFSLAB_TOP}
 tag=$kernel${fault:+-fault-$fault}
 bdir=$REFSLAB_BUILD/$tag
@@ -169,9 +193,10 @@ if [[ $mode == intree ]]; then
 	[[ -d $intree/root/linux ]] || die "no $intree/root: run vm/intree.sh"
 else
 	log "building the module for $kernel${fault:+ with REFSLAB_FAULT=$fault}"
-	build_module "$src_top" "$bdir/src" "$kdir" \
-		${fault:+"REFSLAB_FAULT=$fault"} || die "cannot build the module"
-	kodir=$bdir/src
+	kodir=$bdir/src${coverage:+-coverage}
+	build_module "$src_top" "$kodir" "$kdir" \
+		${fault:+"REFSLAB_FAULT=$fault"} ${coverage:+REFSLAB_COVERAGE=1} ||
+		die "cannot build the module"
 fi
 mapfile -t kos < <(find "$kodir" -name 'refslab*.ko' | sort)
 ((${#kos[@]})) || die "no refslab*.ko in $kodir"
@@ -231,6 +256,10 @@ stress)
 	[[ -d $selftests ]] || die "no selftests/refslab for the stress run"
 	add_tests selftests "$selftests" all print-progs \
 		refslab_stress refslab_fuzz
+	;;
+fuzz)
+	[[ -d $selftests ]] || die "no selftests/refslab for the fuzz run"
+	add_tests selftests "$selftests" all print-progs refslab_fuzz
 	;;
 rigtest)
 	# The put skipped on an error path is for the fault-injection sweep
@@ -312,6 +341,10 @@ cp /bin/busybox "$stage/bin/busybox"
 install -m 755 "$REFSLAB_TOP/vm/guest-init.sh" "$stage/init"
 install -m 644 "$REFSLAB_TOP/vm/guest-demo.sh" "$stage/demo.sh"
 cp "${kos[@]}" "$stage/refslab/"
+if [[ -n $coverage ]]; then
+	mkdir -p "$stage/fuzz-corpus"
+	[[ ! -d $corpus ]] || cp -r "$corpus/." "$stage/fuzz-corpus/"
+fi
 # Load/unload cycles with objects pending (issue 7): 100 on every kernel
 # (about 2 s each on the debug kernel, 0.6 s on the stock ones) but kcsan,
 # where 30 give KCSAN the same races of init and exit with the file
@@ -367,7 +400,7 @@ elif [[ $mode == bench ]]; then
 	filter='s/\r$//; /^# refslab-json-begin/,/^# refslab-json-end/d; /^# refslab-section: /d; /^REFSLAB-RESULT: /d'
 else
 	echo "== $tag: TAP (result channel) =="
-	filter='s/\r$//; s/^/    /'
+	filter='s/\r$//; /^# refslab-\(gcov\|corpus\)-begin/,/^# refslab-\(gcov\|corpus\)-end/d; s/^/    /'
 fi
 tail -n +1 -F --pid="$qemu_pid" "$results" 2>/dev/null | sed -u "$filter" &
 stream_pid=$!
@@ -510,6 +543,50 @@ if [[ $mode == bench ]]; then
 	else
 		echo "    ok - benchmark results: $bout/$kernel.json, plot: $bout/$kernel.svg"
 		passed=$((passed + 1))
+	fi
+fi
+
+# Coverage of the whole suite (the test run on the debug kernel): the
+# guest's gcov data beside the build's notes files, read by gcov.
+if [[ -n $coverage && $mode == test ]]; then
+	if ! sed -n '/^# refslab-gcov-begin/,/^# refslab-gcov-end/{/^# refslab-gcov-/d; p}' \
+		"$rdir/results.tap" | base64 -d >"$rdir/gcda.tar.gz" 2>/dev/null ||
+		! [[ -s $rdir/gcda.tar.gz ]]; then
+		host_fail "no gcov data from the guest"
+	else
+		cov_rc=0
+		python3 "$REFSLAB_TOP/vm/coverage.py" --build "$kodir" --kdir "$kdir" \
+			--gcda "$rdir/gcda.tar.gz" --out "$REFSLAB_BUILD/coverage" \
+			>"$rdir/coverage.out" 2>&1 || cov_rc=$?
+		while IFS= read -r line; do
+			case $line in
+			"ok "*) passed=$((passed + 1)); echo "    $line" ;;
+			"not ok "*) host_fail "${line#not ok - }" ;;
+			*) echo "    $line" ;;
+			esac
+		done <"$rdir/coverage.out"
+		((cov_rc < 2)) || host_fail "vm/coverage.py failed (status $cov_rc)"
+	fi
+fi
+
+# The fuzz run's corpus replaces the cache's (a failed run's too: what
+# found a failure is worth starting from).
+if [[ $mode == fuzz ]]; then
+	sed -n '/^# refslab-corpus-begin/,/^# refslab-corpus-end/{/^# refslab-corpus-/d; p}' \
+		"$rdir/results.tap" | base64 -d >"$rdir/corpus.tar.gz" 2>/dev/null || true
+	if [[ ${REFSLAB_FUZZ_GUIDE:-1} == 0 ]]; then
+		echo "    # unguided run: the corpus in $corpus stays as it was"
+	elif [[ -s $rdir/corpus.tar.gz ]] && mkdir -p "$rdir/corpus" &&
+		tar -C "$rdir/corpus" -xzf "$rdir/corpus.tar.gz"; then
+		rm -rf "$corpus.new"
+		mkdir -p "$corpus.new"
+		cp -r "$rdir/corpus/." "$corpus.new/"
+		rm -rf "$corpus"
+		mv "$corpus.new" "$corpus"
+		echo "    ok - corpus of $(find "$corpus" -type f | wc -l) sequences kept in $corpus"
+		passed=$((passed + 1))
+	else
+		host_fail "no fuzz corpus from the guest"
 	fi
 fi
 

@@ -31,12 +31,35 @@
  *   REFSLAB_FUZZ_ITERS / --iters N	iterations over all threads
  *   REFSLAB_FUZZ_SECONDS / --seconds N	time limit (a safety net)
  *   --threads N			number of threads
+ *
+ * Coverage guidance: with KCOV (/sys/kernel/debug/kcov) each thread traces
+ * the program counters its calls reach (KCOV_TRACE_PC, task context only),
+ * keeps those inside refslab's text (its address and size in
+ * /proc/modules) and counts edges, hashes of two consecutive PCs, in a map
+ * all threads share.  Guided, the fuzzer runs operation sequences: a
+ * sequence is a list of up to SEQ_MAX operation seeds, each seeding the
+ * random stream of one iteration, on a device file opened for it.  A
+ * sequence that reached a new edge is kept in the corpus (up to its last
+ * operation that did); new sequences are mostly mutations of kept ones (an
+ * operation replaced, inserted, deleted, repeated, a splice of two), some
+ * fresh.  Operations act on what earlier ones left (handles, ids, fds), so
+ * a sequence replays only approximately.  The edges and PCs found are
+ * printed as the run goes and at its end.  Without KCOV, or with
+ * guidance off, it is the random fuzzer; KCOV still counts the edges.
+ *
+ *   REFSLAB_FUZZ_CORPUS / --corpus DIR	corpus to start from, new
+ *					sequences written there at the end
+ *   REFSLAB_FUZZ_GUIDE=0 / --no-guide	random, even with KCOV
+ *   REFSLAB_FUZZ_REQUIRE_KCOV=1		fail if KCOV finds no PC of
+ *					refslab (an uninstrumented module)
  */
 #define _GNU_SOURCE
 #define REFSLAB_SELFTEST_SHARE_HELPERS
 #include <dirent.h>
+#include <linux/kcov.h>
 #include <stddef.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -69,6 +92,8 @@ static bool opt_seed_set;
 static unsigned long opt_iters = DEFAULT_ITERS;
 static long opt_seconds = DEFAULT_SECONDS;
 static int opt_threads = 4, opt_only = -1;
+static const char *opt_corpus;
+static bool opt_guide = true, opt_require_kcov;
 
 /* --- Counting -------------------------------------------------------------- */
 
@@ -150,19 +175,27 @@ struct thr {
 	uint8_t *valid_buf;	/* 2 pages in scratch, for READ/WRITE */
 	uint64_t *list_buf;	/* LIST_BUF ids, then a guard page */
 	uint64_t ns;		/* this thread's IPC namespace */
+	uint64_t mrng;		/* the mutator's random stream */
+	uint64_t *cover;	/* KCOV's trace, or NULL */
+	int kcov_fd;
 };
 
 /* Room for any LIST_PINNED answer a run can give (lazily backed). */
 #define LIST_BUF	(1UL << 20)
 
-static uint64_t rnd(struct thr *t)
+static uint64_t splitmix(uint64_t *state)
 {
 	/* splitmix64: every thread's stream depends only on the seed. */
-	uint64_t z = (t->rng += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+static uint64_t rnd(struct thr *t)
+{
+	return splitmix(&t->rng);
 }
 
 static uint32_t rn(struct thr *t, uint32_t n)
@@ -1564,6 +1597,421 @@ static int map_mem(struct thr *t)
 	return mprotect((uint8_t *)t->list_buf + LIST_BUF * 8, PAGE, PROT_NONE);
 }
 
+/* --- Coverage guidance ---------------------------------------------------- */
+
+#define KCOV_PATH	"/sys/kernel/debug/kcov"
+#define COVER_WORDS	(1UL << 16)	/* PCs one call can report, + 1 */
+#define EDGE_BITS	20
+#define EDGE_WORDS	((1UL << EDGE_BITS) / 64)
+#define SEQ_MAX		16
+#define CORPUS_MAX	8192
+
+struct seq {
+	uint32_t len;
+	uint64_t op[SEQ_MAX];
+};
+
+/* Shared by every thread and the unprivileged process. */
+struct guide {
+	uint64_t text_lo, text_hi;	/* refslab's text */
+	atomic_ulong edges, pcs, kept, traced;
+	atomic_flag lock;		/* writers of the corpus */
+	atomic_uint nseq;		/* entries [0, nseq) are written */
+	unsigned int loaded;		/* entries read from the corpus dir */
+	atomic_ulong next_report_ns;
+	uint64_t report_ns;
+	atomic_ulong edge_map[EDGE_WORDS];
+	struct seq corpus[CORPUS_MAX];
+	atomic_ulong pc_map[];		/* a bit per byte of the text */
+};
+
+static struct guide *g;
+static size_t guide_size;
+
+/* KCOV files opened and mapped for this process's threads, in advance. */
+static struct {
+	int fd;
+	uint64_t *cover;
+} kcov_pool[64];
+static int kcov_pool_n;
+static atomic_int kcov_pool_next;
+
+static bool kcov_present(void)
+{
+	return g && g->text_hi > g->text_lo;
+}
+
+/*
+ * refslab's text from /proc/modules (root only: others read address 0):
+ * its base address and the module's size, an upper bound of the text's.
+ * Only refslab is built with KCOV_INSTRUMENT, so no other PC can fall in
+ * there; .text of /sys/module/refslab/sections must lie inside.
+ */
+static int module_text(uint64_t *lo, uint64_t *hi)
+{
+	unsigned long long base = 0, text = 0;
+	unsigned long size = 0;
+	char line[512], name[64];
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lu %*s %*s %*s %llx", name, &size,
+			   &base) == 3 && !strcmp(name, "refslab"))
+			break;
+		base = 0;
+	}
+	fclose(f);
+	f = fopen("/sys/module/refslab/sections/.text", "r");
+	if (!f)
+		return -1;
+	if (fscanf(f, "%llx", &text) != 1)
+		text = 0;
+	fclose(f);
+	if (!base || !size || text < base || text >= base + size)
+		return -1;
+	*lo = base;
+	*hi = base + size;
+	return 0;
+}
+
+/* Map the shared state; KCOV is used if it opens and the text is known. */
+static void guide_init(void)
+{
+	uint64_t lo = 0, hi = 0;
+	int fd = open(KCOV_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		if (module_text(&lo, &hi))
+			say("# fuzz: kcov: cannot tell refslab's text from /proc/modules\n");
+	}
+	guide_size = sizeof(*g) + ((hi - lo) / 64 + 1) * sizeof(uint64_t);
+	g = mmap(NULL, guide_size, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (g == MAP_FAILED) {
+		g = NULL;
+		return;
+	}
+	g->text_lo = lo;
+	g->text_hi = hi;
+	atomic_flag_clear(&g->lock);
+	g->report_ns = (opt_seconds / 20 < 5 ? 5 : opt_seconds / 20) * 1000000000ULL;
+}
+
+/* Open and map @nr KCOV files (as root, before a process drops it). */
+static void kcov_prepare(int nr)
+{
+	if (!kcov_present())
+		return;
+	for (; kcov_pool_n < nr; kcov_pool_n++) {
+		int fd = open(KCOV_PATH, O_RDWR | O_CLOEXEC);
+		void *m;
+
+		if (fd < 0 || ioctl(fd, KCOV_INIT_TRACE, COVER_WORDS)) {
+			say("# fuzz: kcov: %s\n", strerror(errno));
+			break;
+		}
+		m = mmap(NULL, COVER_WORDS * sizeof(uint64_t),
+			 PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED) {
+			close(fd);
+			break;
+		}
+		kcov_pool[kcov_pool_n].fd = fd;
+		kcov_pool[kcov_pool_n].cover = m;
+	}
+}
+
+/* Trace this thread's calls from here on, if KCOV is there. */
+static void kcov_start(struct thr *t)
+{
+	int i = atomic_fetch_add(&kcov_pool_next, 1);
+
+	t->cover = NULL;
+	if (i >= kcov_pool_n ||
+	    ioctl(kcov_pool[i].fd, KCOV_ENABLE, KCOV_TRACE_PC))
+		return;
+	t->cover = kcov_pool[i].cover;
+	t->kcov_fd = kcov_pool[i].fd;
+}
+
+static bool test_and_set(atomic_ulong *map, uint64_t bit)
+{
+	unsigned long mask = 1UL << (bit % 64);
+
+	if (atomic_load_explicit(&map[bit / 64], memory_order_relaxed) & mask)
+		return true;
+	return atomic_fetch_or(&map[bit / 64], mask) & mask;
+}
+
+static void cover_reset(struct thr *t)
+{
+	if (t->cover)
+		__atomic_store_n(&t->cover[0], 0, __ATOMIC_RELAXED);
+}
+
+/* The edges and PCs of refslab the last call reached; returns the new. */
+static unsigned int cover_collect(struct thr *t)
+{
+	uint64_t n, prev = 0, pc, h;
+	unsigned int fresh = 0;
+
+	if (!t->cover)
+		return 0;
+	n = __atomic_load_n(&t->cover[0], __ATOMIC_RELAXED);
+	if (n >= COVER_WORDS)
+		n = COVER_WORDS - 1;
+	for (uint64_t i = 1; i <= n; i++) {
+		pc = t->cover[i];
+		if (pc < g->text_lo || pc >= g->text_hi)
+			continue;
+		atomic_fetch_add_explicit(&g->traced, 1, memory_order_relaxed);
+		if (!test_and_set(g->pc_map, pc - g->text_lo))
+			atomic_fetch_add(&g->pcs, 1);
+		h = (prev * 0x9e3779b97f4a7c15ULL) ^ pc;
+		h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL;
+		if (!test_and_set(g->edge_map, h >> (64 - EDGE_BITS))) {
+			atomic_fetch_add(&g->edges, 1);
+			fresh++;
+		}
+		prev = pc;
+	}
+	return fresh;
+}
+
+static void report(bool last)
+{
+	unsigned long now = now_ns(), next = atomic_load(&g->next_report_ns);
+
+	if (!kcov_present())
+		return;
+	if (!last && (now < next ||
+		      !atomic_compare_exchange_strong(&g->next_report_ns, &next,
+						      now + g->report_ns)))
+		return;
+	say("# fuzz: kcov: %6.1f s %9lu iterations %5lu edges %5lu PCs, corpus %u%s\n",
+	    (now - (deadline_ns - opt_seconds * 1000000000ULL)) / 1e9,
+	    atomic_load(&sh->iters), atomic_load(&g->edges),
+	    atomic_load(&g->pcs), atomic_load(&g->nseq),
+	    last ? " (end)" : "");
+}
+
+static void corpus_add(const struct seq *q)
+{
+	unsigned int n;
+
+	while (atomic_flag_test_and_set(&g->lock))
+		;
+	n = atomic_load(&g->nseq);
+	if (n < CORPUS_MAX) {
+		g->corpus[n] = *q;
+		atomic_store(&g->nseq, n + 1);
+		atomic_fetch_add(&g->kept, 1);
+	}
+	atomic_flag_clear(&g->lock);
+}
+
+static uint32_t mrn(struct thr *t, uint32_t n)
+{
+	return n ? splitmix(&t->mrng) % n : 0;
+}
+
+/* The next sequence: fresh, or one to three mutations of a kept one. */
+static void next_seq(struct thr *t, struct seq *q)
+{
+	unsigned int n = atomic_load(&g->nseq), k, i;
+	const struct seq *other;
+
+	if (!n || mrn(t, 100) < 10) {
+		q->len = 1 + mrn(t, SEQ_MAX);
+		for (i = 0; i < q->len; i++)
+			q->op[i] = splitmix(&t->mrng);
+		return;
+	}
+	*q = g->corpus[mrn(t, n)];
+	for (k = 1 + mrn(t, 3); k; k--) {
+		i = mrn(t, q->len);
+		switch (mrn(t, 6)) {
+		case 0:		/* replace */
+			q->op[i] = splitmix(&t->mrng);
+			break;
+		case 1:		/* insert */
+			if (q->len == SEQ_MAX)
+				break;
+			memmove(&q->op[i + 1], &q->op[i],
+				(q->len - i) * sizeof(q->op[0]));
+			q->op[i] = splitmix(&t->mrng);
+			q->len++;
+			break;
+		case 2:		/* delete */
+			if (q->len == 1)
+				break;
+			memmove(&q->op[i], &q->op[i + 1],
+				(q->len - i - 1) * sizeof(q->op[0]));
+			q->len--;
+			break;
+		case 3:		/* repeat */
+			if (q->len == SEQ_MAX)
+				break;
+			memmove(&q->op[i + 1], &q->op[i],
+				(q->len - i) * sizeof(q->op[0]));
+			q->len++;
+			break;
+		case 4:		/* splice: this one's head, another's tail */
+			other = &g->corpus[mrn(t, n)];
+			for (unsigned int j = mrn(t, other->len);
+			     j < other->len && i + 1 < SEQ_MAX; j++)
+				q->op[++i] = other->op[j];
+			q->len = i + 1;
+			break;
+		default:	/* append */
+			while (q->len < SEQ_MAX && mrn(t, 2))
+				q->op[q->len++] = splitmix(&t->mrng);
+			break;
+		}
+	}
+}
+
+/* Corpus files: one operation seed a line, in hex. */
+static void corpus_load(const char *dir)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct seq q;
+	DIR *d = opendir(dir);
+	FILE *f;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) && g->nseq < CORPUS_MAX) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		q.len = 0;
+		while (q.len < SEQ_MAX &&
+		       fscanf(f, "%" SCNx64, &q.op[q.len]) == 1)
+			q.len++;
+		fclose(f);
+		if (q.len)
+			g->corpus[g->nseq++] = q;
+	}
+	closedir(d);
+	g->loaded = g->nseq;
+}
+
+/* The new sequences into @dir, each a file named by its hash. */
+static unsigned int corpus_save(const char *dir)
+{
+	unsigned int saved = 0;
+	char path[PATH_MAX];
+	FILE *f;
+
+	for (unsigned int i = g->loaded; i < atomic_load(&g->nseq); i++) {
+		const struct seq *q = &g->corpus[i];
+		uint64_t h = q->len;
+
+		for (unsigned int j = 0; j < q->len; j++)
+			h = splitmix(&h) ^ q->op[j];
+		snprintf(path, sizeof(path), "%s/%016" PRIx64, dir, h);
+		f = fopen(path, "w");
+		if (!f)
+			continue;
+		for (unsigned int j = 0; j < q->len; j++)
+			fprintf(f, "%016" PRIx64 "\n", q->op[j]);
+		saved += !fclose(f);
+	}
+	return saved;
+}
+
+/* One iteration from the thread's random stream; false: stop. */
+static bool one_iteration(struct thr *t, struct call *calls)
+{
+	unsigned int r = rn(t, 1000);
+
+	t->m.edge_used = t->m.ro_used = false;
+	t->m.used = 0;
+	atomic_fetch_add_explicit(&sh->iters, 1, memory_order_relaxed);
+	cover_reset(t);
+	if (r < 30)
+		one_bad_cmd(t, C_UNKNOWN_NR);
+	else if (r < 60)
+		one_bad_cmd(t, C_WRONG_BITS);
+	else if (r < 80)
+		one_bad_cmd(t, C_OTHER_TYPE);
+	else if (r < 110)
+		one_read(t);
+	else if (r < 170)
+		one_batch(t, calls);
+	else if (r < 171 || t->nh >= POOL)
+		reopen(t);
+	else
+		one_single(t);
+	if (t->fd < 0) {
+		say("# thread %d: cannot reopen " DEV ": %s\n",
+		    t->index, strerror(errno));
+		atomic_fetch_add(&sh->failures, 1);
+		return false;
+	}
+	return true;
+}
+
+static bool time_up(void)
+{
+	if (now_ns() <= deadline_ns)
+		return false;
+	atomic_store(&sh->timed_out, 1);
+	return true;
+}
+
+static void random_loop(struct thr *t, struct call *calls, unsigned long iters)
+{
+	for (t->iter = 0; t->iter < iters; t->iter++) {
+		if (!(t->iter & 63) && time_up())
+			break;
+		if (!one_iteration(t, calls))
+			break;
+		cover_collect(t);
+		if (!(t->iter & 63))
+			report(false);
+	}
+}
+
+/*
+ * Sequences of operations, each from its own seed, on a new device file;
+ * a sequence that reached a new edge is kept up to the operation that did.
+ */
+static void guided_loop(struct thr *t, struct call *calls, unsigned long iters)
+{
+	unsigned int i, kept_to;
+	struct seq q;
+
+	t->mrng = t->rng ^ 0x6a09e667f3bcc909ULL;
+	for (t->iter = 0; t->iter < iters;) {
+		if (time_up())
+			break;
+		next_seq(t, &q);
+		reopen(t);
+		kept_to = 0;
+		for (i = 0; i < q.len && t->iter < iters; i++, t->iter++) {
+			t->rng = q.op[i];
+			if (!one_iteration(t, calls))
+				return;
+			if (cover_collect(t))
+				kept_to = i + 1;
+		}
+		if (kept_to) {
+			q.len = kept_to;
+			corpus_add(&q);
+		}
+		report(false);
+	}
+}
+
 static void *fuzz_thread(void *arg)
 {
 	struct thr *t = arg;
@@ -1580,37 +2028,13 @@ static void *fuzz_thread(void *arg)
 		atomic_fetch_add(&sh->failures, 1);
 		return NULL;
 	}
-	for (t->iter = 0; t->iter < iters; t->iter++) {
-		unsigned int r = rn(t, 1000);
-
-		if (!(t->iter & 63) && now_ns() > deadline_ns) {
-			atomic_store(&sh->timed_out, 1);
-			break;
-		}
-		t->m.edge_used = t->m.ro_used = false;
-		t->m.used = 0;
-		atomic_fetch_add_explicit(&sh->iters, 1, memory_order_relaxed);
-		if (r < 30)
-			one_bad_cmd(t, C_UNKNOWN_NR);
-		else if (r < 60)
-			one_bad_cmd(t, C_WRONG_BITS);
-		else if (r < 80)
-			one_bad_cmd(t, C_OTHER_TYPE);
-		else if (r < 110)
-			one_read(t);
-		else if (r < 170)
-			one_batch(t, calls);
-		else if (r < 171 || t->nh >= POOL)
-			reopen(t);
-		else
-			one_single(t);
-		if (t->fd < 0) {
-			say("# thread %d: cannot reopen " DEV ": %s\n",
-			    t->index, strerror(errno));
-			atomic_fetch_add(&sh->failures, 1);
-			break;
-		}
-	}
+	kcov_start(t);
+	if (t->cover && opt_guide)
+		guided_loop(t, calls, iters);
+	else
+		random_loop(t, calls, iters);
+	if (t->cover)
+		ioctl(t->kcov_fd, KCOV_DISABLE, 0);
 	say("# fuzz: thread %d%s: %lu iterations in %.1f s\n", t->index,
 	    t->unpriv ? " (unprivileged)" : "", t->iter,
 	    (now_ns() - t->start_ns) / 1e9);
@@ -1704,6 +2128,7 @@ static unsigned int run_threads(int first, int nr, bool unpriv)
 	pthread_t tids[64];
 	struct thr *thr = calloc(nr, sizeof(*thr));
 
+	kcov_prepare(nr);
 	for (int i = 0; i < nr; i++) {
 		thr[i].index = first + i;
 		thr[i].unpriv = unpriv;
@@ -1745,6 +2170,19 @@ TEST(fuzz)
 	ASSERT_LE(0, fd);
 	nbase = pinned_ids(fd, base_pins, LIST_BUF);
 
+	guide_init();
+	ASSERT_NE(NULL, g);
+	if (kcov_present() && opt_guide && opt_corpus)
+		corpus_load(opt_corpus);
+	if (kcov_present())
+		printf("# fuzz: kcov: refslab's text at %#llx-%#llx; %s, corpus of %u sequences from %s\n",
+		       (unsigned long long)g->text_lo,
+		       (unsigned long long)g->text_hi,
+		       opt_guide ? "guided" : "random (--no-guide)", g->nseq,
+		       opt_guide && opt_corpus ? opt_corpus : "nowhere");
+	else
+		printf("# fuzz: no KCOV: random\n");
+
 	printf("# fuzz: seed %#llx (REFSLAB_FUZZ_SEED=%#llx to repeat)\n",
 	       (unsigned long long)base_seed, (unsigned long long)base_seed);
 	fflush(stdout);
@@ -1761,6 +2199,7 @@ TEST(fuzz)
 		child = fork();
 		ASSERT_LE(0, child);
 		if (!child) {
+			kcov_prepare(1);
 			if (unpriv && become_fuzz_user())
 				_exit(1);
 			run_threads(opt_only, 1, unpriv);
@@ -1773,6 +2212,7 @@ TEST(fuzz)
 		child = fork();
 		ASSERT_LE(0, child);
 		if (!child) {
+			kcov_prepare(1);
 			if (become_fuzz_user())
 				_exit(1);
 			run_threads(root_threads, 1, true);
@@ -1841,14 +2281,34 @@ TEST(fuzz)
 	EXPECT_EQ(0, sh->failures)
 		TH_LOG("see the FAIL lines above; seed %#llx",
 		       (unsigned long long)base_seed);
+
+	if (kcov_present()) {
+		unsigned int saved = 0;
+
+		report(true);
+		if (opt_guide && opt_corpus)
+			saved = corpus_save(opt_corpus);
+		printf("# fuzz: kcov: %lu edges, %lu PCs of refslab reached (%lu PCs traced), %s; corpus %u sequences: %u read, %lu new, %u written to %s\n",
+		       atomic_load(&g->edges), atomic_load(&g->pcs),
+		       atomic_load(&g->traced),
+		       opt_guide ? "guided" : "random", atomic_load(&g->nseq),
+		       g->loaded, atomic_load(&g->kept), saved,
+		       opt_corpus && opt_guide ? opt_corpus : "nowhere");
+	}
+	if (opt_require_kcov)
+		EXPECT_LT(0, g->edges)
+			TH_LOG("KCOV traced no PC in refslab's text (REFSLAB_FUZZ_REQUIRE_KCOV=1)");
+	fflush(stdout);
 }
 
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--seed N] [--iters N] [--seconds N] [--threads N] [--only K] [harness options]\n"
-		"  REFSLAB_FUZZ_SEED, REFSLAB_FUZZ_ITERS, REFSLAB_FUZZ_SECONDS in the\n"
-		"  environment are --seed, --iters and --seconds.  Default: %lu\n"
+		"usage: %s [--seed N] [--iters N] [--seconds N] [--threads N] [--only K]\n"
+		"       [--corpus DIR] [--no-guide] [harness options]\n"
+		"  REFSLAB_FUZZ_SEED, REFSLAB_FUZZ_ITERS, REFSLAB_FUZZ_SECONDS,\n"
+		"  REFSLAB_FUZZ_CORPUS and REFSLAB_FUZZ_GUIDE=0 in the environment are\n"
+		"  --seed, --iters, --seconds, --corpus and --no-guide.  Default: %lu\n"
 		"  iterations, at most %ld s, 4 threads (the last unprivileged).\n",
 		prog, DEFAULT_ITERS, DEFAULT_SECONDS);
 	exit(KSFT_FAIL);
@@ -1867,12 +2327,23 @@ int main(int argc, char **argv)
 		opt_iters = strtoul(env, NULL, 0);
 	if ((env = getenv("REFSLAB_FUZZ_SECONDS")) && *env)
 		opt_seconds = strtol(env, NULL, 0);
+	env = getenv("REFSLAB_FUZZ_CORPUS");
+	if (env && *env)
+		opt_corpus = env;
+	env = getenv("REFSLAB_FUZZ_GUIDE");
+	opt_guide = !env || strcmp(env, "0");
+	env = getenv("REFSLAB_FUZZ_REQUIRE_KCOV");
+	opt_require_kcov = env && !strcmp(env, "1");
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 
+		if (!strcmp(o, "--no-guide")) {
+			opt_guide = false;
+			continue;
+		}
 		if (strcmp(o, "--seed") && strcmp(o, "--iters") &&
 		    strcmp(o, "--seconds") && strcmp(o, "--threads") &&
-		    strcmp(o, "--only")) {
+		    strcmp(o, "--only") && strcmp(o, "--corpus")) {
 			argv[n++] = argv[i];
 			continue;
 		}
@@ -1886,6 +2357,8 @@ int main(int argc, char **argv)
 			opt_iters = strtoul(env, NULL, 0);
 		} else if (!strcmp(o, "--seconds")) {
 			opt_seconds = strtol(env, NULL, 0);
+		} else if (!strcmp(o, "--corpus")) {
+			opt_corpus = env;
 		} else if (!strcmp(o, "--threads")) {
 			opt_threads = atoi(env);
 		} else {

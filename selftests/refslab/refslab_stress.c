@@ -23,8 +23,8 @@
  * counters and the objects in use in each size class's slab cache must be
  * back to their values before the run.
  *
- * Length: REFSLAB_STRESS_SECONDS=N or --seconds N (a time limit), --ops N
- * (an operation budget over all workers).  By default the run stops at
+ * Length: REFSLAB_STRESS_SECONDS=N or --seconds N (a time limit),
+ * REFSLAB_STRESS_OPS=N or --ops N (an operation budget over all workers).  By default the run stops at
  * 300000 operations or 15 seconds, whichever comes first, so that it fits
  * a slow VM.  --procs N and --threads N set the number of worker processes
  * and of worker threads in each.
@@ -250,6 +250,13 @@ static bool dev_changed(struct thr *t)
 	return atomic_load(&t->p->dev) != t->d;
 }
 
+/* One operation done: counted, and taken from the budget. */
+static void count_op(enum op_kind kind)
+{
+	atomic_fetch_add_explicit(&sh->ops[kind], 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&sh->ops_left, 1, memory_order_relaxed);
+}
+
 /*
  * Count the outcome of one operation and check it against @allowed.  EBADF
  * is allowed too when the device file was closed under the operation.
@@ -260,7 +267,7 @@ static int check(struct thr *t, enum op_kind kind, const char *what,
 {
 	char detail[160];
 
-	atomic_fetch_add_explicit(&sh->ops[kind], 1, memory_order_relaxed);
+	count_op(kind);
 	if (ret < 0 && -ret < MAX_ERRNO)
 		atomic_fetch_add_explicit(&sh->errs[-ret], 1,
 					  memory_order_relaxed);
@@ -908,7 +915,7 @@ static void op_hot(struct thr *t)
 			      rs_put(fd, c.handle, 1, NULL), OK);
 		return;
 	}
-	atomic_fetch_add_explicit(&sh->ops[K_HOT], 1, memory_order_relaxed);
+	count_op(K_HOT);
 	switch (rn(t, 4)) {
 	case 0:
 		check(t, K_INFO, "INFO (hot)", h, rs_info(fd, h, &info),
@@ -960,7 +967,7 @@ static void op_stale(struct thr *t)
 	h = t->hist[k].h;
 	same = t->hist[k].gen == t->gen;
 	atomic_fetch_add_explicit(&sh->stale_uses, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&sh->ops[K_STALE], 1, memory_order_relaxed);
+	count_op(K_STALE);
 
 	if (same) {
 		switch (rn(t, 7)) {
@@ -1129,8 +1136,8 @@ static bool keep_going(void)
 {
 	if (atomic_load_explicit(&sh->done, memory_order_relaxed))
 		return false;
-	if (atomic_fetch_sub_explicit(&sh->ops_left, 1,
-				      memory_order_relaxed) <= 0 ||
+	/* The budget is of operations counted, not of attempts. */
+	if (atomic_load_explicit(&sh->ops_left, memory_order_relaxed) <= 0 ||
 	    now_ns() > sh->deadline_ns) {
 		atomic_store(&sh->done, 1);
 		return false;
@@ -1382,7 +1389,8 @@ static void usage(const char *prog)
 {
 	fprintf(stderr,
 		"usage: %s [--seconds N] [--ops N] [--procs N] [--threads N] [harness options]\n"
-		"  REFSLAB_STRESS_SECONDS=N in the environment is --seconds N.\n"
+		"  REFSLAB_STRESS_SECONDS=N and REFSLAB_STRESS_OPS=N in the environment\n"
+		"  are --seconds N and --ops N.\n"
 		"  Default: %ld operations or %ld s, whichever comes first.\n",
 		prog, DEFAULT_OPS, DEFAULT_SECONDS);
 	exit(KSFT_FAIL);
@@ -1395,6 +1403,9 @@ int main(int argc, char **argv)
 
 	if (env && *env)
 		opt_seconds = strtol(env, NULL, 0);
+	env = getenv("REFSLAB_STRESS_OPS");
+	if (env && *env)
+		opt_ops = strtol(env, NULL, 0);
 	/* Our options first; what follows is the harness's. */
 	for (int i = 1; i < argc; i++) {
 		long *dst = NULL;
