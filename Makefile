@@ -65,10 +65,15 @@ stress: setup
 		vm/figures.sh --mode stress $(KERNEL); exit $$rc
 
 # The benchmark in a VM (2 vCPUs unless SMP=N), its table on the terminal,
-# its JSON and plot in build/bench/<kernel>.{json,svg}:
-#   make bench [KERNEL=stock612] [SMP=N] [BENCH_ARGS='...']
+# its JSON and plot in build/bench/<kernel>.{json,svg}; under QEMU -icount
+# (figures in instructions, deterministic) unless ICOUNT=0 (plain TCG, wall
+# time):
+#   make bench [KERNEL=stock612] [SMP=N] [ICOUNT=0] [BENCH_ARGS='...']
+# One operation's path under ftrace's function_graph instead (bench/README.md):
+#   make bench BENCH_ARGS='--trace get+put,create+put'
 bench: setup
-	@vm/run.sh $(KERNEL) --mode bench $(if $(SMP),--smp $(SMP)) -- $(BENCH_ARGS)
+	@vm/run.sh $(KERNEL) --mode bench $(if $(SMP),--smp $(SMP)) \
+		$(if $(filter 0,$(ICOUNT)),--icount off) -- $(BENCH_ARGS)
 
 kernels: setup
 	@for k in stock61 stock612 debug; do vm/kernel.sh $$k || exit 1; done
@@ -199,7 +204,7 @@ help:
 	@echo "make vm-test      VM test run on one kernel: KERNEL=stock61|stock612|debug"
 	@echo "make rigtest      inject each fault (leak, warn, kunit, skipput); every run must fail"
 	@echo "make stress       long stress + fuzz run: SECONDS=600 ITERS= SEED= KERNEL=stock612"
-	@echo "make bench        the benchmark in a VM: KERNEL=stock612 SMP= BENCH_ARGS="
+	@echo "make bench        the benchmark in a VM, in instructions (icount): KERNEL=stock612 SMP= ICOUNT=0 BENCH_ARGS="
 	@echo "make install      module (KDIR), depmod, udev rule, headers, library, refslabctl: DESTDIR= PREFIX=/usr/local"
 	@echo "make uninstall    remove what make install put there (same KDIR or KVER=, DESTDIR=, PREFIX=)"
 	@echo "make kernels      fetch the stock kernels and build the debug kernel (cached)"
