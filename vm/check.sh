@@ -4,8 +4,9 @@
 # `make check`: set-up, host builds and lint gates, `make install` and
 # DKMS (vm/install-test.sh), the VM test runs on Debian's stock 6.1 and
 # 6.12 kernels and on the debug kernel, the demo (vm/demo-check.sh), the
-# in-tree build and the kernel's kselftest runner (vm/intree.sh), and the
-# rig's self-test, then the figures (vm/figures.sh).  Every step prints
+# in-tree build and the kernel's kselftest runner (vm/intree.sh), the
+# rig's self-test and the performance gate (instruction counts under
+# icount against bench/budget.txt), then the figures (vm/figures.sh).  Every step prints
 # its TAP and one line
 #   RESULT <step> passed=N failed=N skipped=N
 # which are added up here; a step that dies without one counts as one
@@ -95,7 +96,7 @@ echo "#### kernels ready after ${kernels_time}s"
 # its vCPUs on one host thread).  The stock 6.12 run needs the staging
 # tree of the install step.  The outputs are shown whole, in a fixed
 # order, once all have finished.
-echo "#### running: lint, install, vm stock61, vm stock612, demo, intree | vm debug, rigtest"
+echo "#### running: lint, install, vm stock61, vm stock612, demo, intree | vm debug, rigtest, perfgate"
 (
 	run lint "$REFSLAB_TOP/vm/lint.sh"
 	run install "$REFSLAB_TOP/vm/install-test.sh"
@@ -108,12 +109,13 @@ lanes+=($!)
 (
 	run vm-debug "$REFSLAB_TOP/vm/run.sh" debug
 	run rigtest "$REFSLAB_TOP/vm/rigtest.sh"
+	run perfgate "$REFSLAB_TOP/vm/run.sh" stock612 --mode perfgate
 ) &
 lanes+=($!)
 wait "${lanes[@]}" || true
 lanes=()
 
-steps=(lint install vm-stock61 vm-stock612 demo intree vm-debug rigtest)
+steps=(lint install vm-stock61 vm-stock612 demo intree vm-debug rigtest perfgate)
 for name in "${steps[@]}"; do
 	report "$name"
 done
