@@ -18,6 +18,10 @@
 #   skipput  an error path of DUP/IMPORT/OPEN skips one object put: the
 #            fault-injection sweep (refslab_failnth_test) must report a
 #            "not ok" (the reference or counters not back where they were)
+#   slow     every GET runs about 600 more instructions: the performance
+#            gate (stock 6.12 under icount, `vm/run.sh stock612 --mode
+#            perfgate`, not the debug kernel) must find get+put more than
+#            5 % over its budget in bench/budget.txt
 # Each fault is one TAP test: ok when the run failed for that reason.
 # Ends with RESULT rigtest passed=N failed=N skipped=0.
 #
@@ -27,7 +31,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 faults=("$@")
-((${#faults[@]})) || faults=(leak warn kunit skipput)
+((${#faults[@]})) || faults=(leak warn kunit skipput slow)
 n=0 passed=0 failed=0
 
 expect() {
@@ -37,11 +41,20 @@ expect() {
 	kunit) echo '^fail: kunit refslab_fault: .*not ok'
 		echo '^fail: host kunit\.py parse refslab_fault: .*failed: 1' ;;
 	skipput) echo '^fail: selftest [^ ]*refslab_failnth_test: not ok' ;;
-	*) die "unknown fault '$1' (leak, warn, kunit, skipput)" ;;
+	slow) echo '^fail: host perfgate single/get\+put: .* over budget' ;;
+	*) die "unknown fault '$1' (leak, warn, kunit, skipput, slow)" ;;
 	esac
 }
 
-echo "== rigtest: every injected fault must fail the debug run =="
+# The kernel and mode of a fault's run.
+fault_run() {
+	case $1 in
+	slow) echo "stock612 perfgate" ;;
+	*) echo "debug rigtest" ;;
+	esac
+}
+
+echo "== rigtest: every injected fault must fail its run =="
 # Build (or find) the kernel once, not three times in parallel.
 "$REFSLAB_TOP/vm/kernel.sh" debug >/dev/null || die "no debug kernel"
 # The runs are independent and mostly wait (boot, kmemleak's age limit):
@@ -49,9 +62,10 @@ echo "== rigtest: every injected fault must fail the debug run =="
 declare -A pid
 for fault in "${faults[@]}"; do
 	expect "$fault" >/dev/null
+	read -r kernel mode < <(fault_run "$fault")
 	(
 		t0=$SECONDS rc=0
-		"$REFSLAB_TOP/vm/run.sh" debug --mode rigtest --fault "$fault" \
+		"$REFSLAB_TOP/vm/run.sh" "$kernel" --mode "$mode" --fault "$fault" \
 			>"$REFSLAB_BUILD/rigtest-$fault.log" 2>&1 || rc=$?
 		echo $((SECONDS - t0)) >"$REFSLAB_BUILD/rigtest-$fault.time"
 		exit $rc
@@ -61,7 +75,8 @@ done
 for fault in "${faults[@]}"; do
 	pattern=$(expect "$fault")
 	log=$REFSLAB_BUILD/rigtest-$fault.log
-	summary=$REFSLAB_BUILD/debug-fault-$fault/rigtest/summary
+	read -r kernel mode < <(fault_run "$fault")
+	summary=$REFSLAB_BUILD/$kernel-fault-$fault/$mode/summary
 	n=$((n + 1))
 	rc=0
 	wait "${pid[$fault]}" || rc=$?
