@@ -308,9 +308,14 @@ fail:
 	pc.card = pc.card2 = -1;
 }
 
-/* Open what the peers need. */
+/* Open what the peers need (once: --trace may ask again). */
 void peers_setup(void)
 {
+	static bool done;
+
+	if (done)
+		return;
+	done = true;
 	memset(pc.buf, 0x5a, sizeof(pc.buf));
 	gem_setup();
 	pc.key = add_user_key("refslab-bench", pc.buf);
