@@ -56,7 +56,7 @@ bool refslab_fault_skip_put(void)
 /**
  * refslab_fault_slow() - extra work on the GET path
  *
- * slow: every GET runs a loop of a fixed number of iterations (about 600
+ * slow: every GET runs a loop of a fixed number of iterations (about 400
  * instructions), for the performance gate (vm/perfgate.sh) to catch.
  *
  * Context: any context.

@@ -18,7 +18,7 @@
 #   skipput  an error path of DUP/IMPORT/OPEN skips one object put: the
 #            fault-injection sweep (refslab_failnth_test) must report a
 #            "not ok" (the reference or counters not back where they were)
-#   slow     every GET runs about 600 more instructions: the performance
+#   slow     every GET runs about 400 more instructions: the performance
 #            gate (stock 6.12 under icount, `vm/run.sh stock612 --mode
 #            perfgate`, not the debug kernel) must find get+put more than
 #            5 % over its budget in bench/budget.txt
