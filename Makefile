@@ -96,10 +96,15 @@ fuzz: setup
 		vm/run.sh debug --mode fuzz
 
 # The benchmark in a VM (2 vCPUs unless SMP=N), its table on the terminal,
-# its JSON and plot in build/bench/<kernel>.{json,svg}:
-#   make bench [KERNEL=stock612] [SMP=N] [BENCH_ARGS='...']
+# its JSON and plot in build/bench/<kernel>.{json,svg}; under QEMU -icount
+# (figures in instructions, deterministic) unless ICOUNT=0 (plain TCG, wall
+# time):
+#   make bench [KERNEL=stock612] [SMP=N] [ICOUNT=0] [BENCH_ARGS='...']
+# One operation's path under ftrace's function_graph instead (bench/README.md):
+#   make bench BENCH_ARGS='--trace get+put,create+put'
 bench: setup
-	@vm/run.sh $(KERNEL) --mode bench $(if $(SMP),--smp $(SMP)) -- $(BENCH_ARGS)
+	@vm/run.sh $(KERNEL) --mode bench $(if $(SMP),--smp $(SMP)) \
+		$(if $(filter 0,$(ICOUNT)),--icount off) -- $(BENCH_ARGS)
 
 kernels: setup
 	@for k in stock61 stock612 rt debug kcsan; do vm/kernel.sh $$k || exit 1; done
@@ -232,7 +237,7 @@ help:
 	@echo "make stress       long stress + fuzz run: SECONDS=600 ITERS= SEED= KERNEL=stock612"
 	@echo "make soak         debug kernel: >= SOAK_OPS=1000000 stress operations and fuzz iterations"
 	@echo "make fuzz         KCOV-guided fuzzing on the debug kernel: SECONDS=600 GUIDE=0 SEED= CORPUS="
-	@echo "make bench        the benchmark in a VM: KERNEL=stock612 SMP= BENCH_ARGS="
+	@echo "make bench        the benchmark in a VM, in instructions (icount): KERNEL=stock612 SMP= ICOUNT=0 BENCH_ARGS="
 	@echo "make install      module (KDIR), depmod, udev rule, headers, library, refslabctl: DESTDIR= PREFIX=/usr/local"
 	@echo "make uninstall    remove what make install put there (same KDIR or KVER=, DESTDIR=, PREFIX=)"
 	@echo "make kernels      fetch the stock kernels (rt too), build the debug and kcsan kernels (cached)"

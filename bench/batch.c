@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * refslab_bench: BATCH of 1, 8, 32 and 128 operations (VERSION, GET and
- * PUT, CREATE and PUT), timed per operation.
+ * PUT, CREATE and PUT), timed per operation, and the BATCH of CREATEs
+ * that fills the live section: with batch_run() in ops.c, the only users
+ * of the BATCH ABI.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "bench.h"
 
 /* Batched: b1 = B creates, b2 = B puts of what b1 created. */
-static int loop_batch_create_put(void *p, uint64_t n)
+int loop_batch_create_put(void *p, uint64_t n)
 {
 	struct ctx *c = p;
 	unsigned int i, k = c->b1.count;
@@ -43,7 +47,7 @@ static int loop_batch_version(void *p, uint64_t n)
 }
 
 /* Batched: b1 = B gets of one handle, b2 = B puts of it. */
-static int loop_batch_get_put(void *p, uint64_t n)
+int loop_batch_get_put(void *p, uint64_t n)
 {
 	struct ctx *c = p;
 	unsigned int k = c->b1.count;
@@ -97,7 +101,7 @@ void setup_batch_create_put(struct ctx *c, unsigned int k)
 	c->b2 = (struct batch){ batch_ops[1], k };
 }
 
-static void setup_batch_get_put(struct ctx *c, unsigned int k)
+void setup_batch_get_put(struct ctx *c, unsigned int k)
 {
 	unsigned int i;
 
@@ -137,6 +141,15 @@ static void setup_batch_version(struct ctx *c, unsigned int k)
 static const unsigned int batch_sizes[] = { 1, 8, 32, 128 };
 #define NR_BATCH_SIZES	(sizeof(batch_sizes) / sizeof(batch_sizes[0]))
 
+/* --gate: the batches of 128 whose counts are deterministic. */
+void bench_batch_hot(struct ctx *c)
+{
+	setup_batch_version(c, 128);
+	measure("batch", "version", 128, loop_batch_version, c, 128);
+	setup_batch_get_put(c, 128);
+	measure("batch", "get+put", 128, loop_batch_get_put, c, 2.0 * 128);
+}
+
 /* On the file and object of the single operations (@c). */
 void bench_batch(struct ctx *c)
 {
@@ -157,4 +170,42 @@ void bench_batch(struct ctx *c)
 		measure("batch", "get+put", batch_sizes[i],
 			loop_batch_get_put, c, 2.0 * batch_sizes[i]);
 	}
+}
+
+/*
+ * Create @n objects on @fd in BATCHes of REFSLAB_BATCH_MAX CREATEs, their
+ * handles into @handles; returns how many were made, and if fewer than
+ * @n, why in @why.
+ */
+long batch_create_n(int fd, uint32_t *handles, long n, char *why,
+		    size_t whylen)
+{
+	struct refslab_batch req;
+	struct ctx c = { 0 };
+	long made = 0;
+	unsigned int k, i;
+
+	setup_batch_create_put(&c, REFSLAB_BATCH_MAX);
+	while (made < n) {
+		k = n - made < REFSLAB_BATCH_MAX ? n - made : REFSLAB_BATCH_MAX;
+		req = (struct refslab_batch){
+			.size = sizeof(req),
+			.ops = (uintptr_t)c.b1.ops,
+			.count = k,
+		};
+		if (ioctl(fd, REFSLAB_IOC_BATCH, &req)) {
+			snprintf(why, whylen, "BATCH: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < req.done && !c.b1.ops[i].result; i++)
+			handles[made++] = c.creates[i].handle;
+		if (i < k) {
+			snprintf(why, whylen, "CREATE: %s",
+				 i < req.done ?
+				 strerror(-c.b1.ops[i].result) :
+				 "batch stopped");
+			break;
+		}
+	}
+	return made;
 }

@@ -7,12 +7,14 @@
  *   ops.c      refslab operations, each result checked
  *   util.c     errors, sysfs and /proc reads, waiting for reclamation
  *   single.c   single operations and the baselines
+ *   peers.c    GEM (vgem), keys, memfd: measured beside refslab's rows
  *   batch.c    BATCH at 1, 8, 32, 128 operations
  *   live.c     get+put with many live objects
  *   threads.c  scaling with threads
  *   slab.c     slab bytes per object, per size class
  *   storm.c    the reclaim storm
- *   targets.c  the targets of issue 8
+ *   trace.c    --trace: function_graph of one operation's path
+ *   targets.c  the targets of issues 14 and 8
  *   output.c   the table and the JSON
  */
 #ifndef REFSLAB_BENCH_H
@@ -45,6 +47,12 @@
 /* main.c: the options, and what the whole run shares */
 struct config {
 	bool smoke;
+	bool icount;		/* under QEMU -icount: ns are instructions */
+	bool gate;		/* only the hot operations, for the perf gate */
+	const char *trace;	/* function_graph of one operation, or NULL */
+	long trace_iters;	/* operations traced */
+	int trace_depth;	/* max_graph_depth */
+	int trace_top;		/* functions listed */
 	bool json;
 	const char *json_file;
 	int reps;
@@ -74,6 +82,14 @@ int open_dev(void);
 uint64_t rng(void);
 double wait_pending(long long limit, double timeout_s);
 
+struct sched_counts {
+	long long ctxt;		/* /proc/stat ctxt */
+	long long rcu_softirq;	/* /proc/softirqs RCU, all CPUs */
+	long long gp_wakes;	/* switches of the RCU grace-period kthread */
+};
+
+void sched_counts(struct sched_counts *c);
+
 /* ops.c */
 struct batch {
 	struct refslab_batch_op *ops;
@@ -84,6 +100,10 @@ int rs_create(int fd, uint32_t *handle);
 int rs_ref(int fd, unsigned long cmd, uint32_t handle, uint32_t expect);
 int rs_put(int fd, uint32_t handle, uint32_t expect);
 int rs_dup(int fd, uint32_t handle, uint32_t *new_handle);
+int rs_info(int fd, uint32_t handle, struct refslab_info *in);
+int rs_export(int fd, uint32_t handle, int *objfd);
+int rs_import(int fd, int objfd, uint32_t *handle);
+int rs_open(int fd, uint64_t id, uint32_t *handle);
 int batch_run(int fd, struct batch *b, const char *what);
 
 /* measure.c */
@@ -104,6 +124,8 @@ struct meas {
 	int reps;
 	bool ok;
 	long long throttles;	/* reclaim throttles during the measurement */
+	/* per operation over the timed repetitions, -1 if unknown */
+	double ctxt, rcu_softirq, gp_wakes;
 };
 
 extern struct meas meas[MAX_MEAS];
@@ -121,7 +143,9 @@ struct meas *measure(const char *group, const char *name, long param,
 /* Context of the single-thread loops (single.c, batch.c, live.c). */
 struct ctx {
 	int fd;
+	int fd2;		/* a second file: import, open by id */
 	uint32_t handle;
+	uint64_t id;		/* of @handle's object */
 	uint32_t *handles;	/* live-objects sample */
 	unsigned int mask;
 	struct batch b1, b2;	/* batched loops */
@@ -134,9 +158,39 @@ struct ctx {
 int loop_get_put(void *p, uint64_t n);
 void bench_single(void);
 
+/* peers.c */
+enum peer_kind {
+	PEER_CREATE, PEER_READ, PEER_WRITE, PEER_EXPORT, PEER_EXPORT_IMPORT,
+	PEER_OPEN,
+};
+
+struct comparison {
+	const char *group, *name;	/* the refslab row */
+	long param;
+	const char *peer_group, *peer_name;
+};
+
+extern const struct comparison comparisons[];
+extern const int nr_comparisons;
+
+void peers_setup(void);
+void peers_teardown(void);
+void bench_peers(enum peer_kind kind);
+double comparison_ratio(int i);
+loop_fn peer_loop(const char *name, void **ctx);
+
+/* trace.c */
+void trace_op(const char *name, loop_fn fn, void *ctx);
+
 /* batch.c */
 void setup_batch_create_put(struct ctx *c, unsigned int k);
+void setup_batch_get_put(struct ctx *c, unsigned int k);
+int loop_batch_create_put(void *p, uint64_t n);
+int loop_batch_get_put(void *p, uint64_t n);
+long batch_create_n(int fd, uint32_t *handles, long n, char *why,
+		    size_t whylen);
 void bench_batch(struct ctx *c);
+void bench_batch_hot(struct ctx *c);
 
 /* live.c */
 struct live_row {
@@ -209,7 +263,7 @@ extern const char *const bucket_names[5];
 
 void bench_reclaim(void);
 
-/* targets.c */
+/* targets.c: issue 14's, then issue 8's it does not replace */
 struct target {
 	const char *name;
 	const char *expr;
@@ -220,14 +274,16 @@ struct target {
 	const char *note;
 };
 
-extern struct target targets[16];
+extern struct target targets[24];
 extern int nr_targets;
 
 bool target_met(const struct target *t);
 void compute_targets(void);
+double live_bytes_per_object(void);
 
 /* output.c */
 void print_table(FILE *f);
 void print_json(FILE *f);
+void print_gate(FILE *f);
 
 #endif /* REFSLAB_BENCH_H */

@@ -4,10 +4,7 @@
  * one handle (hot) and of random ones (spread).
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -30,40 +27,6 @@ static int loop_get_put_spread(void *p, uint64_t n)
 			return -1;
 	}
 	return 0;
-}
-
-/* Create @n more objects on @fd in batches; returns how many were made. */
-static long fill(int fd, uint32_t *handles, long have, long n, char *why,
-		 size_t whylen)
-{
-	struct refslab_batch req;
-	struct ctx c = { 0 };
-	long made = 0;
-	unsigned int k, i;
-
-	setup_batch_create_put(&c, REFSLAB_BATCH_MAX);
-	while (made < n) {
-		k = n - made < REFSLAB_BATCH_MAX ? n - made : REFSLAB_BATCH_MAX;
-		req = (struct refslab_batch){
-			.size = sizeof(req),
-			.ops = (uintptr_t)c.b1.ops,
-			.count = k,
-		};
-		if (ioctl(fd, REFSLAB_IOC_BATCH, &req)) {
-			snprintf(why, whylen, "BATCH: %s", strerror(errno));
-			break;
-		}
-		for (i = 0; i < req.done && !c.b1.ops[i].result; i++)
-			handles[have + made++] = c.creates[i].handle;
-		if (i < k) {
-			snprintf(why, whylen, "CREATE: %s",
-				 i < req.done ?
-				 strerror(-c.b1.ops[i].result) :
-				 "batch stopped");
-			break;
-		}
-	}
-	return made;
 }
 
 void bench_live(void)
@@ -91,8 +54,9 @@ void bench_live(void)
 		row = &live_rows[nr_live_rows++];
 		row->wanted = cfg.live_levels[l];
 		t0 = now_ns();
-		have += fill(c.fd, handles, have, row->wanted - have,
-			     row->why, sizeof(row->why));
+		have += batch_create_n(c.fd, handles + have,
+				       row->wanted - have, row->why,
+				       sizeof(row->why));
 		row->fill_s = (now_ns() - t0) / 1e9;
 		row->reached = have;
 		row->objects_live = read_sysfs("objects_live");

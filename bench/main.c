@@ -32,6 +32,9 @@ struct config cfg = {
 	.live_levels = { 1, 1000, 100000, 1000000 },
 	.nr_live_levels = 4,
 	.storm_objects = 200000,
+	.trace_iters = 200,
+	.trace_depth = 4,
+	.trace_top = 30,
 };
 
 int nr_cpus;
@@ -43,6 +46,8 @@ static void usage(FILE *f)
 		"usage: refslab_bench [--smoke] [--json [FILE]] [--json-file FILE]\n"
 		"                     [--reps N] [--rep-ms MS] [--slices N] [--thread-ms MS]\n"
 		"                     [--live-max N] [--storm N] [--threads N]\n"
+		"                     [--icount] [--gate] [--trace OP [--trace-depth N]\n"
+		"                     [--trace-iters N]]\n"
 		"\n"
 		"Measures refslab operations on " DEV_PATH " against baselines\n"
 		"run in the same process (null ioctl, getppid, dup, eventfd) and\n"
@@ -61,6 +66,16 @@ static void usage(FILE *f)
 		"  --live-max N     largest live-object level (default 1000000)\n"
 		"  --storm N        objects in the reclaim storm (default 200000)\n"
 		"  --threads N      most threads (default 2 x online CPUs)\n"
+		"  --icount         the VM runs under QEMU -icount shift=0: label the\n"
+		"                   figures instructions (the guest's ns are)\n"
+		"  --gate           only the hot operations, few repetitions, and one\n"
+		"                   '# refslab-gate: OP N' line each (the perf gate)\n"
+		"  --trace OP       no benchmark: OP's path under ftrace's\n"
+		"                   function_graph, functions by cost per operation\n"
+		"                   (OP: a row name, e.g. get+put, gem_flink_open+close,\n"
+		"                   batch_get+put@128; several, comma-separated)\n"
+		"  --trace-depth N  max_graph_depth of the trace (default 4)\n"
+		"  --trace-iters N  operations traced (default 200)\n"
 		"\n"
 		"Exit status: 0, or 1 if any operation failed (targets missed do\n"
 		"not fail the run).  Needs root and the refslab module.\n");
@@ -91,6 +106,11 @@ int main(int argc, char **argv)
 		{ "live-max", required_argument, NULL, 'l' },
 		{ "storm", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "icount", no_argument, NULL, 'i' },
+		{ "gate", no_argument, NULL, 'g' },
+		{ "trace", required_argument, NULL, 'x' },
+		{ "trace-depth", required_argument, NULL, 'D' },
+		{ "trace-iters", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -116,6 +136,11 @@ int main(int argc, char **argv)
 		case 'l': live_max = atol(optarg); break;
 		case 'S': storm = atol(optarg); break;
 		case 'T': threads = atol(optarg); break;
+		case 'i': cfg.icount = true; break;
+		case 'g': cfg.gate = true; break;
+		case 'x': cfg.trace = optarg; break;
+		case 'D': cfg.trace_depth = atoi(optarg); break;
+		case 'I': cfg.trace_iters = atol(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -132,6 +157,15 @@ int main(int argc, char **argv)
 		cfg.thread_slices = 1;
 		cfg.storm_objects = 2000;
 		set_live_max(1000);
+	}
+	if (cfg.gate) {
+		cfg.reps = 3;
+		cfg.rep_ms = 2;
+		cfg.slices = 3;
+	}
+	if (cfg.trace_depth < 1 || cfg.trace_iters < 1) {
+		usage(stderr);
+		return 2;
 	}
 	if (reps > 0)
 		cfg.reps = reps > MAX_REPS ? MAX_REPS : reps;
@@ -167,8 +201,21 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	note("single operations and batches");
 	null_calibrate();
+	if (cfg.trace || cfg.gate) {
+		/* Only the operations traced, or the hot ones. */
+		if (cfg.trace)
+			note("trace of %s", cfg.trace);
+		else
+			note("perf gate: the hot operations");
+		bench_single();
+		if (cfg.gate) {
+			print_table(stdout);
+			print_gate(stdout);
+		}
+		goto json;
+	}
+	note("single operations and batches");
 	bench_single();
 	note("slab sizes");
 	bench_slab();
@@ -184,6 +231,7 @@ int main(int argc, char **argv)
 	compute_targets();
 
 	print_table(stdout);
+json:
 	if (cfg.json) {
 		fputc('\n', stdout);
 		print_json(stdout);

@@ -138,6 +138,12 @@ void null_calibrate(void)
 		null_iters = 16;
 }
 
+/* Events per operation between two counts, -1 if either is unknown. */
+static double per_op(long long a, long long b, double ops)
+{
+	return a < 0 || b < 0 || ops <= 0 ? -1 : (b - a) / ops;
+}
+
 /*
  * Run @fn: calibrate a slice to cfg.rep_ms / cfg.slices, warm up, then time
  * cfg.reps repetitions of cfg.slices slices.  The figure of a repetition is
@@ -150,8 +156,10 @@ struct meas *measure(const char *group, const char *name, long param,
 	double target = slice_ns(), t = 0, v[MAX_REPS], x[MAX_REPS];
 	long long thr0 = read_ll_opt(SYSFS "/reclaim_throttles", false);
 	double best, best_null;
+	struct sched_counts sc0, sc1;
 	struct meas *m;
 	uint64_t n = 1;
+	double ops;
 	int r, k;
 
 	if (nr_meas == MAX_MEAS) {
@@ -167,7 +175,8 @@ struct meas *measure(const char *group, const char *name, long param,
 	snprintf(m->group, sizeof(m->group), "%s", group);
 	snprintf(m->name, sizeof(m->name), "%s", name);
 	m->param = param;
-	m->unit = "ns/op";
+	m->unit = cfg.icount ? "insns/op" : "ns/op";
+	m->ctxt = m->rcu_softirq = m->gp_wakes = -1;
 
 	for (;;) {
 		if (timed(fn, ctx, n, &t))
@@ -182,6 +191,7 @@ struct meas *measure(const char *group, const char *name, long param,
 		n = 1;
 	if (timed(fn, ctx, n, &t))	/* warm-up */
 		goto fail;
+	sched_counts(&sc0);
 	for (r = 0; r < cfg.reps; r++) {
 		best = best_null = 0;
 		for (k = 0; k < cfg.slices; k++) {
@@ -202,6 +212,11 @@ struct meas *measure(const char *group, const char *name, long param,
 		v[r] = best;
 		x[r] = best_null > 0 ? best / best_null : 0;
 	}
+	sched_counts(&sc1);
+	ops = (double)cfg.reps * cfg.slices * n * units;
+	m->ctxt = per_op(sc0.ctxt, sc1.ctxt, ops);
+	m->rcu_softirq = per_op(sc0.rcu_softirq, sc1.rcu_softirq, ops);
+	m->gp_wakes = per_op(sc0.gp_wakes, sc1.gp_wakes, ops);
 	m->s = stat3_of(v, cfg.reps);
 	m->x = stat3_of(x, cfg.reps);
 	m->iters = n;

@@ -70,7 +70,63 @@ int rs_dup(int fd, uint32_t handle, uint32_t *new_handle)
 	return 0;
 }
 
-/* Run the batch @b and check that every operation ran and succeeded. */
+int rs_info(int fd, uint32_t handle, struct refslab_info *in)
+{
+	*in = (struct refslab_info){ .size = sizeof(*in), .handle = handle };
+	if (ioctl(fd, REFSLAB_IOC_INFO, in)) {
+		error_msg("INFO: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int rs_export(int fd, uint32_t handle, int *objfd)
+{
+	struct refslab_export e = { .size = sizeof(e), .handle = handle };
+
+	if (ioctl(fd, REFSLAB_IOC_EXPORT, &e) || e.fd < 0) {
+		error_msg("EXPORT handle %u: %s", handle, strerror(errno));
+		return -1;
+	}
+	*objfd = e.fd;
+	return 0;
+}
+
+int rs_import(int fd, int objfd, uint32_t *handle)
+{
+	struct refslab_import im = { .size = sizeof(im), .fd = objfd };
+
+	if (ioctl(fd, REFSLAB_IOC_IMPORT, &im) || !im.handle) {
+		error_msg("IMPORT fd %d: %s", objfd, strerror(errno));
+		return -1;
+	}
+	*handle = im.handle;
+	return 0;
+}
+
+int rs_open(int fd, uint64_t id, uint32_t *handle)
+{
+	struct refslab_open o = {
+		.size = sizeof(o),
+		.id = id,
+		.rights = REFSLAB_RIGHTS_ALL,
+	};
+
+	if (ioctl(fd, REFSLAB_IOC_OPEN, &o) || !o.handle) {
+		error_msg("OPEN id %llu: %s", (unsigned long long)id,
+			  strerror(errno));
+		return -1;
+	}
+	*handle = o.handle;
+	return 0;
+}
+
+/*
+ * The BATCH ABI lives here and in batch.c only (batch.c builds the
+ * operations): the rest of the benchmark calls batch_run() and
+ * batch_create_n().
+ *
+ * Run the batch @b and check that every operation ran and succeeded. */
 int batch_run(int fd, struct batch *b, const char *what)
 {
 	struct refslab_batch req = {

@@ -9,8 +9,54 @@
 
 #include "bench.h"
 
+/* Each refslab row beside what a user would pick instead. */
+static void print_comparisons(FILE *f, const char *unit)
+{
+	int i;
+
+	fprintf(f, "\nrefslab beside its peers: %s per operation (median), x null, and\n"
+		"refslab / peer (x null / x null)\n", unit);
+	fprintf(f, "%-20s %9s %7s   %-24s %9s %7s %8s\n", "refslab", unit,
+		"x null", "peer", unit, "x null", "rs/peer");
+	for (i = 0; i < nr_comparisons; i++) {
+		const struct comparison *c = &comparisons[i];
+		double r = comparison_ratio(i);
+		char name[40];
+
+		snprintf(name, sizeof(name), "%s%s%.0ld", c->name,
+			 c->param ? "@" : "", c->param);
+		fprintf(f, "%-20s %9.1f %7.3f   %-24s ", name,
+			median_of(c->group, c->name, c->param),
+			xnull_of(c->group, c->name, c->param), c->peer_name);
+		if (r < 0)
+			fprintf(f, "%9s\n", "n/a");
+		else
+			fprintf(f, "%9.1f %7.3f %8.3f\n",
+				median_of(c->peer_group, c->peer_name, 0),
+				xnull_of(c->peer_group, c->peer_name, 0), r);
+	}
+}
+
+/* --gate: one line per hot operation for the host (vm/run.sh). */
+void print_gate(FILE *f)
+{
+	int i;
+
+	for (i = 0; i < nr_meas; i++) {
+		struct meas *m = &meas[i];
+
+		if (!m->ok)
+			continue;
+		fprintf(f, "# refslab-gate: %s/%s", m->group, m->name);
+		if (m->param)
+			fprintf(f, "@%ld", m->param);
+		fprintf(f, " %.1f\n", m->s.med);
+	}
+}
+
 void print_table(FILE *f)
 {
+	const char *unit = cfg.icount ? "insns" : "ns";
 	struct utsname u;
 	int i, j;
 
@@ -18,14 +64,20 @@ void print_table(FILE *f)
 	fprintf(f, "refslab_bench (%s): Linux %s, %d CPUs, %d repetitions of ~%.1f ms\n",
 		cfg.smoke ? "smoke" : "full", u.release, nr_cpus, cfg.reps,
 		cfg.rep_ms);
-	fprintf(f, "ns per operation: median, min, max over the repetitions; a repetition is\n"
-		"%d slices and counts its fastest.  x null: median (min, max) over the\n"
-		"repetitions of ns per operation / ns of the fastest null-ioctl slice run\n"
-		"alternately with them.\n\n", cfg.slices);
+	fprintf(f, "%s per operation: median, min, max over the repetitions; a repetition\n"
+		"is %d slices and counts its fastest.  x null: median (min, max) over the\n"
+		"repetitions of %s per operation / %s of the fastest null-ioctl slice run\n"
+		"alternately with them.  ctxt, rcu, gp: context switches, RCU softirqs\n"
+		"and RCU grace-period kthread wake-ups per operation, all CPUs, over the\n"
+		"timed repetitions (null-ioctl slices included).\n\n", unit, cfg.slices,
+		unit, unit);
+	if (cfg.icount)
+		fprintf(f, "Under QEMU -icount shift=0 one guest ns is one instruction: the\n"
+			"figures below are instructions, not time.\n\n");
 
-	fprintf(f, "%-9s %-19s %5s %9s %9s %9s %7s %7s %7s\n", "group",
+	fprintf(f, "%-9s %-23s %5s %9s %9s %9s %7s %7s %7s %7s %7s %7s\n", "group",
 		"operation", "param", "median", "min", "max", "x null", "min",
-		"max");
+		"max", "ctxt", "rcu", "gp");
 	for (i = 0; i < nr_meas; i++) {
 		struct meas *m = &meas[i];
 		char param[16] = "";
@@ -35,18 +87,23 @@ void print_table(FILE *f)
 		if (m->param)
 			snprintf(param, sizeof(param), "%ld", m->param);
 		if (!m->ok) {
-			fprintf(f, "%-9s %-19s %5s %9s\n", m->group, m->name,
+			fprintf(f, "%-9s %-23s %5s %9s\n", m->group, m->name,
 				param, "FAILED");
 			continue;
 		}
-		fprintf(f, "%-9s %-19s %5s %9.1f %9.1f %9.1f %7.3f %7.3f %7.3f%s\n",
+		fprintf(f, "%-9s %-23s %5s %9.1f %9.1f %9.1f %7.3f %7.3f %7.3f %7.4f %7.4f %7.4f%s\n",
 			m->group, m->name, param, m->s.med, m->s.min, m->s.max,
-			m->x.med, m->x.min, m->x.max,
+			m->x.med, m->x.min, m->x.max, m->ctxt, m->rcu_softirq,
+			m->gp_wakes,
 			m->throttles > 0 ? "  (reclaim throttled)" : "");
 	}
+	if (cfg.gate)
+		return;
+	print_comparisons(f, unit);
 
-	fprintf(f, "\nget+put (ns per pair) with many live objects in one file: hot = one\n"
-		"handle, spread = random handles; x @1 = x null here / x null at 1 live\n");
+	fprintf(f, "\nget+put (%s per pair) with many live objects in one file: hot = one\n"
+		"handle, spread = random handles; x @1 = x null here / x null at 1 live\n",
+		unit);
 	fprintf(f, "%8s %8s %12s %8s %7s %7s %8s %7s %7s %9s %7s\n", "wanted",
 		"reached", "objects_live", "hot", "x null", "x @1", "spread",
 		"x null", "x @1", "slab kB", "fill s");
@@ -71,10 +128,12 @@ void print_table(FILE *f)
 		if (b->reached > a->reached && a->slab_kb >= 0)
 			fprintf(f, "kernel slab memory per live object: %.0f B "
 				"(object, handle, xarray nodes)\n",
-				(b->slab_kb - a->slab_kb) * 1024.0 /
-				(b->reached - a->reached));
+				live_bytes_per_object());
 	}
 
+	if (cfg.icount)
+		fprintf(f, "\nthreads: under icount every vCPU's instructions advance the one\n"
+			"guest clock, so no count of threads can scale: run ICOUNT=0 for these.");
 	fprintf(f, "\nthreads: get+put pairs (null_ioctl: calls) per second, all threads together,\n"
 		"best of %d runs of %.0f ms per repetition;\n", cfg.thread_slices, cfg.thread_ms);
 	fprintf(f, "x 1 = ratio to 1 thread of the same kind within each repetition (median,\n"
@@ -132,7 +191,7 @@ void print_table(FILE *f)
 		fprintf(f, "  FAILED\n");
 	}
 
-	fprintf(f, "\ntargets (issue 8)\n");
+	fprintf(f, "\ntargets (issue 14, then issue 8's)\n");
 	for (i = 0; i < nr_targets; i++) {
 		struct target *t = &targets[i];
 
@@ -181,7 +240,11 @@ void print_json(FILE *f)
 		"  \"slices\": %d,\n  \"thread_ms\": %.1f,\n  \"thread_slices\": %d,\n",
 		nr_cpus, cfg.reps, cfg.rep_ms, cfg.slices, cfg.thread_ms,
 		cfg.thread_slices);
+	fprintf(f, "  \"icount\": %s,\n  \"unit\": \"%s\",\n",
+		cfg.icount ? "true" : "false", cfg.icount ? "insns" : "ns");
 	fprintf(f, "  \"null_ioctl_ns\": %.3f,\n", null);
+	fprintf(f, "  \"live_bytes_per_object\": %.1f,\n",
+		live_bytes_per_object());
 
 	fprintf(f, "  \"measurements\": [");
 	for (i = 0; i < nr_meas; i++) {
@@ -194,8 +257,33 @@ void print_json(FILE *f)
 		json_stat(f, &m->s);
 		fprintf(f, ", \"x_null\": {");
 		json_stat(f, &m->x);
-		fprintf(f, "}, \"iters\": %llu, \"reclaim_throttles\": %lld}",
-			(unsigned long long)m->iters, m->throttles);
+		fprintf(f, "}, \"iters\": %llu, \"reclaim_throttles\": %lld, "
+			"\"ctxt_per_op\": %.5f, \"rcu_softirq_per_op\": %.5f, "
+			"\"gp_wakes_per_op\": %.5f}",
+			(unsigned long long)m->iters, m->throttles, m->ctxt,
+			m->rcu_softirq, m->gp_wakes);
+	}
+	fprintf(f, "\n  ],\n");
+
+	fprintf(f, "  \"comparisons\": [");
+	for (i = 0; i < nr_comparisons; i++) {
+		const struct comparison *c = &comparisons[i];
+		double r = comparison_ratio(i);
+
+		fprintf(f, "%s\n    {\"group\": \"%s\", \"name\": \"%s\", "
+			"\"param\": %ld, \"peer_group\": \"%s\", "
+			"\"peer\": \"%s\", \"refslab_per_op\": %.3f, "
+			"\"peer_per_op\": %.3f, \"refslab_x_null\": %.4f, "
+			"\"peer_x_null\": %.4f, ", i ? "," : "", c->group,
+			c->name, c->param, c->peer_group, c->peer_name,
+			median_of(c->group, c->name, c->param),
+			median_of(c->peer_group, c->peer_name, 0),
+			xnull_of(c->group, c->name, c->param),
+			xnull_of(c->peer_group, c->peer_name, 0));
+		if (r < 0)
+			fprintf(f, "\"ratio\": null}");
+		else
+			fprintf(f, "\"ratio\": %.4f}", r);
 	}
 	fprintf(f, "\n  ],\n");
 

@@ -181,8 +181,8 @@ def panel_batch(p, d):
     p.axes((min(sizes), max(sizes)), yrange(allv + [1, 0.15], True),
            xlog=True, ylog=True, xlabel="operations per BATCH ioctl",
            ylabel="ns per operation / null ioctl", xticks=sizes)
-    p.hline(1, "one null ioctl")
-    p.hline(0.15, "target for 128: 0.15", "#d62728")
+    p.hline(1, "one null ioctl (create+put target at 128)")
+    p.hline(0.15, "get+put target at 128: 0.15", "#d62728")
     for i, n in enumerate(names):
         pts = [(m["param"], m["x_null"]["median"], m["x_null"]["min"],
                 m["x_null"]["max"]) for m in rows if m["name"] == n]
@@ -202,11 +202,11 @@ def panel_live(p, d):
         series.append((label, [(r["reached"], r[key] / b if b > 0 else None,
                                 None, None) for r in live]))
     allv = [v for _, pts in series for _, v, _, _ in pts]
-    lo, hi = yrange(allv + [1.25], False)
+    lo, hi = yrange(allv + [1.1], False)
     p.axes((1, max(r["reached"] for r in live)), (0, hi), xlog=True,
            xlabel="live objects held by the file",
            ylabel="get+put / the same at 1 live object")
-    p.hline(1.25, "target at 1M: 1.25", "#d62728")
+    p.hline(1.1, "target at 1M: 1.1", "#d62728")
     for i, (label, pts) in enumerate(series):
         p.series(pts, COLORS[i], label, i)
 
@@ -243,7 +243,7 @@ def panel_threads(p, d):
 
 def panel_single(p, d):
     rows = [m for m in d.get("measurements", [])
-            if m["group"] in ("single", "baseline") and m["ok"]]
+            if m["group"] in ("single", "baseline", "peer") and m["ok"]]
     if not rows:
         p.message("no single-operation measurements")
         return
@@ -263,7 +263,7 @@ def panel_single(p, d):
              % ((p.left + p.right) / 2, bottom + 34,
                 "ns per operation / null ioctl (bar: median, line: min..max;"
                 " red: target)"))
-    targets = {"get+put": 2.6, "create+put": 3.0}
+    targets = {"get+put": 2.6}
     for i, m in enumerate(rows):
         y = top + i * step + 2
         h = max(step - 4, 2)
@@ -285,6 +285,47 @@ def panel_single(p, d):
             s.append('<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" '
                      'stroke="#d62728" stroke-width="2"/>'
                      % (tx, tx, y - 1, y + h + 1))
+
+
+def panel_peers(p, d):
+    rows = [c for c in d.get("comparisons", []) if c.get("ratio")]
+    if not rows:
+        p.message("no peer comparisons")
+        return
+    s = p.svg
+    top, bottom = p.top, p.bottom
+    step = (bottom - top) / len(rows)
+    hi = max(max(c["ratio"] for c in rows), 1.0) * 1.1
+    left = p.left + 180
+    x = Axis(0, hi, False, left, p.right - 30)
+    s.append('<rect x="%d" y="%d" width="%d" height="%d" class="frame"/>'
+             % (left, top, p.right - 30 - left, bottom - top))
+    for t in x.ticks():
+        s.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" class="grid"/>'
+                 % (x(t), x(t), top, bottom))
+        s.append('<text x="%.1f" y="%d" class="xtick">%s</text>'
+                 % (x(t), bottom + 15, fmt(t)))
+    unit = "instructions" if d.get("icount") else "ns"
+    s.append('<text x="%d" y="%d" class="xlabel">refslab / peer (%s per '
+             'operation; red: 1, as cheap as the peer)</text>'
+             % ((p.left + p.right) / 2, bottom + 34, unit))
+    for i, c in enumerate(rows):
+        y = top + i * step + 2
+        h = max(step - 4, 2)
+        color = COLORS[2] if c["ratio"] <= 1 else COLORS[1]
+        s.append('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" '
+                 'fill="%s" opacity="0.8"/>'
+                 % (x(0), y, x(c["ratio"]) - x(0), h, color))
+        name = c["name"] + ("@%d" % c["param"] if c["param"] else "")
+        s.append('<text x="%d" y="%.1f" class="ytick">%s</text>'
+                 % (left - 4, y + h / 2 + 4,
+                    escape("%s vs %s" % (name, c["peer"]))))
+        s.append('<text x="%.1f" y="%.1f" class="legend">%.2f</text>'
+                 % (min(x(c["ratio"]) + 4, p.right - 28), y + h / 2 + 4,
+                    c["ratio"]))
+    x1 = x(1)
+    s.append('<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#d62728" '
+             'stroke-width="2"/>' % (x1, x1, top, bottom))
 
 
 def panel_slab(p, d):
@@ -386,6 +427,7 @@ def render(d):
         ("Single operations and baselines / null ioctl", panel_single),
         ("Slab bytes per object, per size class", panel_slab),
         ("Reclaim storm", panel_reclaim),
+        ("refslab beside its peers (refslab / peer)", panel_peers),
     ]
     rows = (len(panels) + COLS - 1) // COLS
     width, height = COLS * PW, rows * PH + 40

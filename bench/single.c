@@ -217,23 +217,165 @@ static int loop_devnull(void *p, uint64_t n)
 	return open_close(p, n, open_devnull, "open/close /dev/null");
 }
 
+/* EXPORT, close of the object file. */
+static int loop_export_close(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	int fd;
+
+	while (n--) {
+		if (rs_export(c->fd, c->handle, &fd))
+			return -1;
+		if (close(fd)) {
+			error_msg("close of an object file: %s",
+				  strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* EXPORT, IMPORT into the second file, PUT there, close the object file. */
+static int loop_export_import(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	uint32_t h;
+	int fd;
+
+	while (n--) {
+		if (rs_export(c->fd, c->handle, &fd) ||
+		    rs_import(c->fd2, fd, &h) || rs_put(c->fd2, h, 0))
+			return -1;
+		if (close(fd)) {
+			error_msg("close of an object file: %s",
+				  strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* OPEN by id into the second file, PUT there. */
+static int loop_open_put(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	uint32_t h;
+
+	while (n--)
+		if (rs_open(c->fd2, c->id, &h) || rs_put(c->fd2, h, 0))
+			return -1;
+	return 0;
+}
+
+/*
+ * The hot operations, whose instruction counts are deterministic under
+ * icount: all that --gate measures (vm/run.sh --mode perfgate compares
+ * them with bench/budget.txt).
+ */
+static void bench_hot(struct ctx *c)
+{
+	measure("single", "null_ioctl", 0, loop_null_ioctl, c, 1);
+	measure("single", "version", 0, loop_version, c, 1);
+	measure("single", "get+put", 0, loop_get_put, c, 1);
+	measure("single", "read64", 0, loop_read, c, 1);
+	measure("single", "write64", 0, loop_write, c, 1);
+	measure("single", "info", 0, loop_info, c, 1);
+	measure("single", "export+close", 0, loop_export_close, c, 1);
+	measure("single", "open_id+put", 0, loop_open_put, c, 1);
+}
+
+/* --trace: the single operation or baseline @name, or NULL. */
+static loop_fn single_loop(const char *name)
+{
+	static const struct {
+		const char *name;
+		loop_fn fn;
+	} loops[] = {
+		{ "null_ioctl", loop_null_ioctl },
+		{ "getppid", loop_getppid },
+		{ "version", loop_version },
+		{ "create+put", loop_create_put },
+		{ "get+put", loop_get_put },
+		{ "read64", loop_read },
+		{ "write64", loop_write },
+		{ "info", loop_info },
+		{ "export+close", loop_export_close },
+		{ "export+import", loop_export_import },
+		{ "open_id+put", loop_open_put },
+		{ "dup+close", loop_dup_close },
+		{ "eventfd+close", loop_eventfd_close },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(loops) / sizeof(loops[0]); i++)
+		if (!strcmp(loops[i].name, name))
+			return loops[i].fn;
+	return NULL;
+}
+
+static void trace_one(struct ctx *c, const char *name)
+{
+	void *pctx = c;
+	loop_fn fn = single_loop(name);
+
+	if (!strcmp(name, "batch_get+put@128")) {
+		setup_batch_get_put(c, 128);
+		fn = loop_batch_get_put;
+	} else if (!strcmp(name, "batch_create+put@128")) {
+		setup_batch_create_put(c, 128);
+		fn = loop_batch_create_put;
+	}
+
+	if (!fn) {
+		peers_setup();
+		fn = peer_loop(name, &pctx);
+	}
+	if (!fn)
+		error_msg("--trace %s: no such operation", name);
+	else
+		trace_op(name, fn, pctx);
+}
+
 void bench_single(void)
 {
 	struct ctx c = { 0 }, w = { 0 };
+	struct refslab_info in;
 
 	c.fd = open_dev();
-	if (c.fd < 0)
+	c.fd2 = open_dev();
+	if (c.fd < 0 || c.fd2 < 0)
 		return;
-	if (rs_create(c.fd, &c.handle)) {
+	if (rs_create(c.fd, &c.handle) || rs_info(c.fd, c.handle, &in)) {
 		close(c.fd);
+		close(c.fd2);
 		return;
 	}
+	c.id = in.id;
 	memset(c.buf, 0xa5, sizeof(c.buf));
 
+	if (cfg.trace) {
+		char ops[256], *op, *save;
+
+		/* A comma-separated list: one trace each. */
+		snprintf(ops, sizeof(ops), "%s", cfg.trace);
+		for (op = strtok_r(ops, ",", &save); op;
+		     op = strtok_r(NULL, ",", &save))
+			trace_one(&c, op);
+		goto out;
+	}
+	if (cfg.gate) {
+		bench_hot(&c);
+		bench_batch_hot(&c);
+		goto out;
+	}
+	peers_setup();
+	/* Each refslab row first, then what it compares with. */
 	measure("single", "null_ioctl", 0, loop_null_ioctl, &c, 1);
 	measure("single", "getppid", 0, loop_getppid, &c, 1);
 	measure("single", "version", 0, loop_version, &c, 1);
 	measure("single", "create+put", 0, loop_create_put, &c, 1);
+	measure("baseline", "eventfd+close", 0, loop_eventfd_close, &c, 1);
+	bench_peers(PEER_CREATE);
 	/* Its own file: closing it drops the objects still in flight. */
 	w.fd = open_dev();
 	if (w.fd >= 0) {
@@ -243,15 +385,24 @@ void bench_single(void)
 		close(w.fd);
 	}
 	measure("single", "get+put", 0, loop_get_put, &c, 1);
-	measure("single", "read64", 0, loop_read, &c, 1);
-	measure("single", "write64", 0, loop_write, &c, 1);
-	measure("single", "info", 0, loop_info, &c, 1);
 	measure("baseline", "dup+close", 0, loop_dup_close, &c, 1);
-	measure("baseline", "eventfd+close", 0, loop_eventfd_close, &c, 1);
+	measure("single", "read64", 0, loop_read, &c, 1);
+	bench_peers(PEER_READ);
+	measure("single", "write64", 0, loop_write, &c, 1);
+	bench_peers(PEER_WRITE);
+	measure("single", "info", 0, loop_info, &c, 1);
+	measure("single", "export+close", 0, loop_export_close, &c, 1);
+	bench_peers(PEER_EXPORT);
+	measure("single", "export+import", 0, loop_export_import, &c, 1);
+	bench_peers(PEER_EXPORT_IMPORT);
+	measure("single", "open_id+put", 0, loop_open_put, &c, 1);
+	bench_peers(PEER_OPEN);
 	measure("baseline", "open+close_devnull", 0, loop_devnull, &c, 1);
+	peers_teardown();
 	/* The batches, on the same file and object. */
 	bench_batch(&c);
-
+out:
 	rs_put(c.fd, c.handle, 0);
 	close(c.fd);
+	close(c.fd2);
 }

@@ -257,6 +257,7 @@ static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
 
 static int refslab_ioc_get(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
+	refslab_fault_slow();
 	return refslab_ioc_ref(rf, ucmd, true);
 }
 

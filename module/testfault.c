@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test-only faults for the rig's self-test, linked only into a module
- * built with REFSLAB_FAULT=leak|warn|kunit|skipput|race (never a normal
- * build): each must fail a debug run (race: a KCSAN run) for its own
- * reason.  The kunit fault is a
+ * built with REFSLAB_FAULT=leak|warn|kunit|skipput|race|slow (never a
+ * normal build): each must fail a run for its own reason (race: a KCSAN
+ * run; slow: the stock 6.12 performance gate; the others: a debug run).
+ * The kunit fault is a
  * failing case of its own, in tests/testfault_kunit.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -72,5 +73,23 @@ void refslab_fault_race(void)
 #ifdef REFSLAB_TEST_FAULT_RACE
 	refslab_fault_race_count++;
 	pr_info_once("test fault: racing on an unlocked counter\n");
+#endif
+}
+
+/**
+ * refslab_fault_slow() - extra work on the GET path
+ *
+ * slow: every GET runs a loop of a fixed number of iterations (about 400
+ * instructions), for the performance gate (vm/perfgate.sh) to catch.
+ *
+ * Context: any context.
+ */
+void refslab_fault_slow(void)
+{
+#ifdef REFSLAB_TEST_FAULT_SLOW
+	unsigned int i;
+
+	for (i = 0; i < 200; i++)
+		barrier();
 #endif
 }

@@ -5,8 +5,9 @@
 # DKMS (vm/install-test.sh), the VM test runs on Debian's stock 6.1 and
 # 6.12 kernels, on its PREEMPT_RT 6.12 kernel (rt), on the debug kernel and
 # on the KCSAN kernel, the demo (vm/demo-check.sh), the in-tree build and
-# the kernel's kselftest runner (vm/intree.sh), and the rig's self-test,
-# then the figures (vm/figures.sh).  Every step prints
+# the kernel's kselftest runner (vm/intree.sh), the rig's self-test and the
+# performance gate (instruction counts under icount against
+# bench/budget.txt), then the figures (vm/figures.sh).  Every step prints
 # its TAP and one line
 #   RESULT <step> passed=N failed=N skipped=N
 # which are added up here; a step that dies without one counts as one
@@ -99,7 +100,7 @@ echo "#### kernels ready after ${kernels_time}s"
 # same kernel as the debug run, which has the stress and fuzz figures:
 # there they run 5 s and 10 s instead of 15 s and 30 s.  The outputs are
 # shown whole, in a fixed order, once all have finished.
-echo "#### running: lint, install, vm stock61, vm stock612, demo, vm rt, intree | vm debug, vm kcsan, rigtest"
+echo "#### running: lint, install, vm stock61, vm stock612, demo, vm rt, intree | vm debug, vm kcsan, rigtest, perfgate"
 (
 	run lint "$REFSLAB_TOP/vm/lint.sh"
 	run install "$REFSLAB_TOP/vm/install-test.sh"
@@ -115,12 +116,13 @@ lanes+=($!)
 	run vm-debug "$REFSLAB_TOP/vm/run.sh" debug
 	run vm-kcsan "$REFSLAB_TOP/vm/run.sh" kcsan
 	run rigtest "$REFSLAB_TOP/vm/rigtest.sh"
+	run perfgate "$REFSLAB_TOP/vm/run.sh" stock612 --mode perfgate
 ) &
 lanes+=($!)
 wait "${lanes[@]}" || true
 lanes=()
 
-steps=(lint install vm-stock61 vm-stock612 demo vm-rt intree vm-debug vm-kcsan rigtest)
+steps=(lint install vm-stock61 vm-stock612 demo vm-rt intree vm-debug vm-kcsan rigtest perfgate)
 for name in "${steps[@]}"; do
 	report "$name"
 done

@@ -37,9 +37,9 @@ grep -qw tracefs /proc/filesystems &&
 grep -qw cgroup2 /proc/filesystems &&
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 
-# MODE (test, demo, rigtest, stress, fuzz, bench or intree), KERNEL, FAULT,
-# CYCLES, PROG_TIMEOUT, BENCH_ARGS, INSTALLED and KCSAN_IGNORE, written by
-# vm/run.sh.
+# MODE (test, demo, rigtest, stress, fuzz, bench, perfgate or intree),
+# KERNEL, FAULT, CYCLES, PROG_TIMEOUT, BENCH_ARGS, INSTALLED and
+# KCSAN_IGNORE, written by vm/run.sh.
 # shellcheck source=/dev/null
 . /etc/refslab.conf
 # The kcsan kernel: the core kernel's own races KCSAN is told to ignore.
@@ -149,6 +149,19 @@ run_kunit() {
 }
 
 loaded() { grep -q '^refslab ' /proc/modules; }
+
+# The modules listed in /drm/order, in that order, then /dev/dri/card0.
+load_drm() {
+	local m i=0
+	while read -r m; do
+		insmod "/drm/$m.ko" || return 1
+	done </drm/order
+	while [ ! -c /dev/dri/card0 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	[ -c /dev/dri/card0 ]
+}
 
 # The kernel's own kselftest runner over the refslab selftests, as in a
 # kernel tree: `make -C tools/testing/selftests TARGETS=refslab run_tests`.
@@ -396,7 +409,9 @@ intree)
 bench)
 	# `make bench`: the benchmark's table streams to the host as it is
 	# printed; its JSON follows between two markers for the host to keep.
+	# The peers' DRM modules (vgem and its dependencies) first, if any.
 	check "insmod refslab.ko creates /dev/refslab" load
+	[ ! -e /drm/order ] || check "insmod vgem and the DRM modules it needs" load_drm
 	section bench refslab_bench
 	# shellcheck disable=SC2086 # BENCH_ARGS is a list of words
 	/bench/refslab_bench --json /tmp/bench.json $BENCH_ARGS \
@@ -410,6 +425,19 @@ bench)
 	tap $rc "refslab_bench ran (exit status $rc)"
 	[ -s /tmp/bench.json ]
 	tap $? "refslab_bench wrote its JSON"
+	check "rmmod refslab" rmmod refslab
+	dmesg_scan
+	;;
+perfgate)
+	# The performance gate (`make check`): the hot operations'
+	# instruction counts, "# refslab-gate: OP N" lines the host compares
+	# with bench/budget.txt.
+	check "insmod refslab.ko creates /dev/refslab" load
+	# shellcheck disable=SC2086 # BENCH_ARGS is a list of words
+	/bench/refslab_bench --gate $BENCH_ARGS </dev/null >/tmp/gate.out 2>&1 3>&-
+	rc=$?
+	cat /tmp/gate.out >&3
+	tap $rc "refslab_bench --gate ran (exit status $rc)" /tmp/gate.out
 	check "rmmod refslab" rmmod refslab
 	dmesg_scan
 	;;

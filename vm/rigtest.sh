@@ -22,6 +22,10 @@
 #   race     every command does a plain, unlocked increment of a shared
 #            counter: KCSAN must report the data race (BUG: KCSAN:) in the
 #            console under the race stress
+#   slow     every GET runs about 400 more instructions: the performance
+#            gate (stock 6.12 under icount, `vm/run.sh stock612 --mode
+#            perfgate`, not the debug kernel) must find get+put more than
+#            5 % over its budget in bench/budget.txt
 # Each fault is one TAP test: ok when the run failed for that reason.
 # Then the coverage gate (vm/coverage.py) on the gcov data of the last
 # debug test run (build/debug/test/gcda.tar.gz; skipped without one) must
@@ -36,7 +40,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 faults=("$@")
-((${#faults[@]})) || faults=(leak warn kunit skipput race)
+((${#faults[@]})) || faults=(leak warn kunit skipput race slow)
 n=0 passed=0 failed=0 skipped=0
 
 expect() {
@@ -47,20 +51,27 @@ expect() {
 		echo '^fail: host kunit\.py parse refslab_fault: .*failed: 1' ;;
 	skipput) echo '^fail: selftest [^ ]*refslab_failnth_test: not ok' ;;
 	race) echo '^fail: splat .*BUG: KCSAN: data-race in .*refslab_fault_race' ;;
-	*) die "unknown fault '$1' (leak, warn, kunit, skipput, race)" ;;
+	slow) echo '^fail: host perfgate single/get\+put: .* over budget' ;;
+	*) die "unknown fault '$1' (leak, warn, kunit, skipput, race, slow)" ;;
 	esac
 }
 
-# The kernel a fault is tested on: only KCSAN sees a data race.
-fault_kernel() {
-	[[ $1 == race ]] && echo kcsan || echo debug
+# The kernel and mode of a fault's run: only KCSAN sees a data race, and
+# only the performance gate (stock 6.12 under icount) a slowdown.
+fault_run() {
+	case $1 in
+	race) echo "kcsan rigtest" ;;
+	slow) echo "stock612 perfgate" ;;
+	*) echo "debug rigtest" ;;
+	esac
 }
 
-echo "== rigtest: every injected fault must fail the debug (race: kcsan) run =="
+echo "== rigtest: every injected fault must fail its run =="
 # Build (or find) each kernel once, not once per fault in parallel.
 declare -A kernels=()
 for fault in "${faults[@]}"; do
-	kernels[$(fault_kernel "$fault")]=1
+	read -r kernel mode < <(fault_run "$fault")
+	kernels[$kernel]=1
 done
 for kernel in "${!kernels[@]}"; do
 	"$REFSLAB_TOP/vm/kernel.sh" "$kernel" >/dev/null || die "no $kernel kernel"
@@ -71,9 +82,10 @@ kinfo=$("$REFSLAB_TOP/vm/kernel.sh" debug) || die "no debug kernel"
 declare -A pid
 for fault in "${faults[@]}"; do
 	expect "$fault" >/dev/null
+	read -r kernel mode < <(fault_run "$fault")
 	(
 		t0=$SECONDS rc=0
-		"$REFSLAB_TOP/vm/run.sh" "$(fault_kernel "$fault")" --mode rigtest --fault "$fault" \
+		"$REFSLAB_TOP/vm/run.sh" "$kernel" --mode "$mode" --fault "$fault" \
 			>"$REFSLAB_BUILD/rigtest-$fault.log" 2>&1 || rc=$?
 		echo $((SECONDS - t0)) >"$REFSLAB_BUILD/rigtest-$fault.time"
 		exit $rc
@@ -83,7 +95,8 @@ done
 for fault in "${faults[@]}"; do
 	pattern=$(expect "$fault")
 	log=$REFSLAB_BUILD/rigtest-$fault.log
-	summary=$REFSLAB_BUILD/$(fault_kernel "$fault")-fault-$fault/rigtest/summary
+	read -r kernel mode < <(fault_run "$fault")
+	summary=$REFSLAB_BUILD/$kernel-fault-$fault/$mode/summary
 	n=$((n + 1))
 	rc=0
 	wait "${pid[$fault]}" || rc=$?

@@ -5,9 +5,9 @@
 # judge the run.
 #
 # Usage: vm/run.sh <stock61|stock612|rt|debug|kcsan>
-#                  [--mode test|demo|rigtest|stress|fuzz|bench|intree] [--smp N]
-#                  [--fault leak|warn|kunit|skipput|race] [--timeout SECONDS]
-#                  [-- BENCHMARK ARGS...]
+#                  [--mode test|demo|rigtest|stress|fuzz|bench|perfgate|intree]
+#                  [--smp N] [--fault leak|warn|kunit|skipput|race|slow]
+#                  [--icount on|off] [--timeout SECONDS] [-- BENCHMARK ARGS...]
 #
 # Modes: test (everything, `make check`), demo (`make demo`), rigtest (a
 # fault-injected module, vm/rigtest.sh), stress (only refslab_stress and
@@ -15,9 +15,14 @@
 # guided by KCOV from the corpus in $REFSLAB_CACHE/fuzz-corpus, which the
 # corpus it ends with replaces, `make fuzz`), bench (refslab_bench, `make bench`),
 # intree (debug kernel only: the modules built inside the kernel tree and
-# the kernel's own kselftest runner, prepared by vm/intree.sh).
+# the kernel's own kselftest runner, prepared by vm/intree.sh), perfgate
+# (`make check`'s performance gate: refslab_bench --gate, its instruction
+# counts against bench/budget.txt, see vm/perfgate.sh).
 # --smp: vCPUs (default 4 for the stock612, rt and kcsan test runs and for
 # stress, else 2).
+# --icount: QEMU -icount shift=0,sleep=off (one guest ns per guest
+# instruction) and nokaslr, for deterministic counts; default on in bench
+# and perfgate modes, off in the others.
 #
 # Kernels: Debian's stock 6.1 and 6.12, rt (Debian's PREEMPT_RT 6.12), and
 # two built from linux-source-6.12 by vm/kernel.sh: debug (KASAN, lockdep,
@@ -35,7 +40,8 @@
 #
 # In bench mode the benchmark's table streams to the terminal, its JSON is
 # saved to build/bench/<kernel>.json and bench/plot.py draws
-# build/bench/<kernel>.svg from it.
+# build/bench/<kernel>.svg from it; on stock612 the kernel's own vgem and
+# the DRM modules it needs are loaded first (its GEM rows are peers).
 # On the debug kernel, the test and fuzz runs build the module with
 # REFSLAB_COVERAGE=1 (gcov and KCOV, in build/debug/src-coverage): the
 # test run ends with the gcov data of the whole suite, which
@@ -56,6 +62,7 @@
 # failure).  Exit status: 0 pass, 1 the run failed, 2 the rig could not
 # build or boot (counted as one failure in RESULT).
 #
+# REFSLAB_BOOT_ARGS: more kernel parameters (e.g. rcu_nocbs=all).
 # REFSLAB_SRC_TOP (default: this repository) is where Kbuild, module/,
 # uapi/, selftests/refslab/ and userspace/ are taken from.
 set -euo pipefail
@@ -75,6 +82,7 @@ esac
 shift
 mode="test"
 fault=
+icount=
 vm_timeout=
 smp=
 bench_args=()
@@ -82,6 +90,7 @@ while (($#)); do
 	case $1 in
 	--mode) mode=${2:-}; shift 2 || usage ;;
 	--fault) fault=${2:-}; shift 2 || usage ;;
+	--icount) icount=${2:-}; shift 2 || usage ;;
 	--timeout) vm_timeout=${2:-}; shift 2 || usage ;;
 	--smp) smp=${2:-}; shift 2 || usage ;;
 	--) shift; bench_args=("$@"); break ;;
@@ -89,15 +98,22 @@ while (($#)); do
 	esac
 done
 case $mode in
-test | demo | rigtest | stress | bench) ;;
+test | demo | rigtest | stress | bench | perfgate) ;;
 intree | fuzz) [[ $kernel == debug ]] || usage ;;
 *) usage ;;
 esac
 case $fault in
-'' | leak | warn | kunit | skipput | race) ;;
+'' | leak | warn | kunit | skipput | race | slow) ;;
 *) usage ;;
 esac
 [[ -z $smp || $smp =~ ^[1-9][0-9]?$ ]] || usage
+if [[ -z $icount ]]; then
+	[[ $mode == bench || $mode == perfgate ]] && icount=on || icount=off
+fi
+[[ $icount == on || $icount == off ]] || usage
+# The benchmark labels its figures instructions under icount.
+[[ $icount == off || ($mode != bench && $mode != perfgate) ]] ||
+	bench_args=(--icount "${bench_args[@]}")
 if [[ -z $smp ]]; then
 	# Issue 7: the race stress runs with 4 vCPUs; so do the test runs
 	# of the kernels that look for races (rt, kcsan).
@@ -134,6 +150,8 @@ prog_timeout=$((600 + long))
 # Under KASAN or KCSAN and lockdep, TCG is slow: generous, but finite.
 if [[ -z $vm_timeout ]]; then
 	[[ $kernel == debug || $kernel == kcsan ]] && vm_timeout=1200 || vm_timeout=600
+	# The full benchmark (1 000 000 live objects), slower under icount.
+	[[ $mode != bench ]] || vm_timeout=2400
 	vm_timeout=$((vm_timeout + 2 * long))
 fi
 
@@ -274,7 +292,8 @@ esac
 
 # The benchmark: its own run (bench mode) and a smoke run in the stock612
 # test run.
-if [[ $mode == bench || ($mode == test && $kernel == stock612) ]]; then
+if [[ $mode == bench || $mode == perfgate ||
+	($mode == test && $kernel == stock612) ]]; then
 	bench_err=
 	if [[ ! -e $src_top/bench/Makefile ]]; then
 		bench_err="no bench/Makefile"
@@ -289,7 +308,28 @@ if [[ $mode == bench || ($mode == test && $kernel == stock612) ]]; then
 	fi
 	# The benchmark's own run needs it; the test run goes on without it
 	# and counts the missing smoke run as a failure.
-	[[ -z $bench_err || $mode != bench ]] || die "$bench_err"
+	[[ -z $bench_err || $mode == test ]] || die "$bench_err"
+fi
+
+# bench: the peers' DRM modules, vgem and what it depends on (modinfo's
+# depends=, recursively), from the stock kernel image, decompressed for
+# busybox insmod; /drm/order lists them dependencies first.
+if [[ $mode == bench && $kernel == stock612 ]]; then
+	mods=$(dirname "$(dirname "$image")")/lib/modules/$(kernel_release "$kernel")
+	mkdir -p "$stage/drm"
+	: >"$stage/drm/order"
+	stage_module() {
+		local name=$1 ko dep
+		[[ -e $stage/drm/$name.ko ]] && return 0
+		ko=$(find "$mods/kernel" -name "$name.ko.xz" | head -n 1)
+		[[ -n $ko ]] || die "no $name.ko.xz under $mods"
+		for dep in $(/sbin/modinfo -F depends "$ko" | tr , ' '); do
+			stage_module "$dep"
+		done
+		xz -dc "$ko" >"$stage/drm/$name.ko"
+		echo "$name" >>"$stage/drm/order"
+	}
+	stage_module vgem
 fi
 
 # The lifecycle checks' helper, static for the busybox initramfs.
@@ -376,9 +416,21 @@ cmdline="console=ttyS0 panic=-1 panic_on_warn=1 oops=panic slab_nomerge"
 # race stress unseen (vm/rigtest.sh race).
 [[ $kernel == kcsan ]] &&
 	cmdline+=" kcsan.interrupt_watcher=1 kcsan.udelay_task=2000"
+icount_args=()
+if [[ $icount == on ]]; then
+	icount_args=(-icount "shift=0,sleep=off")
+	cmdline+=" nokaslr"
+fi
+# More kernel parameters from the host, e.g. REFSLAB_BOOT_ARGS=rcu_nocbs=all
+# to measure what they change: words of letters, digits and . , : = _ -
+if [[ -n ${REFSLAB_BOOT_ARGS:-} ]]; then
+	[[ $REFSLAB_BOOT_ARGS =~ ^[A-Za-z0-9.,:=_\ -]*$ ]] ||
+		die "REFSLAB_BOOT_ARGS: unsupported characters"
+	cmdline+=" $REFSLAB_BOOT_ARGS"
+fi
 console=$rdir/console.log
 results=$rdir/results.raw
-log "booting $kernel ($(basename "$image"), mode $mode, $smp vCPUs, timeout ${vm_timeout}s); console: $console"
+log "booting $kernel ($(basename "$image"), mode $mode, $smp vCPUs, icount $icount, timeout ${vm_timeout}s); console: $console"
 : >"$results"
 start=$SECONDS
 # One host thread runs every vCPU in turn (thread=single): multi-threaded
@@ -386,7 +438,7 @@ start=$SECONDS
 # tracepoints), which shows up as a spurious int3 Oops in the guest.
 timeout -k 10 "$vm_timeout" qemu-system-x86_64 \
 	-nodefaults -display none -no-reboot \
-	-accel tcg,thread=single -cpu max -smp "$smp" -m 2048 \
+	-accel tcg,thread=single -cpu max -smp "$smp" -m 2048 "${icount_args[@]}" \
 	-kernel "$image" -initrd "$rdir/initramfs.cpio.gz" -append "$cmdline" \
 	-serial "file:$console" -serial "file:$results" \
 	</dev/null 2>"$rdir/qemu.stderr" &
@@ -396,7 +448,7 @@ qemu_pid=$!
 # benchmark's table as they are (the JSON goes to a file, below).
 if [[ $mode == demo ]]; then
 	filter='s/\r$//; /^REFSLAB-RESULT: /d'
-elif [[ $mode == bench ]]; then
+elif [[ $mode == bench || $mode == perfgate ]]; then
 	filter='s/\r$//; /^# refslab-json-begin/,/^# refslab-json-end/d; /^# refslab-section: /d; /^REFSLAB-RESULT: /d'
 else
 	echo "== $tag: TAP (result channel) =="
@@ -588,6 +640,24 @@ if [[ $mode == fuzz ]]; then
 	else
 		host_fail "no fuzz corpus from the guest"
 	fi
+fi
+
+# The performance gate: each hot operation's instructions against its
+# budget (vm/perfgate.sh judges; one TAP line each).
+if [[ $mode == perfgate ]]; then
+	gate_out=$rdir/gate.tap
+	"$REFSLAB_TOP/vm/perfgate.sh" "$rdir/results.tap" \
+		"$src_top/bench/budget.txt" >"$gate_out" 2>&1 || true
+	sed 's/^/    /' "$gate_out"
+	while read -r line; do
+		case $line in
+		"ok "*) passed=$((passed + 1)) ;;
+		"not ok "*)
+			failed=$((failed + 1))
+			echo "fail: host perfgate ${line#not ok }" >>"$summary"
+			;;
+		esac
+	done <"$gate_out"
 fi
 
 echo "passed=$passed failed=$failed skipped=$skipped" >>"$summary"
