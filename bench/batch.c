@@ -3,7 +3,8 @@
  * refslab_bench: BATCH of 1, 8, 32 and 128 operations (VERSION, GET and
  * PUT, CREATE and PUT), timed per operation, and the BATCH of CREATEs
  * that fills the live section: with batch_run() in ops.c, the only users
- * of the BATCH ABI.
+ * of the BATCH ABI.  GET, PUT and CREATE go inline in their records, as
+ * librefslab sends them; VERSION, which has no inline form, by pointer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,13 +23,13 @@ int loop_batch_create_put(void *p, uint64_t n)
 		if (batch_run(c->fd, &c->b1, "creates"))
 			return -1;
 		for (i = 0; i < k; i++)
-			c->refs[i].handle = c->creates[i].handle;
+			c->b2.ops[i].ref.handle = c->b1.ops[i].create.handle;
 		if (batch_run(c->fd, &c->b2, "puts"))
 			return -1;
 		for (i = 0; i < k; i++)
-			if (c->refs[i].refs) {
+			if (c->b2.ops[i].ref.refs) {
 				error_msg("batched PUT left %u refs",
-					  c->refs[i].refs);
+					  c->b2.ops[i].ref.refs);
 				return -1;
 			}
 	}
@@ -55,16 +56,16 @@ int loop_batch_get_put(void *p, uint64_t n)
 	while (n--) {
 		if (batch_run(c->fd, &c->b1, "gets"))
 			return -1;
-		if (c->refs[k - 1].refs != k + 1) {
+		if (c->b1.ops[k - 1].ref.refs != k + 1) {
 			error_msg("batched GET: refs %u, expected %u",
-				  c->refs[k - 1].refs, k + 1);
+				  c->b1.ops[k - 1].ref.refs, k + 1);
 			return -1;
 		}
 		if (batch_run(c->fd, &c->b2, "puts"))
 			return -1;
-		if (c->refs[2 * k - 1].refs != 1) {
+		if (c->b2.ops[k - 1].ref.refs != 1) {
 			error_msg("batched PUT: refs %u, expected 1",
-				  c->refs[2 * k - 1].refs);
+				  c->b2.ops[k - 1].ref.refs);
 			return -1;
 		}
 	}
@@ -72,31 +73,23 @@ int loop_batch_get_put(void *p, uint64_t n)
 }
 
 static struct refslab_batch_op batch_ops[2][REFSLAB_BATCH_MAX];
-static struct refslab_create batch_creates[REFSLAB_BATCH_MAX];
-static struct refslab_ref batch_refs[2 * REFSLAB_BATCH_MAX];
 
 void setup_batch_create_put(struct ctx *c, unsigned int k)
 {
 	unsigned int i;
 
-	memset(batch_creates, 0, sizeof(batch_creates));
-	memset(batch_refs, 0, sizeof(batch_refs));
 	for (i = 0; i < k; i++) {
-		batch_creates[i].size = sizeof(batch_creates[i]);
-		batch_creates[i].payload_size = PAYLOAD;
 		batch_ops[0][i] = (struct refslab_batch_op){
 			.cmd = REFSLAB_CMD_CREATE,
-			.arg = (uintptr_t)&batch_creates[i],
+			.flags = REFSLAB_BATCH_OP_INLINE,
+			.create = { .payload_size = PAYLOAD },
 		};
-		batch_refs[i].size = sizeof(batch_refs[i]);
-		batch_refs[i].count = 1;
 		batch_ops[1][i] = (struct refslab_batch_op){
 			.cmd = REFSLAB_CMD_PUT,
-			.arg = (uintptr_t)&batch_refs[i],
+			.flags = REFSLAB_BATCH_OP_INLINE,
+			.ref = { .count = 1 },
 		};
 	}
-	c->creates = batch_creates;
-	c->refs = batch_refs;
 	c->b1 = (struct batch){ batch_ops[0], k };
 	c->b2 = (struct batch){ batch_ops[1], k };
 }
@@ -105,17 +98,12 @@ void setup_batch_get_put(struct ctx *c, unsigned int k)
 {
 	unsigned int i;
 
-	memset(batch_refs, 0, sizeof(batch_refs));
-	for (i = 0; i < 2 * k; i++) {
-		batch_refs[i].size = sizeof(batch_refs[i]);
-		batch_refs[i].handle = c->handle;
-		batch_refs[i].count = 1;
+	for (i = 0; i < 2 * k; i++)
 		batch_ops[i / k][i % k] = (struct refslab_batch_op){
 			.cmd = i < k ? REFSLAB_CMD_GET : REFSLAB_CMD_PUT,
-			.arg = (uintptr_t)&batch_refs[i],
+			.flags = REFSLAB_BATCH_OP_INLINE,
+			.ref = { .handle = c->handle, .count = 1 },
 		};
-	}
-	c->refs = batch_refs;
 	c->b1 = (struct batch){ batch_ops[0], k };
 	c->b2 = (struct batch){ batch_ops[1], k };
 }
@@ -198,7 +186,7 @@ long batch_create_n(int fd, uint32_t *handles, long n, char *why,
 			break;
 		}
 		for (i = 0; i < req.done && !c.b1.ops[i].result; i++)
-			handles[made++] = c.creates[i].handle;
+			handles[made++] = c.b1.ops[i].create.handle;
 		if (i < k) {
 			snprintf(why, whylen, "CREATE: %s",
 				 i < req.done ?

@@ -148,9 +148,7 @@ struct ctx {
 	uint64_t id;		/* of @handle's object */
 	uint32_t *handles;	/* live-objects sample */
 	unsigned int mask;
-	struct batch b1, b2;	/* batched loops */
-	struct refslab_create *creates;
-	struct refslab_ref *refs;
+	struct batch b1, b2;	/* batched loops, their outputs inline */
 	uint8_t buf[PAYLOAD];
 };
 
