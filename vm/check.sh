@@ -98,8 +98,9 @@ echo "#### kernels ready after ${kernels_time}s"
 # (README.md).  The stock 6.12 run needs the staging tree of the install
 # step.  The in-tree run's kselftest runner runs the same programs on the
 # same kernel as the debug run, which has the stress and fuzz figures:
-# there they run 5 s and 10 s instead of 15 s and 30 s.  The outputs are
-# shown whole, in a fixed order, once all have finished.
+# there they run 5 s and 10 s instead of 15 s and 30 s.  The kcsan run is
+# there for the race stress: its fuzzer runs 10 s.  The outputs are shown
+# whole, in a fixed order, once all have finished.
 echo "#### running: lint, install, vm stock61, vm stock612, demo, vm rt, intree | vm debug, vm kcsan, rigtest, perfgate"
 (
 	run lint "$REFSLAB_TOP/vm/lint.sh"
@@ -114,7 +115,7 @@ echo "#### running: lint, install, vm stock61, vm stock612, demo, vm rt, intree 
 lanes+=($!)
 (
 	run vm-debug "$REFSLAB_TOP/vm/run.sh" debug
-	run vm-kcsan "$REFSLAB_TOP/vm/run.sh" kcsan
+	REFSLAB_FUZZ_SECONDS=10 run vm-kcsan "$REFSLAB_TOP/vm/run.sh" kcsan
 	run rigtest "$REFSLAB_TOP/vm/rigtest.sh"
 	run perfgate "$REFSLAB_TOP/vm/run.sh" stock612 --mode perfgate
 ) &
