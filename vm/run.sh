@@ -19,7 +19,7 @@
 # (`make check`'s performance gate: refslab_bench --gate, its instruction
 # counts against bench/budget.txt, see vm/perfgate.sh).
 # --smp: vCPUs (default 4 for the stock612, rt and kcsan test runs and for
-# stress, else 2).
+# stress, 1 for perfgate, else 2).
 # --icount: QEMU -icount shift=0,sleep=off (one guest ns per guest
 # instruction) and nokaslr, for deterministic counts; default on in bench
 # and perfgate modes, off in the others.
@@ -120,6 +120,10 @@ if [[ -z $smp ]]; then
 	if [[ $mode == stress || ($mode == test &&
 		($kernel == stock612 || $kernel == rt || $kernel == kcsan)) ]]; then
 		smp=4
+	elif [[ $mode == perfgate ]]; then
+		# Under icount the other vCPU's instructions advance the same
+		# clock: the gate's counts come from a VM with only one.
+		smp=1
 	else
 		smp=2
 	fi
@@ -134,7 +138,7 @@ while IFS='=' read -r name val; do
 	env_lines+="export $name='$val'"$'\n'
 done < <(env | grep -E '^REFSLAB_(STRESS|FUZZ|BENCH)_[A-Z0-9_]*=' | sort)
 for word in "${bench_args[@]}"; do
-	[[ $word =~ ^[A-Za-z0-9.,:/=_-]*$ ]] ||
+	[[ $word =~ ^[A-Za-z0-9.,:/=_+@-]*$ ]] ||
 		{ echo "vm: error: benchmark argument '$word': unsupported characters" >&2; exit 2; }
 done
 
@@ -654,7 +658,7 @@ if [[ $mode == perfgate ]]; then
 		"ok "*) passed=$((passed + 1)) ;;
 		"not ok "*)
 			failed=$((failed + 1))
-			echo "fail: host perfgate ${line#not ok }" >>"$summary"
+			echo "fail: host perfgate ${line#not ok - perfgate }" >>"$summary"
 			;;
 		esac
 	done <"$gate_out"
