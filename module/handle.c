@@ -186,8 +186,11 @@ static struct refslab_handle *handle_find(struct refslab_handle_table *table,
 
 	do {
 		entry = xas_load(&xas);
+		/* Reserved: xas_retry() would take it for a retry, forever. */
+		if (xa_is_zero(entry))
+			return NULL;
 	} while (xas_retry(&xas, entry));
-	return xa_is_zero(entry) ? NULL : entry;
+	return entry;
 }
 
 /**

@@ -626,6 +626,27 @@ static void refslab_handle_get_put(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(test_ns(test), id));
 }
 
+/*
+ * A number reserved but not yet published (CREATE between the two) is no
+ * handle: every lookup of it finds nothing, and comes back.
+ */
+static void refslab_handle_reserved_is_enoent(struct kunit *test)
+{
+	struct refslab_handle_table *table = test_table(test);
+	struct refslab_handle *handle;
+	u32 hid, refs;
+
+	handle = refslab_handle_reserve(table, &hid);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 1, &refs),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 1, &refs),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_handle_lookup(table, hid, 0,
+							    NULL)), -ENOENT);
+	refslab_handle_abort(table, handle, hid);
+}
+
 static void refslab_handle_stale_is_enoent(struct kunit *test)
 {
 	struct refslab_handle_table *table = test_table(test);
@@ -725,6 +746,7 @@ static void refslab_handle_table_destroy_drops_all(struct kunit *test)
 static struct kunit_case refslab_handle_cases[] = {
 	KUNIT_CASE(refslab_handle_get_put),
 	KUNIT_CASE(refslab_handle_stale_is_enoent),
+	KUNIT_CASE(refslab_handle_reserved_is_enoent),
 	KUNIT_CASE(refslab_handle_lookup_rights),
 	KUNIT_CASE(refslab_handle_get_cap),
 	KUNIT_CASE(refslab_handle_table_destroy_drops_all),
