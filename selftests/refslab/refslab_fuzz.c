@@ -1215,9 +1215,11 @@ static unsigned int pick_nr(struct thr *t, bool in_batch)
 
 	for (i = 0; i < NR_CMDS; i++)
 		total += w[i];
+	/* A batch record's command is 16 bits wide: unknown ones above BATCH. */
 	if (in_batch && chance(t, 5))
 		return chance(t, 50) ? REFSLAB_CMD_BATCH + 1 + rn(t, 200) :
-			(uint32_t)rnd(t);
+			REFSLAB_CMD_BATCH + 1 +
+			rn(t, UINT16_MAX - REFSLAB_CMD_BATCH);
 	r = rn(t, total);
 	for (i = 0; r >= w[i]; i++)
 		r -= w[i];
