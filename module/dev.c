@@ -914,6 +914,19 @@ static int batch_claim(struct refslab_batch_op __user *uops,
 			&uops[n - 1].__size[sizeof(ops->__size) - 1]);
 }
 
+/* Write back @n records one at a time; return how many were written. */
+static unsigned int batch_answer_each(struct refslab_batch_op __user *uops,
+				      const struct refslab_batch_op *ops,
+				      unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (copy_to_user(&uops[i], &ops[i], sizeof(*ops)))
+			break;
+	return i;
+}
+
 static int refslab_ioc_batch(struct refslab_file *rf,
 			     struct refslab_ucmd *ucmd)
 {
@@ -951,10 +964,19 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 			stop = ops[ran].result &&
 			       !(cmd->flags & REFSLAB_BATCH_CONTINUE);
 		}
-		/* Claimed above: fails only if the caller unmapped it since. */
+		/*
+		 * Claimed above, so this fails only if the caller unmapped
+		 * it since (or a fault was injected): then record by record,
+		 * and the batch ends at the first that cannot be written.
+		 */
 		if (copy_to_user(uops + done, ops, ran * sizeof(*ops))) {
-			ret = -EFAULT;
-			break;
+			n = batch_answer_each(uops + done, ops, ran);
+			if (n < ran) {
+				done += n;
+				if (!done)
+					ret = -EFAULT;
+				break;
+			}
 		}
 		done += ran;
 		cond_resched();

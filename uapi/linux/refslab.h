@@ -733,10 +733,12 @@ struct refslab_batch_op {
  * @ops in runs of up to 64 records and makes sure each run can be written
  * back before any of its operations runs: a run that cannot be read or
  * written ends the batch before it.  The ioctl itself fails only for a bad
- * batch structure (EINVAL, EFAULT), with EFAULT when the first run cannot
- * be read or written, and with EFAULT if @ops was unmapped while the batch
- * ran (the operations run until then have taken effect).  An operation
- * that is itself a BATCH gives EINVAL in its @result.
+ * batch structure (EINVAL, EFAULT), or with EFAULT when the first run
+ * cannot be read or written.  If records cannot be written back after
+ * their run (@ops was unmapped meanwhile), the batch ends at the first of
+ * them: @done counts the records written, and the operations after them
+ * in that run took effect unreported (EFAULT if no record was written).
+ * An operation that is itself a BATCH gives EINVAL in its @result.
  */
 struct refslab_batch {
 	__u32 size;
