@@ -32,7 +32,7 @@
  *   the command's first version, or a bad size, offset, length, mode or
  *   count; EXPORT with REFSLAB_EXPORT_RIGHTS and no right or an unknown
  *   right bit; a BATCH operation that is itself a BATCH, has unknown
- *   REFSLAB_BATCH_OP_* flags, an inline form its command does not have,
+ *   REFSLAB_BATCH_OP_* flags, an in-record form its command does not have,
  *   or non-zero bytes after its form.
  * - E2BIG: the structure is larger than the kernel knows and its unknown
  *   tail is not zero.
@@ -622,14 +622,14 @@ struct refslab_event {
 /* Most operations in one batch. */
 #define REFSLAB_BATCH_MAX	1024
 
-/* The operation's arguments are inline in struct refslab_batch_op. */
+/* The operation's arguments are carried in struct refslab_batch_op. */
 #define REFSLAB_BATCH_OP_INLINE	(1U << 0)
 /* Inline CREATE: @create.mode is valid (REFSLAB_CREATE_MODE). */
 #define REFSLAB_BATCH_OP_MODE	(1U << 1)
 #define REFSLAB_BATCH_OP_ALL	(REFSLAB_BATCH_OP_INLINE | REFSLAB_BATCH_OP_MODE)
 
 /**
- * struct refslab_batch_ref - inline GET or PUT: struct refslab_ref's fields
+ * struct refslab_batch_ref - GET or PUT in the record: struct refslab_ref's fields
  * @handle: the handle
  * @count: references to add or drop, at least 1
  * @refs: output, the handle's references after the operation
@@ -643,7 +643,7 @@ struct refslab_batch_ref {
 };
 
 /**
- * struct refslab_batch_create - inline CREATE: struct refslab_create's fields
+ * struct refslab_batch_create - CREATE in the record: struct refslab_create's fields
  * @payload_size: payload size in bytes, 1 to REFSLAB_PAYLOAD_MAX
  * @mode: with REFSLAB_BATCH_OP_MODE, permission bits, 0777 at most; else 0,
  *	and the mode is 0600
@@ -662,7 +662,7 @@ struct refslab_batch_create {
 };
 
 /**
- * struct refslab_batch_dup - inline DUP: struct refslab_dup's fields
+ * struct refslab_batch_dup - DUP in the record: struct refslab_dup's fields
  * @handle: the handle to duplicate
  * @new_handle: output, the new handle
  */
@@ -672,7 +672,7 @@ struct refslab_batch_dup {
 };
 
 /**
- * struct refslab_batch_open - inline OPEN: struct refslab_open's fields
+ * struct refslab_batch_open - OPEN in the record: struct refslab_open's fields
  * @id: the object's id in the caller's IPC namespace
  * @rights: REFSLAB_RIGHT_* bits wanted
  * @handle: output, the new handle
@@ -695,14 +695,14 @@ struct refslab_batch_open {
  * @create: with REFSLAB_BATCH_OP_INLINE, for CREATE
  * @dup: with REFSLAB_BATCH_OP_INLINE, for DUP
  * @open: with REFSLAB_BATCH_OP_INLINE, for OPEN
- * @__size: the size of the union; bytes after the inline form must be 0
+ * @__size: the size of the union; bytes after the in-record form must be 0
  *
- * The inline forms carry the fields of the command's structure but its
+ * The in-record forms carry the fields of the command's structure but its
  * size and flags (REFSLAB_BATCH_OP_MODE stands for REFSLAB_CREATE_MODE); they
  * are checked and carried out exactly as the single ioctl, and the kernel
  * reads and writes them with the rest of the array, in bulk, instead of
  * following a pointer per operation.  Only GET, PUT, CREATE, DUP and OPEN
- * have an inline form (EINVAL in @result for the others).
+ * have an in-record form (EINVAL in @result for the others).
  */
 struct refslab_batch_op {
 	__u16 cmd;
