@@ -38,16 +38,10 @@ grep -qw cgroup2 /proc/filesystems &&
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 
 # MODE (test, demo, rigtest, stress, fuzz, bench, perfgate or intree),
-# KERNEL, FAULT, CYCLES, PROG_TIMEOUT, BENCH_ARGS, INSTALLED and
-# KCSAN_IGNORE, written by vm/run.sh.
+# KERNEL, FAULT, CYCLES, PROG_TIMEOUT, BENCH_ARGS and INSTALLED, written
+# by vm/run.sh.
 # shellcheck source=/dev/null
 . /etc/refslab.conf
-# The kcsan kernel: the core kernel's own races KCSAN is told to ignore.
-if [ -e /sys/kernel/debug/kcsan ]; then
-	for f in $KCSAN_IGNORE; do
-		echo "!$f" >/sys/kernel/debug/kcsan
-	done
-fi
 # Tests may scale their work down on the (slow) debug kernel.
 export REFSLAB_KERNEL="$KERNEL"
 # Settings for the test programs passed on from the host's environment
@@ -321,7 +315,7 @@ gcov_send() {
 # The host scans the console too; this catches a splat even if the
 # console lost it, before success is claimed.
 dmesg_scan() {
-	dmesg | grep -E "$SPLATS" >/tmp/splats
+	dmesg | awk -f /etc/splat-filter.awk | grep -E "$SPLATS" >/tmp/splats
 	! [ -s /tmp/splats ]
 	tap $? "kernel log has no splat" /tmp/splats
 }

@@ -19,6 +19,10 @@
 #                one node), and stats (the counters) includes no other
 #                refslab header (vm/includecheck.py); a self-test shows
 #                that a tree with a cycle fails
+#   splat-filter vm/splat-filter.awk (host awk and busybox awk) on a
+#                made-up kernel log: the reports that are not refslab's
+#                (a core kernel race, the init sweep's cache dump) are
+#                blanked and listed, the others kept, line numbers unchanged
 #   coccinelle   the kernel's Coccinelle scripts (make coccicheck
 #                MODE=report, one run per scripts/coccinelle/**/*.cocci) on
 #                a copy of the module: no report, unless a comment at the
@@ -254,6 +258,64 @@ gate_includes() {
 	fi
 }
 
+# The splat scan's filter (vm/splat-filter.awk), through both awks that
+# run it, on a made-up log: a core kernel race (the timekeeper, as a CI
+# kcsan run once reported it) and the init sweep's cache dump are blanked
+# and listed; a race with a refslab frame, the same cache dump from a plain
+# insmod and a warning are kept; the line count is the log's.
+gate_splat_filter() {
+	local filter=$REFSLAB_TOP/vm/splat-filter.awk log=$out/splat-filter.log
+	local sep='==================================================================' awk_cmd
+	local dump='__kmem_cache_create_args(refslab_64) failed with error -12'
+	cat >"$log" <<-EOF
+		[    1.000000] refslab: loaded
+		[  207.789000] $sep
+		[  207.789803] BUG: KCSAN: data-race in timekeeping_advance / timekeeping_cycles_to_ns
+		[  207.789810]
+		[  207.789820] write to 0xffffffff82a1c0d8 of 8 bytes by interrupt on cpu 1:
+		[  207.789830]  timekeeping_advance+0x3c1/0x7a0
+		[  207.789840] CPU: 1 UID: 0 PID: 71 Comm: refslab_stress Not tainted 6.12.57
+		[  207.789850] $sep
+		[  208.000000] between
+		[  209.100000] $sep
+		[  209.100100] BUG: KCSAN: data-race in refslab_ioctl / refslab_ioctl
+		[  209.100200]  refslab_fault_race+0x10/0x20 [refslab]
+		[  209.100300] $sep
+		[  210.000000] $dump
+		[  210.000001] CPU: 0 UID: 0 PID: 90 Comm: guest-holder Not tainted 6.12.57
+		[  210.000002] Call Trace:
+		[  210.000003]  <TASK>
+		[  210.000004]  dump_stack_lvl+0x5d/0x80
+		[  210.000005]  </TASK>
+		[  211.000000] $dump
+		[  211.000001] CPU: 0 UID: 0 PID: 91 Comm: insmod Not tainted 6.12.57
+		[  211.000002] Call Trace:
+		[  211.000003]  <TASK>
+		[  211.000005]  </TASK>
+		[  212.000000] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2
+	EOF
+	for awk_cmd in awk "busybox awk"; do
+		rm -f "$out/splat-filter.listed"
+		if ! $awk_cmd -v listed="$out/splat-filter.listed" -f "$filter" "$log" \
+			>"$out/splat-filter.out" 2>&1 </dev/null; then
+			not_ok "splat-filter ($awk_cmd): failed to run" "$out/splat-filter.out"
+			continue
+		fi
+		if [[ $(wc -l <"$out/splat-filter.out") == "$(wc -l <"$log")" ]] &&
+			! grep -q 'timekeeping\|guest-holder' "$out/splat-filter.out" &&
+			grep -q 'BUG: KCSAN: data-race in refslab_ioctl' "$out/splat-filter.out" &&
+			grep -q 'Comm: insmod' "$out/splat-filter.out" &&
+			[[ $(grep -c 'Call Trace' "$out/splat-filter.out") == 1 ]] &&
+			grep -q 'WARNING: CPU' "$out/splat-filter.out" &&
+			[[ $(cat "$out/splat-filter.listed") == "core kernel race: BUG: KCSAN: data-race in timekeeping_advance / timekeeping_cycles_to_ns
+init sweep: $dump" ]]; then
+			ok "splat-filter ($awk_cmd): a core kernel race and the init sweep's cache dump are listed and blanked, the rest kept"
+		else
+			not_ok "splat-filter ($awk_cmd): wrong output" "$out/splat-filter.out"
+		fi
+	done
+}
+
 # The kernel's Coccinelle scripts over a copy of the module, one
 # `make coccicheck MODE=report` per script so that each report names its
 # script.  Two scripts are written in OCaml, for which Debian's coccinelle
@@ -356,6 +418,7 @@ gate_kerneldoc
 gate_rst
 gate_help
 gate_includes
+gate_splat_filter
 gate_coccinelle
 tap_result lint
 ((failed == 0))
