@@ -393,8 +393,8 @@ fi
 # Load/unload cycles with objects pending (issue 7): 100 on the stock
 # kernels (0.6 s each), 30 on debug and kcsan (about 2 s each on debug),
 # which give KASAN and KCSAN the same races of init and exit with the file
-# readers in a third of the time, and whose init sweep loads the module
-# some 340 times more (vm/guest-holder.c).
+# readers in a third of the time (on debug, the init sweep of
+# vm/guest-holder.c loads the module some 340 times more).
 cycles=100
 [[ $kernel != kcsan && $kernel != debug ]] || cycles=30
 printf "MODE=%s\nKERNEL=%s\nFAULT=%s\nCYCLES=%s\nPROG_TIMEOUT=%s\nBENCH_ARGS='%s'\nINSTALLED=%s\n" \
