@@ -71,6 +71,28 @@ static int op_close(struct ctx *c)
 	return close(c->newfd) ? -errno : 0;
 }
 
+/*
+ * A CREATE whose id starts a new leaf of the namespace's id registry, so
+ * that inserting it must allocate an xarray node: ids grow by one, and a
+ * leaf holds 64 of them (XA_CHUNK_SIZE).  Objects are created and put
+ * until the last id given out is one below a multiple of 64.
+ */
+static int prepare_create_leaf(struct ctx *c)
+{
+	uint64_t id = c->id;
+	uint32_t h;
+	int ret;
+
+	while ((id + 1) % 64) {
+		ret = rs_create(c->fd, 8, NULL, 0, &h, &id);
+		if (!ret)
+			ret = rs_put(c->fd, h, 1, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int op_create(struct ctx *c)
 {
 	return rs_create(c->fd, 200, "initial", 8, &c->new_handle, NULL);
@@ -272,6 +294,7 @@ static const struct op ops[] = {
 	{ "subscribe_id", NULL, op_subscribe_id, NULL },
 	{ "list_namespaces", prepare_list_namespaces, op_list_namespaces,
 	  NULL },
+	{ "create_leaf", prepare_create_leaf, op_create, undo_new_handle },
 };
 
 /* Everything a failed call must leave exactly as it was. */
@@ -372,6 +395,7 @@ FAILNTH_VARIANT(15, subscribe);
 FAILNTH_VARIANT(16, batch);
 FAILNTH_VARIANT(17, subscribe_id);
 FAILNTH_VARIANT(18, list_namespaces);
+FAILNTH_VARIANT(19, create_leaf);
 
 FIXTURE_SETUP(failnth)
 {
@@ -512,6 +536,103 @@ TEST_F_TIMEOUT(failnth, sweep, 600)
 	TH_LOG("%s: %d injection points (%d failed cleanly, %d absorbed)",
 	       op->name, n - 1, failed, succeeded);
 	ksft_print_msg("failnth %s points=%d\n", op->name, n - 1);
+}
+
+#define FAILSLAB	"/sys/kernel/debug/failslab/"
+
+/*
+ * A function's text from /proc/kallsyms: its address, and the lowest
+ * address of any other symbol above it.  0 if absent or hidden (addresses
+ * read as 0 without CAP_SYSLOG).
+ */
+static unsigned long kallsyms_range(const char *sym, unsigned long *end)
+{
+	unsigned long addr = 0, a, above = ~0UL;
+	char line[256], name[128], type;
+	FILE *f = fopen("/proc/kallsyms", "re");
+
+	if (!f)
+		return 0;
+	while (!addr && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx %c %127s", &a, &type, name) == 3 &&
+		    !strcmp(name, sym))
+			addr = a;
+	rewind(f);
+	while (addr && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%lx", &a) == 1 && a > addr && a < above)
+			above = a;
+	fclose(f);
+	*end = above;
+	return addr;
+}
+
+static int write_ulong(const char *path, unsigned long val)
+{
+	char v[32];
+
+	snprintf(v, sizeof(v), "%#lx", val);
+	return write_file(path, v);
+}
+
+/*
+ * The registry's node allocation failing for good (object.c, err_free).
+ * xa_insert() allocates a node without sleeping under its lock and, when
+ * that fails, once more with the caller's flags: only two failures in a
+ * row fail the insert, which fail-nth cannot give.  failslab can: for
+ * this task only (task-filter, make-it-fail), twice (times), and only for
+ * allocations with __xa_insert() on the stack (its stack trace filter).
+ * The CREATE's id starts a new leaf of the registry, so the insert needs
+ * a node.
+ */
+TEST(registry_node_fails_twice)
+{
+	struct ctx c = { .newfd = -1 };
+	struct state before, after;
+	unsigned long start, end;
+	struct baseline base;
+	int ret;
+
+	baseline_take(&base);
+	start = kallsyms_range("__xa_insert", &end);
+	if (access(FAILSLAB "require-start", W_OK) || !start)
+		SKIP(return, "no failslab stack trace filter, or no __xa_insert in /proc/kallsyms");
+	c.fd = open_dev(_metadata);
+	ASSERT_LE(0, c.fd);
+	ctx_setup(_metadata, &c);
+	ASSERT_EQ(0, prepare_create_leaf(&c));
+	state_take(&c, &before);
+
+	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
+	ASSERT_EQ(0, write_file(FAILSLAB "stacktrace-depth", "32"));
+	ASSERT_EQ(0, write_ulong(FAILSLAB "require-start", start));
+	ASSERT_EQ(0, write_ulong(FAILSLAB "require-end", end));
+	ASSERT_EQ(0, write_file(FAILSLAB "task-filter", "Y"));
+	ASSERT_EQ(0, write_file(FAILSLAB "times", "2"));
+	ASSERT_EQ(0, write_file(FAILSLAB "probability", "100"));
+	ASSERT_EQ(0, write_file("/proc/thread-self/make-it-fail", "1"));
+	ret = rs_create(c.fd, 8, NULL, 0, &c.new_handle, NULL);
+	write_file("/proc/thread-self/make-it-fail", "0");
+	write_file(FAILSLAB "probability", "0");
+	write_file(FAILSLAB "task-filter", "N");
+	write_ulong(FAILSLAB "require-start", 0);
+	write_ulong(FAILSLAB "require-end", ~0UL);
+
+	EXPECT_EQ(-ENOMEM, ret);
+	/* Both failures were spent: the first try and its retry. */
+	EXPECT_EQ(0, read_long(FAILSLAB "times"));
+	write_file(FAILSLAB "times", "1");
+	state_take(&c, &after);
+	for (int i = 0; i < 6; i++) {
+		EXPECT_EQ(before.counters[i], after.counters[i])
+			TH_LOG("%s changed", state_counters[i]);
+	}
+	EXPECT_STREQ(before.fdinfo, after.fdinfo);
+	if (!ret)
+		undo_new_handle(&c);
+	ctx_teardown(&c);
+	close(c.fd);
+	EXPECT_BASELINE(&base);
 }
 
 TEST_HARNESS_MAIN
