@@ -340,8 +340,8 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs)
 {
 	struct refslab_handle *handle;
-	struct file *file = NULL;
 	struct refslab_object *obj;
+	struct file *file;
 	int old, ret = 0;
 
 	rcu_read_lock();
@@ -376,14 +376,18 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 		/* The cache is over: the RCU head may take its memory. */
 		kfree_rcu(handle, rcu);
 		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
+		/*
+		 * The kept file: fput() does not sleep; if this is the file's
+		 * last put, its release (and its object reference) runs
+		 * later, from task work or the delayed-fput work.
+		 */
+		if (file)
+			fput(file);
 	}
 	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
 	refslab_object_put_many(obj, count);
 out_unlock:
 	rcu_read_unlock();
-	/* The kept file; its release puts the object if this was its last. */
-	if (file)
-		fput(file);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_put);
