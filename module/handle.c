@@ -324,6 +324,34 @@ out_unlock:
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_get);
 
+/*
+ * Take a handle whose count reached zero out of its table, with the file
+ * it kept, and free it after a grace period.  Out of line, so that a PUT
+ * that leaves the handle alive does not pay for it.
+ */
+static noinline void handle_remove(struct refslab_handle_table *table,
+				   struct refslab_handle *handle, u32 hid)
+{
+	struct file *file;
+
+	xa_lock(&table->xa);
+	__xa_erase(&table->xa, hid);
+	file = handle->export.file;
+	if (file)
+		WRITE_ONCE(table->exports_cached, table->exports_cached - 1);
+	xa_unlock(&table->xa);
+	/* The cache is over: the RCU head may take its memory. */
+	kfree_rcu(handle, rcu);
+	refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
+	/*
+	 * fput() does not sleep; if this was the kept file's last put, its
+	 * release (and its object reference) runs later, from task work or
+	 * the delayed-fput work.
+	 */
+	if (file)
+		fput(file);
+}
+
 /**
  * refslab_handle_put() - drop references from a handle and its object
  * @table: the table
@@ -341,7 +369,6 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 {
 	struct refslab_handle *handle;
 	struct refslab_object *obj;
-	struct file *file;
 	int old, ret = 0;
 
 	rcu_read_lock();
@@ -364,26 +391,9 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 
 	*refs = old - count;
 	obj = handle->obj;
-	if (!*refs) {
-		/* Only the task that reached zero gets here, once. */
-		xa_lock(&table->xa);
-		__xa_erase(&table->xa, hid);
-		file = handle->export.file;
-		if (file)
-			WRITE_ONCE(table->exports_cached,
-				   table->exports_cached - 1);
-		xa_unlock(&table->xa);
-		/* The cache is over: the RCU head may take its memory. */
-		kfree_rcu(handle, rcu);
-		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
-		/*
-		 * The kept file: fput() does not sleep; if this is the file's
-		 * last put, its release (and its object reference) runs
-		 * later, from task work or the delayed-fput work.
-		 */
-		if (file)
-			fput(file);
-	}
+	/* Only the task that reached zero gets here, once. */
+	if (!*refs)
+		handle_remove(table, handle, hid);
 	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
 	refslab_object_put_many(obj, count);
 out_unlock:
