@@ -102,6 +102,7 @@ int rs_put(int fd, uint32_t handle, uint32_t expect);
 int rs_dup(int fd, uint32_t handle, uint32_t *new_handle);
 int rs_info(int fd, uint32_t handle, struct refslab_info *in);
 int rs_export(int fd, uint32_t handle, int *objfd);
+int rs_export_rights(int fd, uint32_t handle, uint32_t rights, int *objfd);
 int rs_import(int fd, int objfd, uint32_t *handle);
 int rs_open(int fd, uint64_t id, uint32_t *handle);
 int batch_run(int fd, struct batch *b, const char *what);

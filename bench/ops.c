@@ -92,6 +92,23 @@ int rs_export(int fd, uint32_t handle, int *objfd)
 	return 0;
 }
 
+/* EXPORT with REFSLAB_EXPORT_RIGHTS: a file carrying @rights. */
+int rs_export_rights(int fd, uint32_t handle, uint32_t rights, int *objfd)
+{
+	struct refslab_export e = {
+		.size = sizeof(e), .flags = REFSLAB_EXPORT_RIGHTS,
+		.handle = handle, .rights = rights,
+	};
+
+	if (ioctl(fd, REFSLAB_IOC_EXPORT, &e) || e.fd < 0) {
+		error_msg("EXPORT handle %u rights %u: %s", handle, rights,
+			  strerror(errno));
+		return -1;
+	}
+	*objfd = e.fd;
+	return 0;
+}
+
 int rs_import(int fd, int objfd, uint32_t *handle)
 {
 	struct refslab_import im = { .size = sizeof(im), .fd = objfd };

@@ -235,6 +235,35 @@ static int loop_export_close(void *p, uint64_t n)
 	return 0;
 }
 
+/*
+ * EXPORT with rights other than the last one's (read-only, then read and
+ * write), close: the handle keeps only the file of its last EXPORT, so
+ * every EXPORT makes a new file, and the file it replaces, whose
+ * descriptor is closed, gets its last put.  What every EXPORT cost before
+ * handles kept their files, and what a handle's first EXPORT costs.
+ */
+static int loop_export_new_close(void *p, uint64_t n)
+{
+	static const uint32_t rights[2] = {
+		REFSLAB_RIGHT_READ, REFSLAB_RIGHT_READ | REFSLAB_RIGHT_WRITE,
+	};
+	static unsigned int turn;	/* alternates across calls too */
+	struct ctx *c = p;
+	int fd;
+
+	while (n--) {
+		if (rs_export_rights(c->fd, c->handle, rights[turn++ & 1],
+				     &fd))
+			return -1;
+		if (close(fd)) {
+			error_msg("close of an object file: %s",
+				  strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* EXPORT, IMPORT into the second file, PUT there, close the object file. */
 static int loop_export_import(void *p, uint64_t n)
 {
@@ -281,6 +310,7 @@ static void bench_hot(struct ctx *c)
 	measure("single", "write64", 0, loop_write, c, 1);
 	measure("single", "info", 0, loop_info, c, 1);
 	measure("single", "export+close", 0, loop_export_close, c, 1);
+	measure("single", "export_new+close", 0, loop_export_new_close, c, 1);
 	measure("single", "open_id+put", 0, loop_open_put, c, 1);
 }
 
@@ -300,6 +330,7 @@ static loop_fn single_loop(const char *name)
 		{ "write64", loop_write },
 		{ "info", loop_info },
 		{ "export+close", loop_export_close },
+		{ "export_new+close", loop_export_new_close },
 		{ "export+import", loop_export_import },
 		{ "open_id+put", loop_open_put },
 		{ "dup+close", loop_dup_close },
@@ -393,6 +424,7 @@ void bench_single(void)
 	measure("single", "info", 0, loop_info, &c, 1);
 	measure("single", "export+close", 0, loop_export_close, &c, 1);
 	bench_peers(PEER_EXPORT);
+	measure("single", "export_new+close", 0, loop_export_new_close, &c, 1);
 	measure("single", "export+import", 0, loop_export_import, &c, 1);
 	bench_peers(PEER_EXPORT_IMPORT);
 	measure("single", "open_id+put", 0, loop_open_put, &c, 1);

@@ -488,14 +488,21 @@ out_free:
 	return ret;
 }
 
+/*
+ * EXPORT gives a new descriptor of the object file the handle keeps when
+ * that file carries the rights asked for: no new file and no new object
+ * reference, and closing the descriptor is not the file's last put.
+ * Otherwise it makes a new file, which the handle then keeps in place of
+ * the one it kept before.  Either way the descriptor is installed last,
+ * after everything that can fail.
+ */
 static int refslab_ioc_export(struct refslab_file *rf,
 			      struct refslab_ucmd *ucmd)
 {
 	struct refslab_export *cmd = ucmd->cmd;
-	struct refslab_handle_state state;
 	struct refslab_object *obj;
 	struct file *file;
-	u32 rights;
+	u32 rights = 0;
 	int fd, ret;
 
 	if (cmd->flags & ~REFSLAB_EXPORT_ALL || cmd->__reserved)
@@ -503,21 +510,20 @@ static int refslab_ioc_export(struct refslab_file *rf,
 	if (cmd->flags & REFSLAB_EXPORT_RIGHTS) {
 		if (!cmd->rights || cmd->rights & ~REFSLAB_RIGHTS_ALL)
 			return -EINVAL;
+		rights = cmd->rights;
 	} else if (cmd->rights) {
 		return -EINVAL;
 	}
 
-	obj = refslab_handle_lookup(&rf->handles, cmd->handle, 0, &state);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	rights = cmd->flags & REFSLAB_EXPORT_RIGHTS ? cmd->rights : state.rights;
-	if (rights & ~state.rights) {
-		refslab_object_put(obj);
-		return -EACCES;
-	}
-	ret = refslab_keep_ref(obj);
+	ret = refslab_handle_export_find(&rf->handles, cmd->handle, &rights,
+					 &file, &obj);
 	if (ret)
 		return ret;
+	if (obj) {
+		ret = refslab_keep_ref(obj);
+		if (ret)
+			return ret;
+	}
 
 	fd = get_unused_fd_flags(cmd->flags & REFSLAB_EXPORT_KEEP_ON_EXEC ?
 				 0 : O_CLOEXEC);
@@ -525,27 +531,35 @@ static int refslab_ioc_export(struct refslab_file *rf,
 		ret = fd;
 		goto err_put;
 	}
-	file = refslab_objfile_create(obj, rights, 0);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		goto err_put_fd;
+	if (obj) {
+		file = refslab_objfile_create(obj, rights, 0);
+		if (IS_ERR(file)) {
+			ret = PTR_ERR(file);
+			file = NULL;
+			goto err_put_fd;
+		}
 	}
 
 	cmd->fd = fd;
 	ret = refslab_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret) {
-		/* The file owns the reference now; its release drops it. */
-		fput(file);
-		put_unused_fd(fd);
-		return ret;
-	}
+	if (ret)
+		goto err_put_fd;
+	if (obj)
+		refslab_handle_export_keep(&rf->handles, cmd->handle, obj, file,
+					   rights);
+	else
+		refslab_stat_inc(REFSLAB_STAT_EXPORTS_REUSED);
 	fd_install(fd, file);
 	return 0;
 
 err_put_fd:
 	put_unused_fd(fd);
 err_put:
-	refslab_object_put_many(obj, 1);
+	/* A new file owns the object reference: its release drops it. */
+	if (file)
+		fput(file);
+	else if (obj)
+		refslab_object_put_many(obj, 1);
 	return ret;
 }
 
@@ -1129,6 +1143,7 @@ static void refslab_fops_show_fdinfo(struct seq_file *m, struct file *filp)
 	refslab_handle_table_stats(&rf->handles, &hs);
 	seq_printf(m, "refslab-handles:\t%lu\n", hs.handles);
 	seq_printf(m, "refslab-references:\t%lu\n", hs.refs);
+	seq_printf(m, "refslab-exports-kept:\t%lu\n", hs.exports_cached);
 	seq_printf(m, "refslab-objects-created:\t%lu\n",
 		   atomic_long_read(&rf->created));
 }

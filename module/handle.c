@@ -12,9 +12,21 @@
  * Handle numbers are allocated cyclically, so a number that was just freed
  * is not handed out again until the 32-bit space wraps: a stale handle
  * finds nothing (ENOENT) rather than someone else's object.
+ *
+ * A handle keeps the object file it last exported (see
+ * refslab_handle_export_find()), as DRM's PRIME keeps a GEM object's
+ * dma-buf: a second EXPORT with the same rights gives a new descriptor of
+ * that file, and closing a descriptor is then not the file's last put.
+ * The handle's file reference goes with the handle.  The cache is guarded
+ * by the table's lock and lives only while the handle's count is not
+ * zero: whoever brings the count to zero takes the file out under the
+ * lock, and nobody puts one in once the count is zero, so none is left
+ * behind in a freed handle.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/slab.h>
 #include <uapi/linux/refslab.h>
 
@@ -22,6 +34,9 @@
 #include "handle.h"
 #include "object.h"
 #include "stats.h"
+
+/* The export cache shares the RCU head's memory: a handle is 32 bytes. */
+static_assert(sizeof(struct refslab_handle) <= 32);
 
 /**
  * refslab_handle_table_init() - set up an empty handle table
@@ -33,6 +48,7 @@ void refslab_handle_table_init(struct refslab_handle_table *table)
 {
 	xa_init_flags(&table->xa, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	table->next = 1;
+	table->exports_cached = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
 
@@ -46,12 +62,18 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
 void refslab_handle_table_destroy(struct refslab_handle_table *table)
 {
 	struct refslab_handle *handle;
+	struct file *file;
 	unsigned long hid;
 	unsigned int refs;
 
 	xa_for_each(&table->xa, hid, handle) {
-		xa_erase(&table->xa, hid);
+		xa_lock(&table->xa);
+		__xa_erase(&table->xa, hid);
 		refs = atomic_xchg(&handle->refs, 0);
+		file = handle->export.file;
+		xa_unlock(&table->xa);
+		if (file)
+			fput(file);
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, refs);
 		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
 		refslab_object_put_many(handle->obj, refs);
@@ -93,6 +115,7 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
 		}
 	}
 	rcu_read_unlock();
+	stats->exports_cached = READ_ONCE(table->exports_cached);
 }
 
 /**
@@ -149,6 +172,8 @@ void refslab_handle_publish(struct refslab_handle_table *table,
 	handle->obj = obj;
 	atomic_set(&handle->refs, 1);
 	handle->rights = rights;
+	handle->export.file = NULL;
+	handle->export.rights = 0;
 	refslab_stat_inc(REFSLAB_STAT_HANDLES_CREATED);
 	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
 	old = xa_store(&table->xa, hid, handle, GFP_KERNEL_ACCOUNT);
@@ -299,6 +324,34 @@ out_unlock:
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_get);
 
+/*
+ * Take a handle whose count reached zero out of its table, with the file
+ * it kept, and free it after a grace period.  Out of line, so that a PUT
+ * that leaves the handle alive does not pay for it.
+ */
+static noinline void handle_remove(struct refslab_handle_table *table,
+				   struct refslab_handle *handle, u32 hid)
+{
+	struct file *file;
+
+	xa_lock(&table->xa);
+	__xa_erase(&table->xa, hid);
+	file = handle->export.file;
+	if (file)
+		WRITE_ONCE(table->exports_cached, table->exports_cached - 1);
+	xa_unlock(&table->xa);
+	/* The cache is over: the RCU head may take its memory. */
+	kfree_rcu(handle, rcu);
+	refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
+	/*
+	 * fput() does not sleep; if this was the kept file's last put, its
+	 * release (and its object reference) runs later, from task work or
+	 * the delayed-fput work.
+	 */
+	if (file)
+		fput(file);
+}
+
 /**
  * refslab_handle_put() - drop references from a handle and its object
  * @table: the table
@@ -338,12 +391,9 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 
 	*refs = old - count;
 	obj = handle->obj;
-	if (!*refs) {
-		/* Only the task that reached zero gets here, once. */
-		xa_erase(&table->xa, hid);
-		kfree_rcu(handle, rcu);
-		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
-	}
+	/* Only the task that reached zero gets here, once. */
+	if (!*refs)
+		handle_remove(table, handle, hid);
 	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
 	refslab_object_put_many(obj, count);
 out_unlock:
@@ -351,3 +401,96 @@ out_unlock:
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_put);
+
+/**
+ * refslab_handle_export_find() - what EXPORT of a handle starts from
+ * @table: the table
+ * @hid: the handle number
+ * @rights: the REFSLAB_RIGHT_* bits asked for, or 0 for all of the
+ *	handle's; set to the rights the export carries
+ * @file: set to the object file the handle keeps, with a new reference,
+ *	if it carries exactly *@rights; else to NULL
+ * @obj: when *@file is NULL, set to the object with a new short-lived
+ *	reference, for a new file; else to NULL
+ *
+ * Context: any context but hard interrupt; takes the table's lock.
+ * Return: 0, -ENOENT if there is no such handle, or -EACCES if *@rights
+ * are more than the handle's.
+ */
+int refslab_handle_export_find(struct refslab_handle_table *table, u32 hid,
+			       u32 *rights, struct file **file,
+			       struct refslab_object **obj)
+{
+	struct refslab_handle *handle;
+	int ret = 0;
+
+	*file = NULL;
+	*obj = NULL;
+	rcu_read_lock();
+	handle = handle_find(table, hid);
+	if (!handle) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	if (!*rights)
+		*rights = handle->rights;
+	if (*rights & ~handle->rights) {
+		ret = -EACCES;
+		goto out_unlock;
+	}
+	xa_lock(&table->xa);
+	/* The file's count cannot reach zero while the handle holds it. */
+	if (atomic_read(&handle->refs) && handle->export.file &&
+	    handle->export.rights == *rights)
+		*file = get_file(handle->export.file);
+	xa_unlock(&table->xa);
+	if (*file)
+		goto out_unlock;
+	/* Fails only if a racing PUT just dropped the last reference. */
+	if (refslab_object_get_unless_zero(handle->obj))
+		*obj = handle->obj;
+	else
+		ret = -ENOENT;
+out_unlock:
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * refslab_handle_export_keep() - let a handle keep the file it exported
+ * @table: the table
+ * @hid: the handle number
+ * @obj: the object the file holds, which the handle must still hold
+ * @file: a new object file of @obj; the handle takes a reference of its
+ *	own, the caller keeps its own
+ * @rights: the rights @file carries
+ *
+ * The file replaces the one the handle kept before, if any.  Nothing is
+ * kept when the handle is gone or going (its count reached zero): then
+ * its last put already took the cache away.
+ *
+ * Context: process context; takes the table's lock.
+ */
+void refslab_handle_export_keep(struct refslab_handle_table *table, u32 hid,
+				struct refslab_object *obj, struct file *file,
+				u32 rights)
+{
+	struct refslab_handle *handle;
+	struct file *old = NULL;
+
+	rcu_read_lock();
+	handle = handle_find(table, hid);
+	xa_lock(&table->xa);
+	if (handle && handle->obj == obj && atomic_read(&handle->refs)) {
+		old = handle->export.file;
+		handle->export.file = get_file(file);
+		handle->export.rights = rights;
+		if (!old)
+			WRITE_ONCE(table->exports_cached,
+				   table->exports_cached + 1);
+	}
+	xa_unlock(&table->xa);
+	rcu_read_unlock();
+	if (old)
+		fput(old);
+}

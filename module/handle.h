@@ -7,6 +7,7 @@
 #include <linux/types.h>
 #include <linux/xarray.h>
 
+struct file;
 struct refslab_object;
 
 /**
@@ -15,23 +16,40 @@ struct refslab_object;
  * @refs: references the handle holds; it leaves the table at zero and can
  *	never come back from zero
  * @rights: REFSLAB_RIGHT_* bits, fixed at creation
- * @rcu: frees the handle after lockless lookups are done with it
+ * @export: the object file EXPORT made last from this handle, kept for the
+ *	next EXPORT with the same rights; the handle holds a file reference
+ *	to it.  Read and written only under the table's lock, and only while
+ *	@refs is not zero.
+ * @export.file: the file, or NULL
+ * @export.rights: the rights it carries
+ * @rcu: frees the handle after lockless lookups are done with it; used
+ *	only once @refs is zero, when @export is no longer, so they share
+ *	their memory and a handle stays 32 bytes
  */
 struct refslab_handle {
 	struct refslab_object *obj;
 	atomic_t refs;
 	u32 rights;
-	struct rcu_head rcu;
+	union {
+		struct {
+			struct file *file;
+			u32 rights;
+		} export;
+		struct rcu_head rcu;
+	};
 };
 
 /**
  * struct refslab_handle_table - the handles of one open file
- * @xa: handle number -> struct refslab_handle, looked up under RCU
+ * @xa: handle number -> struct refslab_handle, looked up under RCU; its
+ *	lock also guards each handle's @export
  * @next: where the cyclic allocation of handle numbers goes on
+ * @exports_cached: handles that keep an exported file (under the lock)
  */
 struct refslab_handle_table {
 	struct xarray xa;
 	u32 next;
+	unsigned long exports_cached;
 };
 
 /**
@@ -48,10 +66,12 @@ struct refslab_handle_state {
  * struct refslab_handle_stats - what a handle table holds
  * @handles: number of handles
  * @refs: references they hold
+ * @exports_cached: how many of them keep an exported file for reuse
  */
 struct refslab_handle_stats {
 	unsigned long handles;
 	unsigned long refs;
+	unsigned long exports_cached;
 };
 
 void refslab_handle_table_stats(struct refslab_handle_table *table,
@@ -74,5 +94,12 @@ int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs);
 int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs);
+
+int refslab_handle_export_find(struct refslab_handle_table *table, u32 hid,
+			       u32 *rights, struct file **file,
+			       struct refslab_object **obj);
+void refslab_handle_export_keep(struct refslab_handle_table *table, u32 hid,
+				struct refslab_object *obj, struct file *file,
+				u32 rights);
 
 #endif /* _REFSLAB_HANDLE_H */

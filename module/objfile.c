@@ -6,7 +6,10 @@
  * exported with.  It carries no operations of its own: whoever holds it
  * turns it into a handle with IMPORT.  Its file_operations pin the module,
  * so refslab cannot be unloaded while one exists anywhere, in a process or
- * in flight on a socket.
+ * in flight on a socket.  The handle it was exported from keeps it too
+ * (handle.c), for the next EXPORT with the same rights; that reference is
+ * dropped when the handle goes, so a kept file never outlives its device
+ * file unless a descriptor of it is still open somewhere.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -34,6 +37,7 @@ static int refslab_objfile_release(struct inode *inode, struct file *file)
 	refslab_stat_inc(REFSLAB_STAT_REFS_DROPPED);
 	refslab_object_put_many(of->obj, 1);
 	kfree(of);
+	refslab_stat_inc(REFSLAB_STAT_OBJFILES_RELEASED);
 	return 0;
 }
 
@@ -89,6 +93,7 @@ struct file *refslab_objfile_create(struct refslab_object *obj, u32 rights,
 		return file;
 	}
 	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
+	refslab_stat_inc(REFSLAB_STAT_OBJFILES_CREATED);
 	return file;
 }
 

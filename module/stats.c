@@ -130,6 +130,8 @@ REFSLAB_STAT_ATTR(gets, COUNT(REFS_TAKEN));
 REFSLAB_STAT_ATTR(puts, COUNT(REFS_DROPPED));
 REFSLAB_STAT_ATTR(handles_live, LIVE(HANDLES_CREATED, HANDLES_DESTROYED));
 REFSLAB_STAT_ATTR(open_files, LIVE(FILES_OPENED, FILES_CLOSED));
+REFSLAB_STAT_ATTR(object_files, LIVE(OBJFILES_CREATED, OBJFILES_RELEASED));
+REFSLAB_STAT_ATTR(exports_reused, COUNT(EXPORTS_REUSED));
 REFSLAB_STAT_ATTR(payload_bytes,
 		  LIVE(PAYLOAD_BYTES_CREATED, PAYLOAD_BYTES_RELEASED));
 REFSLAB_STAT_ATTR(quota_denials, COUNT(QUOTA_DENIALS));
@@ -178,6 +180,8 @@ static struct attribute *refslab_attrs[] = {
 	&puts_attr.attr,
 	&handles_live_attr.attr,
 	&open_files_attr.attr,
+	&object_files_attr.attr,
+	&exports_reused_attr.attr,
 	&payload_bytes_attr.attr,
 	&quota_denials_attr.attr,
 	&pinned_objects_attr.attr,

@@ -150,6 +150,23 @@ static int op_export(struct ctx *c)
 	return ret;
 }
 
+/*
+ * EXPORT with fewer rights than the file the handle keeps (ctx_setup()'s):
+ * a new file, so its allocations are swept too.
+ */
+static int op_export_new(struct ctx *c)
+{
+	struct refslab_export e = {
+		.size = sizeof(e), .flags = REFSLAB_EXPORT_RIGHTS,
+		.handle = c->handle, .rights = REFSLAB_RIGHT_READ,
+	};
+	int ret = rs_ioctl(c->fd, REFSLAB_IOC_EXPORT, &e);
+
+	if (!ret)
+		c->newfd = e.fd;
+	return ret;
+}
+
 static int op_import(struct ctx *c)
 {
 	struct refslab_import im = { .size = sizeof(im), .fd = c->objfd };
@@ -295,19 +312,22 @@ static const struct op ops[] = {
 	{ "list_namespaces", prepare_list_namespaces, op_list_namespaces,
 	  NULL },
 	{ "create_leaf", prepare_create_leaf, op_create, undo_new_handle },
+	{ "export_new", NULL, op_export_new, undo_newfd },
 };
 
 /* Everything a failed call must leave exactly as it was. */
+#define NR_STATE_COUNTERS	7
+
 struct state {
-	long long counters[6];
+	long long counters[NR_STATE_COUNTERS];
 	long long fds;
 	uint32_t object_refs, handle_refs;
 	char fdinfo[256];
 };
 
-static const char *const state_counters[] = {
+static const char *const state_counters[NR_STATE_COUNTERS] = {
 	"objects_live", "handles_live", "references_live", "payload_bytes",
-	"pinned_objects", "open_files",
+	"pinned_objects", "open_files", "object_files",
 };
 
 static long long count_fds(void)
@@ -352,7 +372,7 @@ static void state_take(struct ctx *c, struct state *s)
 {
 	struct refslab_info info;
 
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < NR_STATE_COUNTERS; i++)
 		s->counters[i] = stat_read(state_counters[i]);
 	s->fds = count_fds();
 	s->object_refs = s->handle_refs = 0;
@@ -396,6 +416,7 @@ FAILNTH_VARIANT(16, batch);
 FAILNTH_VARIANT(17, subscribe_id);
 FAILNTH_VARIANT(18, list_namespaces);
 FAILNTH_VARIANT(19, create_leaf);
+FAILNTH_VARIANT(20, export_new);
 
 FIXTURE_SETUP(failnth)
 {
@@ -505,7 +526,7 @@ TEST_F_TIMEOUT(failnth, sweep, 600)
 			ASSERT_TRUE(ret == -ENOMEM || ret == -EFAULT)
 				TH_LOG("%s, fault %d: errno %d", op->name, n, -ret);
 			state_take(&self->c, &after);
-			for (int i = 0; i < 6; i++) {
+			for (int i = 0; i < NR_STATE_COUNTERS; i++) {
 				EXPECT_EQ(before.counters[i], after.counters[i])
 					TH_LOG("%s, fault %d: %s changed", op->name,
 					       n, state_counters[i]);

@@ -267,7 +267,7 @@ static inline long long wait_stat(const char *name, long long want)
 /* The figures that must be back to their baseline after every test. */
 static const char *const balanced[] = {
 	"objects_live", "handles_live", "references_live", "payload_bytes",
-	"open_files",
+	"open_files", "object_files",
 };
 
 /*
@@ -595,7 +595,8 @@ static inline long long slab_cache_objects(const char *cache)
  */
 static const char *const run_counters[] = {
 	"objects_live", "handles_live", "references_live", "pinned_objects",
-	"open_files", "payload_bytes", "watches_live", "events_pending",
+	"open_files", "object_files", "payload_bytes", "watches_live",
+	"events_pending",
 };
 static const char *const run_caches[] = {
 	"refslab_64", "refslab_256", "refslab_1024", "refslab_4096",

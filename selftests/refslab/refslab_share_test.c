@@ -225,6 +225,340 @@ TEST_F(share, fdinfo_of_exported_file)
 	close(objfd);
 }
 
+/* --- The file a handle keeps from its last EXPORT ------------------------ */
+
+/* The value of @key in /proc/self/fdinfo/@fd, or -1. */
+static long long fdinfo_value(int fd, const char *key)
+{
+	char path[64], buf[1024] = "", *p;
+	int f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = open(path, O_RDONLY);
+	if (f < 0)
+		return -1;
+	if (read(f, buf, sizeof(buf) - 1) < 0)
+		buf[0] = 0;
+	close(f);
+	p = strstr(buf, key);
+	return p ? atoll(p + strlen(key)) : -1;
+}
+
+/* Whether two descriptors are one open file: status flags are shared. */
+static int same_open_file(int a, int b)
+{
+	int fa = fcntl(a, F_GETFL), fb = fcntl(b, F_GETFL), same;
+
+	if (fa < 0 || fb < 0 || (fa & O_NONBLOCK) != (fb & O_NONBLOCK))
+		return 0;
+	if (fcntl(a, F_SETFL, fa ^ O_NONBLOCK))
+		return -1;
+	same = (fcntl(b, F_GETFL) & O_NONBLOCK) != (fb & O_NONBLOCK);
+	if (fcntl(a, F_SETFL, fa))
+		return -1;
+	return same;
+}
+
+/*
+ * Two EXPORTs of one handle with the same rights: two descriptors of one
+ * file, which holds one reference; each descriptor has its own close-on-
+ * exec flag; each IMPORT is still a handle of its own.
+ */
+TEST_F(share, export_twice_shares_one_file)
+{
+	long long files = stat_read("object_files");
+	long long reused = stat_read("exports_reused");
+	struct refslab_info info;
+	uint32_t handle, h1, h2;
+	int fd1, fd2, fd3;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, "kept", 5, &handle, NULL));
+	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &fd1));
+	EXPECT_EQ(files + 1, stat_read("object_files"));
+	EXPECT_EQ(reused, stat_read("exports_reused"));
+	EXPECT_EQ(1, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &fd2));
+	EXPECT_NE(fd1, fd2);
+	EXPECT_EQ(1, same_open_file(fd1, fd2));
+	EXPECT_EQ(files + 1, stat_read("object_files"));
+	EXPECT_EQ(reused + 1, stat_read("exports_reused"));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(2, info.object_refs);		/* the handle, the one file */
+	EXPECT_EQ(2, fdinfo_value(fd2, "refslab-references:\t"));
+
+	/* Close-on-exec belongs to the descriptor, not to the file. */
+	ASSERT_EQ(0, rs_export(self->fd, handle, REFSLAB_EXPORT_KEEP_ON_EXEC, 0,
+			       &fd3));
+	EXPECT_EQ(1, same_open_file(fd1, fd3));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd1, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(0, fcntl(fd3, F_GETFD) & FD_CLOEXEC);
+
+	ASSERT_EQ(0, rs_import(self->fd, fd1, &h1));
+	ASSERT_EQ(0, rs_import(self->fd, fd2, &h2));
+	EXPECT_NE(h1, h2);
+	ASSERT_EQ(0, rs_info(self->fd, h2, &info));
+	EXPECT_EQ(4, info.object_refs);
+	EXPECT_EQ(REFSLAB_RIGHTS_ALL, info.rights);
+	ASSERT_EQ(0, rs_put(self->fd, h1, 1, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, h2, 1, NULL));
+	close(fd1);
+	close(fd2);
+	close(fd3);
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(files, stat_read("object_files"));
+	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+}
+
+FIXTURE(export_order) {
+	int fd;
+	struct baseline base;
+	long long reclaimed;
+};
+
+FIXTURE_VARIANT(export_order) {
+	bool first_closed_first;
+};
+
+FIXTURE_VARIANT_ADD(export_order, first_closed_first) {
+	.first_closed_first = true,
+};
+
+FIXTURE_VARIANT_ADD(export_order, second_closed_first) {
+	.first_closed_first = false,
+};
+
+FIXTURE_SETUP(export_order)
+{
+	baseline_take(&self->base);
+	self->reclaimed = stat_read("objects_reclaimed");
+	self->fd = open_dev(_metadata);
+}
+
+FIXTURE_TEARDOWN(export_order)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	EXPECT_BASELINE(&self->base);
+}
+
+/*
+ * Two exported descriptors closed in either order: the handle keeps the
+ * file, and its reference, until the handle goes; an EXPORT after both
+ * were closed gets that file again; the object is reclaimed once, when
+ * the handle's last put drops it.
+ */
+TEST_F(export_order, close_in_either_order)
+{
+	long long files = self->base.val[5];
+	long long reused = stat_read("exports_reused");
+	struct refslab_event ev;
+	struct refslab_info info;
+	uint32_t handle;
+	int fd1, fd2, fd3;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_subscribe(self->fd, handle));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &fd1));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &fd2));
+	close(variant->first_closed_first ? fd1 : fd2);
+	EXPECT_EQ(files + 1, stat_read("object_files"));
+	close(variant->first_closed_first ? fd2 : fd1);
+	/* No descriptor left: the handle still keeps the file. */
+	EXPECT_EQ(files + 1, stat_read("object_files"));
+	ASSERT_EQ(0, rs_info(self->fd, handle, &info));
+	EXPECT_EQ(2, info.object_refs);
+	EXPECT_EQ(1, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+
+	/* EXPORT after the file's descriptors were all closed: that file. */
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &fd3));
+	EXPECT_EQ(files + 1, stat_read("object_files"));
+	EXPECT_EQ(reused + 2, stat_read("exports_reused"));
+	close(fd3);
+
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(files, stat_read("object_files"));
+	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
+	EXPECT_EQ(1, ev.count);
+	EXPECT_EQ(0, read_event(self->fd, &ev, 200));
+	EXPECT_EQ(0, wait_reclaimed());
+	EXPECT_EQ(1, stat_read("objects_reclaimed") - self->reclaimed);
+}
+
+/*
+ * The handle put while its export is still open: the handle drops the
+ * file it kept, the descriptor keeps file and object, IMPORT still works,
+ * and the object is reclaimed once, when its last holder goes.
+ */
+TEST_F(share, handle_put_while_export_open)
+{
+	long long files = self->base.val[5];
+	struct refslab_event ev;
+	uint32_t handle, again;
+	char data[8] = "";
+	int objfd;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, "still", 6, &handle, NULL));
+	ASSERT_EQ(0, rs_subscribe(self->fd, handle));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &objfd));
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+	EXPECT_EQ(files + 1, stat_read("object_files"));
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+	EXPECT_EQ(1, fdinfo_value(objfd, "refslab-references:\t"));
+	EXPECT_EQ(0, read_event(self->fd, &ev, 200));	/* still alive */
+
+	ASSERT_EQ(0, rs_import(self->fd, objfd, &again));
+	ASSERT_EQ(0, rs_read(self->fd, again, 0, 6, data, NULL));
+	EXPECT_STREQ("still", data);
+	close(objfd);
+	EXPECT_EQ(files, stat_read("object_files"));
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+	ASSERT_EQ(0, rs_put(self->fd, again, 1, NULL));
+	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
+	EXPECT_EQ(1, ev.count);
+	EXPECT_EQ(0, read_event(self->fd, &ev, 200));
+	EXPECT_EQ(0, wait_reclaimed());
+	EXPECT_EQ(1, stat_read("objects_reclaimed") - self->reclaimed);
+}
+
+/*
+ * Rights decide which file is reused: an EXPORT with fewer rights never
+ * gets the fuller file the handle keeps, but a file of its own, which the
+ * handle keeps instead; a later full EXPORT makes a new full file again.
+ */
+TEST_F(share, export_fewer_rights_get_their_own_file)
+{
+	long long files = self->base.val[5];
+	long long reused = stat_read("exports_reused");
+	uint8_t buf[4] = { 0 };
+	uint32_t handle, ro, rw;
+	int full, ro1, ro2, full2;
+
+	ASSERT_EQ(0, rs_create(self->fd, 4, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &full));
+	ASSERT_EQ(0, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+			       REFSLAB_RIGHT_READ, &ro1));
+	EXPECT_EQ(files + 2, stat_read("object_files"));
+	EXPECT_EQ(reused, stat_read("exports_reused"));
+	EXPECT_EQ(0, same_open_file(full, ro1));
+	ASSERT_EQ(0, rs_import(self->fd, ro1, &ro));
+	EXPECT_EQ(-EACCES, rs_write(self->fd, ro, 0, 4, buf, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, ro, 1, NULL));
+
+	/* The read-only file is the kept one now. */
+	ASSERT_EQ(0, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+			       REFSLAB_RIGHT_READ, &ro2));
+	EXPECT_EQ(1, same_open_file(ro1, ro2));
+	EXPECT_EQ(reused + 1, stat_read("exports_reused"));
+	/* Naming all the handle's rights is the same as naming none. */
+	ASSERT_EQ(0, rs_export(self->fd, handle, REFSLAB_EXPORT_RIGHTS,
+			       REFSLAB_RIGHTS_ALL, &full2));
+	EXPECT_EQ(0, same_open_file(full, full2));
+	EXPECT_EQ(0, same_open_file(ro1, full2));
+	EXPECT_EQ(files + 3, stat_read("object_files"));
+	ASSERT_EQ(0, rs_import(self->fd, full2, &rw));
+	EXPECT_EQ(0, rs_write(self->fd, rw, 0, 4, buf, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, rw, 1, NULL));
+
+	/* ro1 and ro2 were the file no longer kept: closing them frees it. */
+	close(ro1);
+	close(ro2);
+	EXPECT_EQ(files + 2, stat_read("object_files"));
+	close(full);
+	close(full2);
+	EXPECT_EQ(files + 1, stat_read("object_files"));
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(files, stat_read("object_files"));
+}
+
+/* Closing the device file drops the files its handles kept. */
+TEST_F(share, device_close_drops_kept_files)
+{
+	long long files = self->base.val[5];
+	uint32_t handle, dup;
+	int fd, objfd;
+
+	fd = open(DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rs_create(fd, 8, NULL, 0, &handle, NULL));
+	ASSERT_EQ(0, rs_dup(fd, handle, &dup));
+	ASSERT_EQ(0, rs_export(fd, handle, 0, 0, &objfd));
+	close(objfd);
+	ASSERT_EQ(0, rs_export(fd, dup, 0, 0, &objfd));
+	close(objfd);
+	EXPECT_EQ(2, fdinfo_value(fd, "refslab-exports-kept:\t"));
+	EXPECT_EQ(files + 2, stat_read("object_files"));
+	close(fd);
+	EXPECT_EQ(files, wait_stat("object_files", files));
+	EXPECT_EQ(self->base.val[0], wait_stat("objects_live",
+					       self->base.val[0]));
+}
+
+struct export_race {
+	int fd;
+	uint32_t handle;		/* kept, exported by both threads */
+	_Atomic uint32_t dup;		/* made and put again and again */
+	_Atomic int stop;
+	_Atomic int errors;
+};
+
+/* Export the shared handle and the current DUP, and close, until told. */
+static void *export_racer(void *arg)
+{
+	struct export_race *r = arg;
+	int objfd, ret;
+
+	while (!r->stop) {
+		if (rs_export(r->fd, r->handle, 0, 0, &objfd))
+			r->errors++;
+		else
+			close(objfd);
+		ret = rs_export(r->fd, r->dup, REFSLAB_EXPORT_RIGHTS,
+				REFSLAB_RIGHT_READ, &objfd);
+		if (!ret)
+			close(objfd);
+		else if (ret != -ENOENT)
+			r->errors++;
+	}
+	return NULL;
+}
+
+/*
+ * EXPORTs of one handle from two threads, and of a handle another thread
+ * puts meanwhile: every EXPORT works (or finds the handle gone), and
+ * every file and reference comes back (the fixture's teardown).
+ */
+TEST_F_TIMEOUT(share, export_races_with_export_and_put, 60)
+{
+	struct export_race r = { .fd = self->fd };
+	pthread_t t[2];
+	uint32_t dup;
+	int objfd;
+
+	/* Handle 0 is never one: ENOENT until the first DUP is set. */
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &r.handle, NULL));
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, export_racer, &r));
+	for (int i = 0; i < 3000; i++) {
+		ASSERT_EQ(0, rs_dup(self->fd, r.handle, &dup));
+		ASSERT_EQ(0, rs_export(self->fd, dup, 0, 0, &objfd));
+		close(objfd);
+		r.dup = dup;
+		ASSERT_EQ(0, rs_put(self->fd, dup, 1, NULL));
+	}
+	r.stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	EXPECT_EQ(0, r.errors);
+	ASSERT_EQ(0, rs_put(self->fd, r.handle, 1, NULL));
+	EXPECT_EQ(self->base.val[5], stat_read("object_files"));
+}
+
 /* A creates, exports, sends by SCM_RIGHTS and exits; B imports and reads. */
 TEST_F(share, scm_rights_between_processes)
 {

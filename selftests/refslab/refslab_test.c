@@ -695,7 +695,7 @@ TEST_F_TIMEOUT(refslab, object_cap_counts_held_references, 60)
 {
 	const uint32_t max = REFSLAB_OBJECT_REFS_MAX;
 	uint32_t h[24], extra, imp, spare;
-	int n, objfd, objfd2;
+	int n, objfd, objfd2, spare_fd;
 	uint64_t id;
 
 	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h[0], &id));
@@ -712,12 +712,29 @@ TEST_F_TIMEOUT(refslab, object_cap_counts_held_references, 60)
 	EXPECT_EQ(-EOVERFLOW, rs_pin(self->fd, REFSLAB_IOC_PIN, id));
 	ASSERT_EQ(0, rs_put(self->fd, extra, 1, NULL));
 
-	/* EXPORT at the cap minus one; IMPORT of it at the cap: refused. */
-	ASSERT_EQ(0, rs_export(self->fd, h[0], 0, 0, &objfd));
+	/*
+	 * EXPORT at the cap minus one, from a handle of its own (a handle
+	 * keeps the file it exported, and its reference, until it goes);
+	 * IMPORT of it at the cap: refused.
+	 */
+	ASSERT_EQ(0, rs_put(self->fd, h[n - 1], 1, NULL));
+	ASSERT_EQ(0, rs_dup(self->fd, h[0], &extra));
+	ASSERT_EQ(0, rs_export(self->fd, extra, 0, 0, &objfd));
 	EXPECT_EQ(max, wait_object_refs(self->fd, h[0], max));
 	EXPECT_EQ(-EOVERFLOW, rs_import(self->fd, objfd, &imp));
+	/* EXPORT again at the cap: the kept file, no new reference. */
+	ASSERT_EQ(0, rs_export(self->fd, extra, 0, 0, &objfd2));
+	EXPECT_EQ(max, wait_object_refs(self->fd, h[0], max));
+	/* Fewer rights need a file, and a reference, of their own. */
+	EXPECT_EQ(-EOVERFLOW, rs_export(self->fd, extra, REFSLAB_EXPORT_RIGHTS,
+					REFSLAB_RIGHT_READ, &spare_fd));
 	close(objfd);
-	ASSERT_EQ(max - 1, wait_object_refs(self->fd, h[0], max - 1));
+	close(objfd2);
+	EXPECT_EQ(max, wait_object_refs(self->fd, h[0], max));
+	/* The handle's last put drops the file it kept. */
+	ASSERT_EQ(0, rs_put(self->fd, extra, 1, NULL));
+	ASSERT_EQ(max - 2, wait_object_refs(self->fd, h[0], max - 2));
+	ASSERT_EQ(0, rs_get(self->fd, h[n - 1], 1, NULL));
 
 	/* OPEN by id at the cap minus one. */
 	ASSERT_EQ(0, rs_open(self->fd, id, REFSLAB_RIGHT_READ, &extra));
@@ -725,15 +742,17 @@ TEST_F_TIMEOUT(refslab, object_cap_counts_held_references, 60)
 	ASSERT_EQ(0, rs_put(self->fd, extra, 1, NULL));
 
 	/* IMPORT at the cap minus one (the exported file holds one). */
-	ASSERT_EQ(0, rs_put(self->fd, h[n - 1], 1, NULL));
-	ASSERT_EQ(0, rs_export(self->fd, h[0], 0, 0, &objfd2));
+	ASSERT_EQ(0, rs_put(self->fd, h[n - 1], 2, NULL));
+	ASSERT_EQ(0, rs_dup(self->fd, h[0], &extra));
+	ASSERT_EQ(0, rs_export(self->fd, extra, 0, 0, &objfd2));
 	ASSERT_EQ(max - 1, wait_object_refs(self->fd, h[0], max - 1));
 	ASSERT_EQ(0, rs_import(self->fd, objfd2, &imp));
 	EXPECT_EQ(-EOVERFLOW, rs_import(self->fd, objfd2, &spare));
 	ASSERT_EQ(0, rs_put(self->fd, imp, 1, NULL));
 	close(objfd2);
-	ASSERT_EQ(max - 2, wait_object_refs(self->fd, h[0], max - 2));
-	ASSERT_EQ(0, rs_get(self->fd, h[n - 1], 1, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, extra, 1, NULL));
+	ASSERT_EQ(max - 3, wait_object_refs(self->fd, h[0], max - 3));
+	ASSERT_EQ(0, rs_get(self->fd, h[n - 1], 2, NULL));
 
 	/* PIN at the cap minus one. */
 	ASSERT_EQ(0, rs_pin(self->fd, REFSLAB_IOC_PIN, id));

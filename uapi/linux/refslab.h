@@ -379,10 +379,20 @@ struct refslab_rw {
  * @fd: output, a new file descriptor for the object
  * @__reserved: must be 0
  *
- * The file holds one reference to the object until it is closed, travels
- * by fork() and SCM_RIGHTS like any file, and is turned back into a handle
- * by IMPORT in whichever process holds it.  Holding it is the permission:
- * IMPORT checks no owner or mode.
+ * The file holds one reference to the object, travels by fork() and
+ * SCM_RIGHTS like any file, and is turned back into a handle by IMPORT in
+ * whichever process holds it.  Holding it is the permission: IMPORT checks
+ * no owner or mode.
+ *
+ * The handle keeps the file it exported last, as DRM keeps a GEM object's
+ * dma-buf: another EXPORT of the same handle with the same rights returns
+ * a new descriptor of that same open file description (status flags such
+ * as O_NONBLOCK, and locks, are shared between them; close-on-exec is per
+ * descriptor, as always), and takes no new reference.  An EXPORT with
+ * other rights makes a new file, which the handle keeps instead.  The
+ * kept file, and with it its reference, stays after its last descriptor
+ * is closed, until the handle goes (its count reaches 0, or the
+ * /dev/refslab file is closed): INFO's object_refs counts it until then.
  */
 struct refslab_export {
 	__u32 size;
