@@ -311,6 +311,23 @@ TEST_F(share, export_twice_shares_one_file)
 	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
 }
 
+
+/*
+ * One object subscribed to on @fd was reclaimed since objects_reclaimed
+ * read @before, exactly once, and @fd was told exactly once, with a
+ * well-formed record.
+ */
+#define EXPECT_RECLAIMED_ONCE(fd, before) do {				\
+	struct refslab_event __ev;					\
+	ASSERT_EQ(1, read_event(fd, &__ev, 5000));			\
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, __ev.type);			\
+	EXPECT_EQ(1, __ev.count);					\
+	EXPECT_TRUE(event_well_formed(&__ev));				\
+	EXPECT_EQ(0, read_event(fd, &__ev, 200));			\
+	EXPECT_EQ(0, wait_reclaimed());					\
+	EXPECT_EQ(1, stat_read("objects_reclaimed") - (before));	\
+} while (0)
+
 FIXTURE(export_order) {
 	int fd;
 	struct baseline base;
@@ -353,7 +370,6 @@ TEST_F(export_order, close_in_either_order)
 {
 	long long files = self->base.val[5];
 	long long reused = stat_read("exports_reused");
-	struct refslab_event ev;
 	struct refslab_info info;
 	uint32_t handle;
 	int fd1, fd2, fd3;
@@ -380,12 +396,7 @@ TEST_F(export_order, close_in_either_order)
 	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
 	EXPECT_EQ(files, stat_read("object_files"));
 	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
-	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
-	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
-	EXPECT_EQ(1, ev.count);
-	EXPECT_EQ(0, read_event(self->fd, &ev, 200));
-	EXPECT_EQ(0, wait_reclaimed());
-	EXPECT_EQ(1, stat_read("objects_reclaimed") - self->reclaimed);
+	EXPECT_RECLAIMED_ONCE(self->fd, self->reclaimed);
 }
 
 /*
@@ -418,12 +429,7 @@ TEST_F(share, handle_put_while_export_open)
 	EXPECT_EQ(files, stat_read("object_files"));
 	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
 	ASSERT_EQ(0, rs_put(self->fd, again, 1, NULL));
-	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
-	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
-	EXPECT_EQ(1, ev.count);
-	EXPECT_EQ(0, read_event(self->fd, &ev, 200));
-	EXPECT_EQ(0, wait_reclaimed());
-	EXPECT_EQ(1, stat_read("objects_reclaimed") - self->reclaimed);
+	EXPECT_RECLAIMED_ONCE(self->fd, self->reclaimed);
 }
 
 /*
@@ -562,7 +568,6 @@ TEST_F_TIMEOUT(share, export_races_with_export_and_put, 60)
 /* A creates, exports, sends by SCM_RIGHTS and exits; B imports and reads. */
 TEST_F(share, scm_rights_between_processes)
 {
-	struct refslab_event ev;
 	char data[32] = "";
 	uint32_t handle;
 	int sv[2], objfd, status;
@@ -594,14 +599,7 @@ TEST_F(share, scm_rights_between_processes)
 	close(objfd);
 	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
 
-	/* Reclaimed exactly once, and told exactly once. */
-	ASSERT_EQ(1, read_event(self->fd, &ev, 5000));
-	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
-	EXPECT_EQ(1, ev.count);
-	EXPECT_TRUE(event_well_formed(&ev));
-	EXPECT_EQ(0, read_event(self->fd, &ev, 200));
-	EXPECT_EQ(0, wait_reclaimed());
-	EXPECT_EQ(1, stat_read("objects_reclaimed") - self->reclaimed);
+	EXPECT_RECLAIMED_ONCE(self->fd, self->reclaimed);
 	close(sv[0]);
 	close(sv[1]);
 }
