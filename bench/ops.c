@@ -80,23 +80,14 @@ int rs_info(int fd, uint32_t handle, struct refslab_info *in)
 	return 0;
 }
 
-int rs_export(int fd, uint32_t handle, int *objfd)
-{
-	struct refslab_export e = { .size = sizeof(e), .handle = handle };
-
-	if (ioctl(fd, REFSLAB_IOC_EXPORT, &e) || e.fd < 0) {
-		error_msg("EXPORT handle %u: %s", handle, strerror(errno));
-		return -1;
-	}
-	*objfd = e.fd;
-	return 0;
-}
-
-/* EXPORT with REFSLAB_EXPORT_RIGHTS: a file carrying @rights. */
+/*
+ * EXPORT: a file carrying @rights (REFSLAB_EXPORT_RIGHTS), or the
+ * handle's own rights when @rights is 0.
+ */
 int rs_export_rights(int fd, uint32_t handle, uint32_t rights, int *objfd)
 {
 	struct refslab_export e = {
-		.size = sizeof(e), .flags = REFSLAB_EXPORT_RIGHTS,
+		.size = sizeof(e), .flags = rights ? REFSLAB_EXPORT_RIGHTS : 0,
 		.handle = handle, .rights = rights,
 	};
 
@@ -107,6 +98,11 @@ int rs_export_rights(int fd, uint32_t handle, uint32_t rights, int *objfd)
 	}
 	*objfd = e.fd;
 	return 0;
+}
+
+int rs_export(int fd, uint32_t handle, int *objfd)
+{
+	return rs_export_rights(fd, handle, 0, objfd);
 }
 
 int rs_import(int fd, int objfd, uint32_t *handle)

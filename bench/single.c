@@ -217,21 +217,26 @@ static int loop_devnull(void *p, uint64_t n)
 	return open_close(p, n, open_devnull, "open/close /dev/null");
 }
 
+/* EXPORT with @rights (0: the handle's), close of the object file. */
+static int export_close(struct ctx *c, uint32_t rights)
+{
+	int fd;
+
+	if (rs_export_rights(c->fd, c->handle, rights, &fd))
+		return -1;
+	if (close(fd)) {
+		error_msg("close of an object file: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* EXPORT, close of the object file. */
 static int loop_export_close(void *p, uint64_t n)
 {
-	struct ctx *c = p;
-	int fd;
-
-	while (n--) {
-		if (rs_export(c->fd, c->handle, &fd))
+	while (n--)
+		if (export_close(p, 0))
 			return -1;
-		if (close(fd)) {
-			error_msg("close of an object file: %s",
-				  strerror(errno));
-			return -1;
-		}
-	}
 	return 0;
 }
 
@@ -248,19 +253,10 @@ static int loop_export_new_close(void *p, uint64_t n)
 		REFSLAB_RIGHT_READ, REFSLAB_RIGHT_READ | REFSLAB_RIGHT_WRITE,
 	};
 	static unsigned int turn;	/* alternates across calls too */
-	struct ctx *c = p;
-	int fd;
 
-	while (n--) {
-		if (rs_export_rights(c->fd, c->handle, rights[turn++ & 1],
-				     &fd))
+	while (n--)
+		if (export_close(p, rights[turn++ & 1]))
 			return -1;
-		if (close(fd)) {
-			error_msg("close of an object file: %s",
-				  strerror(errno));
-			return -1;
-		}
-	}
 	return 0;
 }
 
