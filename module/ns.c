@@ -48,7 +48,11 @@ static struct ipc_namespace *current_ipc_ns(void)
 
 static void ns_free(struct refslab_ns *rns)
 {
-	WARN_ON_ONCE(!xa_empty(&rns->registry) || !xa_empty(&rns->watched));
+	unsigned long id = 0;
+
+	/* No object is left; the registry's reserved slots may be. */
+	WARN_ON_ONCE(xa_find(&rns->registry, &id, ULONG_MAX, XA_PRESENT) ||
+		     !xa_empty(&rns->watched));
 	xa_destroy(&rns->registry);
 	xa_destroy(&rns->watched);
 	refslab_put_ipc_ns(rns->ipc);

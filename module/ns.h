@@ -17,7 +17,8 @@ struct ipc_namespace;
  * @inum: the IPC namespace's inode number, its key in the table
  * @ipc: the IPC namespace, held as long as this exists
  * @registry: id -> object, for every published object of the namespace
- *	that is not yet released; pinned objects are marked REFSLAB_PINNED
+ *	that is not yet released; pinned objects are marked REFSLAB_PINNED.
+ *	The slots of ids being created, and of the next id, are reserved.
  * @last_id: the last id handed out; ids count from 1 and are not reused
  * @nr_pins: pinned objects of the namespace
  * @watched: id -> struct refslab_watchers, for objects with watches

@@ -32,6 +32,12 @@
  * before it allocates, so a create/release storm cannot pile up memory
  * faster than RCU returns it.
  *
+ * The registry keeps the slot of the next id reserved (an empty entry that
+ * lookups do not see), so the xarray node that the next object goes into
+ * exists before that object, and erasing an object never empties its
+ * node: objects that come and go one at a time allocate and free one node
+ * per 64 ids (XA_CHUNK_SIZE), not one or more each.
+ *
  * A pin is one more reference, owned by the registry and marked on the
  * object's registry entry.  Pins and changes of owner are serialised by
  * refslab_owner_mutex, which also keeps quota transfers whole.
@@ -172,6 +178,27 @@ static struct kmem_cache *object_cache(const struct refslab_object *obj)
 	return refslab_classes[refslab_object_class(obj)].cache;
 }
 
+/*
+ * Reserve the registry slot of a new id, then the next id's.  Ids are never
+ * handed out twice, so a slot that is already reserved (-EBUSY) is the one
+ * an earlier CREATE kept for this id: it is taken over as it is.
+ */
+static int registry_reserve(struct refslab_ns *rns, u64 id)
+{
+	int ret;
+
+	ret = xa_insert(&rns->registry, id, NULL, REFSLAB_GFP);
+	if (ret && ret != -EBUSY)
+		return ret;
+	/*
+	 * The next slot is only kept ahead: if the CREATE of that id came
+	 * first (-EBUSY) or there was no memory for a node, that CREATE
+	 * reserves its own.
+	 */
+	ret = xa_insert(&rns->registry, id + 1, NULL, REFSLAB_GFP);
+	return 0;
+}
+
 /**
  * refslab_object_alloc() - build an object that nobody can see yet
  * @rns: the namespace to create it in, held by the caller
@@ -214,7 +241,7 @@ struct refslab_object *refslab_object_alloc(struct refslab_ns *rns,
 	}
 
 	id = atomic64_inc_return(&rns->last_id);
-	ret = xa_insert(&rns->registry, id, NULL, REFSLAB_GFP);
+	ret = registry_reserve(rns, id);
 	if (ret)
 		goto err_free;
 

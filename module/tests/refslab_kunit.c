@@ -111,6 +111,24 @@ static struct refslab_object *new_object(struct kunit *test, unsigned int size)
 	return new_object_in(test, test_ns(test), size);
 }
 
+/*
+ * The xarray node that holds slot @index of @xa (NULL if the slot sits in
+ * the head), and whether the slot is reserved: an entry that lookups do
+ * not return.
+ */
+static struct xa_node *slot_node(struct xarray *xa, unsigned long index,
+				 bool *reserved)
+{
+	XA_STATE(xas, xa, index);
+	struct xa_node *node;
+
+	rcu_read_lock();
+	*reserved = xa_is_zero(xas_load(&xas));
+	node = xas.xa_node;
+	rcu_read_unlock();
+	return node;
+}
+
 /* A uid nobody else uses in the test VM, and a second one. */
 #define TEST_UID	KUIDT_INIT(424242)
 #define TEST_UID2	KUIDT_INIT(424243)
@@ -231,6 +249,39 @@ static void refslab_object_ids_increase(struct kunit *test)
 	KUNIT_EXPECT_GT(test, c->id, released_id);
 	refslab_object_put_many(a, 1);
 	refslab_object_put_many(c, 1);
+}
+
+/*
+ * A CREATE keeps the next id's slot reserved, so the node it sits in is
+ * there before the next object and outlives the release of this one:
+ * objects that come and go one at a time do not allocate a node each.
+ */
+static void refslab_object_registry_keeps_next(struct kunit *test)
+{
+	struct refslab_ns *rns = test_ns(test);
+	struct refslab_object *a = new_object(test, 8), *b;
+	struct xa_node *node;
+	bool reserved;
+	u64 id = a->id;
+
+	node = slot_node(&rns->registry, id + 1, &reserved);
+	KUNIT_EXPECT_TRUE(test, reserved);
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id + 1));
+	refslab_object_put_many(a, 1);
+	/* Released: its slot is empty, the next one still reserved. */
+	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
+	KUNIT_EXPECT_PTR_EQ(test, slot_node(&rns->registry, id + 1, &reserved),
+			    node);
+	KUNIT_EXPECT_TRUE(test, reserved);
+
+	/* The next CREATE takes that slot as it is, and keeps the one after. */
+	b = new_object(test, 8);
+	KUNIT_EXPECT_EQ(test, b->id, id + 1);
+	KUNIT_EXPECT_PTR_EQ(test, refslab_object_lookup(rns, id + 1), b);
+	refslab_object_put(b);
+	slot_node(&rns->registry, id + 2, &reserved);
+	KUNIT_EXPECT_TRUE(test, reserved);
+	refslab_object_put_many(b, 1);
 }
 
 static void refslab_object_lookup_published_only(struct kunit *test)
@@ -388,6 +439,7 @@ static struct kunit_case refslab_object_cases[] = {
 	KUNIT_CASE(refslab_object_alloc_sizes),
 	KUNIT_CASE(refslab_object_alloc_bad_size),
 	KUNIT_CASE(refslab_object_ids_increase),
+	KUNIT_CASE(refslab_object_registry_keeps_next),
 	KUNIT_CASE(refslab_object_lookup_published_only),
 	KUNIT_CASE(refslab_object_abort_leaves_nothing),
 	KUNIT_CASE(refslab_object_ref_add_cap),
@@ -1037,9 +1089,14 @@ static struct refslab_ns *other_ns(struct kunit *test)
 
 static void other_ns_done(struct kunit *test, struct refslab_ns *rns)
 {
+	unsigned long id = 0;
+
 	/* Every object's reference to the state was returned. */
 	KUNIT_EXPECT_EQ(test, refcount_read(&rns->users), 2);
-	KUNIT_EXPECT_TRUE(test, xa_empty(&rns->registry));
+	/* No object is left (the slot kept for the next id may be). */
+	KUNIT_EXPECT_NULL(test, xa_find(&rns->registry, &id, ULONG_MAX,
+					XA_PRESENT));
+
 	KUNIT_EXPECT_EQ(test, atomic_read(&rns->nr_pins), 0);
 	xa_destroy(&rns->registry);
 	xa_destroy(&rns->watched);

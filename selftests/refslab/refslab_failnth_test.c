@@ -72,10 +72,11 @@ static int op_close(struct ctx *c)
 }
 
 /*
- * A CREATE whose id starts a new leaf of the namespace's id registry, so
- * that inserting it must allocate an xarray node: ids grow by one, and a
- * leaf holds 64 of them (XA_CHUNK_SIZE).  Objects are created and put
- * until the last id given out is one below a multiple of 64.
+ * A CREATE that keeps the slot of the next id in a new leaf of the
+ * namespace's id registry, so that reserving it must allocate an xarray
+ * node: ids grow by one, a leaf holds 64 of them (XA_CHUNK_SIZE), and each
+ * CREATE reserves the next id's slot ahead.  Objects are created and put
+ * until the last id given out is two below a multiple of 64.
  */
 static int prepare_create_leaf(struct ctx *c)
 {
@@ -83,13 +84,14 @@ static int prepare_create_leaf(struct ctx *c)
 	uint32_t h;
 	int ret;
 
-	while ((id + 1) % 64) {
+	/* At least once: ids may have been given out since c->id. */
+	do {
 		ret = rs_create(c->fd, 8, NULL, 0, &h, &id);
 		if (!ret)
 			ret = rs_put(c->fd, h, 1, NULL);
 		if (ret)
 			return ret;
-	}
+	} while ((id + 2) % 64);
 	return 0;
 }
 
@@ -600,10 +602,14 @@ static int write_ulong(const char *path, unsigned long val)
  * xa_insert() allocates a node without sleeping under its lock and, when
  * that fails, once more with the caller's flags: only two failures in a
  * row fail the insert, which fail-nth cannot give.  failslab can: for
- * this task only (task-filter, make-it-fail), twice (times), and only for
- * allocations with __xa_insert() on the stack (its stack trace filter).
- * The CREATE's id starts a new leaf of the registry, so the insert needs
- * a node.
+ * this task only (task-filter, make-it-fail), and only for allocations
+ * with __xa_insert() on the stack (its stack trace filter).
+ *
+ * A CREATE reserves its id's slot and the next one's, ahead; its own slot
+ * is usually the one the CREATE before it kept.  So, four failures: the
+ * first CREATE (prepare_create_leaf()) cannot keep the next slot, whose
+ * leaf is new (two failures, absorbed); the second one must then reserve
+ * its own slot in that leaf, and fails (two more).
  */
 TEST(registry_node_fails_twice)
 {
@@ -611,7 +617,9 @@ TEST(registry_node_fails_twice)
 	struct state before, after;
 	unsigned long start, end;
 	struct baseline base;
-	int ret;
+	int first, ret;
+	long spent;
+	uint32_t h = 0;
 
 	baseline_take(&base);
 	start = kallsyms_range("__xa_insert", &end);
@@ -621,7 +629,6 @@ TEST(registry_node_fails_twice)
 	ASSERT_LE(0, c.fd);
 	ctx_setup(_metadata, &c);
 	ASSERT_EQ(0, prepare_create_leaf(&c));
-	state_take(&c, &before);
 
 	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));
 	ASSERT_EQ(0, write_file(FAILSLAB "verbose", "0"));
@@ -629,9 +636,12 @@ TEST(registry_node_fails_twice)
 	ASSERT_EQ(0, write_ulong(FAILSLAB "require-start", start));
 	ASSERT_EQ(0, write_ulong(FAILSLAB "require-end", end));
 	ASSERT_EQ(0, write_file(FAILSLAB "task-filter", "Y"));
-	ASSERT_EQ(0, write_file(FAILSLAB "times", "2"));
+	ASSERT_EQ(0, write_file(FAILSLAB "times", "4"));
 	ASSERT_EQ(0, write_file(FAILSLAB "probability", "100"));
 	ASSERT_EQ(0, write_file("/proc/thread-self/make-it-fail", "1"));
+	first = rs_create(c.fd, 8, NULL, 0, &h, NULL);
+	state_take(&c, &before);
+	spent = read_long(FAILSLAB "times");
 	ret = rs_create(c.fd, 8, NULL, 0, &c.new_handle, NULL);
 	write_file("/proc/thread-self/make-it-fail", "0");
 	write_file(FAILSLAB "probability", "0");
@@ -639,8 +649,11 @@ TEST(registry_node_fails_twice)
 	write_ulong(FAILSLAB "require-start", 0);
 	write_ulong(FAILSLAB "require-end", ~0UL);
 
+	/* The first CREATE absorbed two failures: the next slot's try and retry. */
+	EXPECT_EQ(0, first);
+	EXPECT_EQ(2, spent);
 	EXPECT_EQ(-ENOMEM, ret);
-	/* Both failures were spent: the first try and its retry. */
+	/* The second one spent the other two: its own slot's. */
 	EXPECT_EQ(0, read_long(FAILSLAB "times"));
 	write_file(FAILSLAB "times", "1");
 	state_take(&c, &after);
@@ -651,6 +664,8 @@ TEST(registry_node_fails_twice)
 	EXPECT_STREQ(before.fdinfo, after.fdinfo);
 	if (!ret)
 		undo_new_handle(&c);
+	if (!first)
+		rs_put(c.fd, h, 1, NULL);
 	ctx_teardown(&c);
 	close(c.fd);
 	EXPECT_BASELINE(&base);
