@@ -3,15 +3,29 @@
  * refslab handle tables: per-file maps from small numbers to objects.
  *
  * Lookups run under RCU and take no lock.  A handle's reference count is an
- * atomic changed by compare-and-swap; the table's lock (the xarray's) is
+ * atomic changed by compare-and-swap; the table's spinlock is
  * taken only to add or remove a handle.  The handle's references are also
  * references to its object, and the object count never drops below the
  * handle count: GET adds to the object before the handle, PUT takes from
  * the handle before the object.
  *
- * Handle numbers are allocated cyclically, so a number that was just freed
- * is not handed out again until the 32-bit space wraps: a stale handle
- * finds nothing (ENOENT) rather than someone else's object.
+ * A handle number is a slot of the table (its low HANDLE_SLOT_BITS) and a
+ * generation (the rest, never zero): which use of the slot it names.  A
+ * lookup finds the slot's handle and compares generations, so a stale
+ * number finds nothing (ENOENT) rather than someone else's object.  Freed
+ * slots wait in a queue, oldest first, and one is reused only while more
+ * than HANDLE_REUSE_DELAY others wait behind it, with the next generation:
+ * a number comes back only after its slot's generations have all been
+ * used, more than 65 000 handle removals later.
+ *
+ * Slots stay dense, so the table is a two-level array: a directory of
+ * pages of HANDLE_PAGE_SLOTS slots each.  A lookup is two loads, however
+ * many handles the file has; pages are added as the table grows and freed
+ * only with it, and the directory is replaced by one twice its size when
+ * it is full (the old one freed after a grace period).  A slot holds a
+ * handle's address, or a tagged value with bit 0 set: its next generation
+ * and the next free slot when free, nothing more when reserved (between
+ * refslab_handle_reserve() and publish or abort).
  *
  * A handle keeps the object file it last exported (see
  * refslab_handle_export_find()), as DRM's PRIME keeps a GEM object's
@@ -38,6 +52,48 @@
 /* The export cache shares the RCU head's memory: a handle is 32 bytes. */
 static_assert(sizeof(struct refslab_handle) <= 32);
 
+#define HANDLE_SLOT_BITS	REFSLAB_HANDLE_SLOT_BITS
+#define HANDLE_SLOT_MASK	((1U << HANDLE_SLOT_BITS) - 1)
+#define HANDLE_GEN_MAX		(U32_MAX >> HANDLE_SLOT_BITS)
+/* Free slots that must wait behind one before it is reused. */
+#define HANDLE_REUSE_DELAY	64
+
+/* Live handles and free slots together always fit the slot bits. */
+static_assert(REFSLAB_FILE_HANDLES_MAX + HANDLE_REUSE_DELAY + 1 <=
+	      HANDLE_SLOT_MASK + 1);
+#define HANDLE_PAGE_SHIFT	(PAGE_SHIFT - 3)
+#define HANDLE_PAGE_SLOTS	BIT(HANDLE_PAGE_SHIFT)
+static_assert(HANDLE_PAGE_SLOTS * sizeof(unsigned long) == PAGE_SIZE);
+
+/*
+ * A slot without a handle: bit 0 set; a free slot's next generation in
+ * bits 1-15, and the next free slot above them (unless it is the queue's
+ * tail).  A slot that was never used is 0.
+ */
+#define SLOT_TAG		1UL
+#define SLOT_RESERVED		SLOT_TAG
+#define SLOT_GEN_MASK		0x7fffU
+#define slot_free_value(gen, next) \
+	((unsigned long)(next) << 16 | (unsigned long)(gen) << 1 | SLOT_TAG)
+#define slot_free_gen(val)	((u32)((val) >> 1) & SLOT_GEN_MASK)
+#define slot_free_next(val)	((u32)((val) >> 16))
+static_assert(HANDLE_GEN_MAX <= SLOT_GEN_MASK);
+
+/* The slot's entry in the current directory; it must have a page. */
+static unsigned long *slot_entry(struct refslab_handle_table *table, u32 slot)
+{
+	struct refslab_handle_dir *dir;
+
+	dir = rcu_dereference_protected(table->dir,
+					lockdep_is_held(&table->lock));
+	return &dir->page[slot >> HANDLE_PAGE_SHIFT][slot & (HANDLE_PAGE_SLOTS - 1)];
+}
+
+static u32 handle_number(u32 slot, u32 gen)
+{
+	return gen << HANDLE_SLOT_BITS | slot;
+}
+
 /**
  * refslab_handle_table_init() - set up an empty handle table
  * @table: the table
@@ -46,8 +102,12 @@ static_assert(sizeof(struct refslab_handle) <= 32);
  */
 void refslab_handle_table_init(struct refslab_handle_table *table)
 {
-	xa_init_flags(&table->xa, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
-	table->next = 1;
+	spin_lock_init(&table->lock);
+	RCU_INIT_POINTER(table->dir, NULL);
+	table->slots = 0;
+	table->free_head = 0;
+	table->free_tail = 0;
+	table->nr_free = 0;
 	table->exports_cached = 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
@@ -61,17 +121,25 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
  */
 void refslab_handle_table_destroy(struct refslab_handle_table *table)
 {
+	struct refslab_handle_dir *dir;
 	struct refslab_handle *handle;
+	unsigned long *entry;
 	struct file *file;
-	unsigned long hid;
 	unsigned int refs;
+	u32 slot, i;
 
-	xa_for_each(&table->xa, hid, handle) {
-		xa_lock(&table->xa);
-		__xa_erase(&table->xa, hid);
+	for (slot = 0; slot < table->slots; slot++) {
+		spin_lock(&table->lock);
+		entry = slot_entry(table, slot);
+		handle = (struct refslab_handle *)*entry;
+		if (!handle || (*entry & SLOT_TAG)) {
+			spin_unlock(&table->lock);
+			continue;
+		}
+		WRITE_ONCE(*entry, SLOT_RESERVED);
 		refs = atomic_xchg(&handle->refs, 0);
 		file = handle->export.file;
-		xa_unlock(&table->xa);
+		spin_unlock(&table->lock);
 		if (file)
 			fput(file);
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, refs);
@@ -81,7 +149,14 @@ void refslab_handle_table_destroy(struct refslab_handle_table *table)
 		/* A table may hold millions of handles. */
 		cond_resched();
 	}
-	xa_destroy(&table->xa);
+	/* Nobody else can reach the table any more. */
+	dir = rcu_dereference_protected(table->dir, true);
+	if (dir) {
+		for (i = 0; i < dir->nr_pages; i++)
+			kfree(dir->page[i]);
+		kfree_rcu(dir, rcu);
+	}
+	RCU_INIT_POINTER(table->dir, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_destroy);
 
@@ -96,26 +171,158 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_destroy);
 void refslab_handle_table_stats(struct refslab_handle_table *table,
 				struct refslab_handle_stats *stats)
 {
-	XA_STATE(xas, &table->xa, 0);
+	struct refslab_handle_dir *dir;
 	struct refslab_handle *handle;
+	unsigned long *page, entry;
+	u32 slot;
 
 	*stats = (struct refslab_handle_stats){};
 	rcu_read_lock();
-	xas_for_each(&xas, handle, ULONG_MAX) {
-		if (xas_retry(&xas, handle))
-			continue;
-		stats->handles++;
-		stats->refs += atomic_read(&handle->refs);
+	for (slot = 0; ; slot++) {
 		/* Leave the read-side section now and then: tables can be huge. */
-		if (!(stats->handles % 1024)) {
-			xas_pause(&xas);
+		if (slot && !(slot % HANDLE_PAGE_SLOTS)) {
 			rcu_read_unlock();
 			cond_resched();
 			rcu_read_lock();
 		}
+		dir = rcu_dereference(table->dir);
+		if (!dir || slot >> HANDLE_PAGE_SHIFT >= dir->nr_pages)
+			break;
+		page = READ_ONCE(dir->page[slot >> HANDLE_PAGE_SHIFT]);
+		if (!page)
+			break;
+		entry = READ_ONCE(page[slot & (HANDLE_PAGE_SLOTS - 1)]);
+		if (!entry || (entry & SLOT_TAG))
+			continue;
+		handle = (struct refslab_handle *)entry;
+		stats->handles++;
+		stats->refs += atomic_read(&handle->refs);
 	}
 	rcu_read_unlock();
 	stats->exports_cached = READ_ONCE(table->exports_cached);
+}
+
+/*
+ * Put a slot that holds no handle (any more) at the tail of the free
+ * queue, with its next generation.
+ */
+static void slot_free(struct refslab_handle_table *table, u32 slot, u32 gen)
+{
+	unsigned long *tail;
+
+	lockdep_assert_held(&table->lock);
+	gen = gen == HANDLE_GEN_MAX ? 1 : gen + 1;
+	WRITE_ONCE(*slot_entry(table, slot), slot_free_value(gen, 0));
+	if (table->nr_free) {
+		tail = slot_entry(table, table->free_tail);
+		WRITE_ONCE(*tail, slot_free_value(slot_free_gen(*tail), slot));
+	} else {
+		table->free_head = slot;
+	}
+	table->free_tail = slot;
+	table->nr_free++;
+}
+
+/*
+ * Give the table room for slot @slot: its page, and a directory with
+ * room for that page.  Called with the lock held, which is dropped to
+ * allocate and taken again; returns with it held, 0 if the room is
+ * there (now or by another task meanwhile), or -ENOMEM.
+ */
+static int table_grow(struct refslab_handle_table *table, u32 slot)
+	__must_hold(&table->lock)
+{
+	unsigned int index = slot >> HANDLE_PAGE_SHIFT, nr;
+	struct refslab_handle_dir *dir, *bigger = NULL;
+	unsigned long *page;
+
+	dir = rcu_dereference_protected(table->dir,
+					lockdep_is_held(&table->lock));
+	nr = dir ? dir->nr_pages : 0;
+	spin_unlock(&table->lock);
+	page = kzalloc(PAGE_SIZE, REFSLAB_GFP);
+	if (index >= nr)
+		bigger = kzalloc(struct_size(bigger, page, max(2 * nr, 1U)),
+				 REFSLAB_GFP);
+	spin_lock(&table->lock);
+
+	dir = rcu_dereference_protected(table->dir,
+					lockdep_is_held(&table->lock));
+	if (!dir || index >= dir->nr_pages) {
+		/* Still too small: only a directory of the size sized above. */
+		if (!bigger || !page || (dir ? dir->nr_pages : 0) != nr)
+			goto out_free;
+		bigger->nr_pages = max(2 * nr, 1U);
+		if (dir)
+			memcpy(bigger->page, dir->page,
+			       nr * sizeof(dir->page[0]));
+		bigger->page[index] = page;
+		page = NULL;
+		rcu_assign_pointer(table->dir, bigger);
+		bigger = NULL;
+		if (dir)
+			kfree_rcu(dir, rcu);
+	} else if (!dir->page[index]) {
+		if (!page)
+			goto out_free;
+		/* The page is zeroed before lookups can reach it. */
+		smp_store_release(&dir->page[index], page);
+		page = NULL;
+	}
+	kfree(page);
+	kfree(bigger);
+	return 0;
+
+out_free:
+	kfree(page);
+	kfree(bigger);
+	dir = rcu_dereference_protected(table->dir,
+					lockdep_is_held(&table->lock));
+	/* Another task may have made the room meanwhile. */
+	return dir && index < dir->nr_pages && dir->page[index] ? 0 : -ENOMEM;
+}
+
+/*
+ * Reserve a slot: the free one at the head of the queue, if enough others
+ * wait behind it, else a new one at the end of the table.  Returns its
+ * handle number.  Making room for a new slot drops the lock: then the
+ * choice is made again.
+ */
+static int slot_reserve(struct refslab_handle_table *table, u32 *hid)
+	__must_hold(&table->lock)
+{
+	struct refslab_handle_dir *dir;
+	unsigned long *entry;
+	u32 slot;
+	int ret;
+
+	lockdep_assert_held(&table->lock);
+	for (;;) {
+		if (table->slots - table->nr_free >= REFSLAB_FILE_HANDLES_MAX)
+			return -ENOSPC;
+		if (table->nr_free > HANDLE_REUSE_DELAY) {
+			slot = table->free_head;
+			entry = slot_entry(table, slot);
+			table->free_head = slot_free_next(*entry);
+			table->nr_free--;
+			*hid = handle_number(slot, slot_free_gen(*entry));
+			WRITE_ONCE(*entry, SLOT_RESERVED);
+			return 0;
+		}
+		slot = table->slots;
+		dir = rcu_dereference_protected(table->dir,
+						lockdep_is_held(&table->lock));
+		if (dir && slot >> HANDLE_PAGE_SHIFT < dir->nr_pages &&
+		    dir->page[slot >> HANDLE_PAGE_SHIFT])
+			break;
+		ret = table_grow(table, slot);
+		if (ret)
+			return ret;
+	}
+	WRITE_ONCE(*slot_entry(table, slot), SLOT_RESERVED);
+	table->slots = slot + 1;
+	*hid = handle_number(slot, 1);
+	return 0;
 }
 
 /**
@@ -127,7 +334,7 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
  *
  * Context: process context; may sleep.
  * Return: the handle to publish, or ERR_PTR(-ENOMEM), or ERR_PTR(-ENOSPC)
- * when every number is taken.
+ * when the table holds REFSLAB_FILE_HANDLES_MAX handles.
  */
 struct refslab_handle *refslab_handle_reserve(struct refslab_handle_table *table,
 					      u32 *hid)
@@ -139,12 +346,12 @@ struct refslab_handle *refslab_handle_reserve(struct refslab_handle_table *table
 	if (!handle)
 		return ERR_PTR(-ENOMEM);
 
-	ret = xa_alloc_cyclic(&table->xa, hid, NULL, xa_limit_32b,
-			      &table->next, REFSLAB_GFP);
-	if (ret < 0) {
+	spin_lock(&table->lock);
+	ret = slot_reserve(table, hid);
+	spin_unlock(&table->lock);
+	if (ret) {
 		kfree(handle);
-		/* -EBUSY from the xarray: every number is taken. */
-		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+		return ERR_PTR(ret);
 	}
 	return handle;
 }
@@ -167,17 +374,22 @@ void refslab_handle_publish(struct refslab_handle_table *table,
 			    struct refslab_handle *handle, u32 hid,
 			    struct refslab_object *obj, u32 rights)
 {
-	void *old;
+	unsigned long *entry;
 
 	handle->obj = obj;
 	atomic_set(&handle->refs, 1);
 	handle->rights = rights;
+	handle->gen = hid >> HANDLE_SLOT_BITS;
 	handle->export.file = NULL;
 	handle->export.rights = 0;
 	refslab_stat_inc(REFSLAB_STAT_HANDLES_CREATED);
 	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
-	old = xa_store(&table->xa, hid, handle, GFP_KERNEL_ACCOUNT);
-	WARN_ON_ONCE(old);
+	spin_lock(&table->lock);
+	entry = slot_entry(table, hid & HANDLE_SLOT_MASK);
+	WARN_ON_ONCE(*entry != SLOT_RESERVED);
+	/* Lookups see the handle only once all of it is written. */
+	smp_store_release(entry, (unsigned long)handle);
+	spin_unlock(&table->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish);
 
@@ -192,7 +404,9 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish);
 void refslab_handle_abort(struct refslab_handle_table *table,
 			  struct refslab_handle *handle, u32 hid)
 {
-	xa_release(&table->xa, hid);
+	spin_lock(&table->lock);
+	slot_free(table, hid & HANDLE_SLOT_MASK, hid >> HANDLE_SLOT_BITS);
+	spin_unlock(&table->lock);
 	kfree(handle);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort);
@@ -200,22 +414,30 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort);
 /*
  * The handle numbered @hid, or NULL (also for a reserved, unpublished
  * number).  The caller is in an RCU read-side section, which keeps the
- * handle's memory, so this does not enter one of its own as xa_load()
- * would.
+ * directory and the handle's memory.
  */
 static struct refslab_handle *handle_find(struct refslab_handle_table *table,
 					  u32 hid)
 {
-	XA_STATE(xas, &table->xa, hid);
-	void *entry;
+	u32 slot = hid & HANDLE_SLOT_MASK;
+	struct refslab_handle_dir *dir;
+	struct refslab_handle *handle;
+	unsigned long *page, entry;
 
-	do {
-		entry = xas_load(&xas);
-		/* Reserved: xas_retry() would take it for a retry, forever. */
-		if (xa_is_zero(entry))
-			return NULL;
-	} while (xas_retry(&xas, entry));
-	return entry;
+	dir = rcu_dereference(table->dir);
+	if (!dir || slot >> HANDLE_PAGE_SHIFT >= dir->nr_pages)
+		return NULL;
+	page = READ_ONCE(dir->page[slot >> HANDLE_PAGE_SHIFT]);
+	if (!page)
+		return NULL;
+	entry = READ_ONCE(page[slot & (HANDLE_PAGE_SLOTS - 1)]);
+	/* No handle in the slot, or one of another generation. */
+	if (!entry || (entry & SLOT_TAG))
+		return NULL;
+	handle = (struct refslab_handle *)entry;
+	if (handle->gen != hid >> HANDLE_SLOT_BITS)
+		return NULL;
+	return handle;
 }
 
 /**
@@ -334,12 +556,12 @@ static noinline void handle_remove(struct refslab_handle_table *table,
 {
 	struct file *file;
 
-	xa_lock(&table->xa);
-	__xa_erase(&table->xa, hid);
+	spin_lock(&table->lock);
+	slot_free(table, hid & HANDLE_SLOT_MASK, handle->gen);
 	file = handle->export.file;
 	if (file)
 		WRITE_ONCE(table->exports_cached, table->exports_cached - 1);
-	xa_unlock(&table->xa);
+	spin_unlock(&table->lock);
 	/* The cache is over: the RCU head may take its memory. */
 	kfree_rcu(handle, rcu);
 	refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
@@ -438,12 +660,12 @@ int refslab_handle_export_find(struct refslab_handle_table *table, u32 hid,
 		ret = -EACCES;
 		goto out_unlock;
 	}
-	xa_lock(&table->xa);
+	spin_lock(&table->lock);
 	/* The file's count cannot reach zero while the handle holds it. */
 	if (atomic_read(&handle->refs) && handle->export.file &&
 	    handle->export.rights == *rights)
 		*file = get_file(handle->export.file);
-	xa_unlock(&table->xa);
+	spin_unlock(&table->lock);
 	if (*file)
 		goto out_unlock;
 	/* Fails only if a racing PUT just dropped the last reference. */
@@ -480,7 +702,7 @@ void refslab_handle_export_keep(struct refslab_handle_table *table, u32 hid,
 
 	rcu_read_lock();
 	handle = handle_find(table, hid);
-	xa_lock(&table->xa);
+	spin_lock(&table->lock);
 	if (handle && handle->obj == obj && atomic_read(&handle->refs)) {
 		old = handle->export.file;
 		handle->export.file = get_file(file);
@@ -489,7 +711,7 @@ void refslab_handle_export_keep(struct refslab_handle_table *table, u32 hid,
 			WRITE_ONCE(table->exports_cached,
 				   table->exports_cached + 1);
 	}
-	xa_unlock(&table->xa);
+	spin_unlock(&table->lock);
 	rcu_read_unlock();
 	if (old)
 		fput(old);

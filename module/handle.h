@@ -4,11 +4,17 @@
 
 #include <linux/atomic.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
-#include <linux/xarray.h>
 
 struct file;
 struct refslab_object;
+
+/*
+ * A handle number: the slot of its table in the low bits, which use of
+ * the slot it is (its generation, never zero) in the others.
+ */
+#define REFSLAB_HANDLE_SLOT_BITS	22
 
 /**
  * struct refslab_handle - one entry of a handle table
@@ -16,6 +22,7 @@ struct refslab_object;
  * @refs: references the handle holds; it leaves the table at zero and can
  *	never come back from zero
  * @rights: REFSLAB_RIGHT_* bits, fixed at creation
+ * @gen: which use of its slot the handle is (the number's upper bits)
  * @export: the object file EXPORT made last from this handle, kept for the
  *	next EXPORT with the same rights; the handle holds a file reference
  *	to it.  Read and written only under the table's lock, and only while
@@ -29,7 +36,8 @@ struct refslab_object;
 struct refslab_handle {
 	struct refslab_object *obj;
 	atomic_t refs;
-	u32 rights;
+	u16 rights;
+	u16 gen;
 	union {
 		struct {
 			struct file *file;
@@ -40,15 +48,37 @@ struct refslab_handle {
 };
 
 /**
+ * struct refslab_handle_dir - the directory of a handle table's pages
+ * @rcu: frees a directory that a bigger one replaced, after lookups are
+ *	done with it
+ * @nr_pages: room in @page
+ * @page: the pages of slots, NULL past the last one; each slot holds a
+ *	struct refslab_handle's address or a tagged value (handle.c)
+ */
+struct refslab_handle_dir {
+	struct rcu_head rcu;
+	unsigned int nr_pages;
+	unsigned long *page[];
+};
+
+/**
  * struct refslab_handle_table - the handles of one open file
- * @xa: handle number -> struct refslab_handle, looked up under RCU; its
- *	lock also guards each handle's @export
- * @next: where the cyclic allocation of handle numbers goes on
- * @exports_cached: handles that keep an exported file (under the lock)
+ * @lock: guards the slots' contents, the fields below and each handle's
+ *	@export; lookups take no lock
+ * @dir: the pages of slots, read under RCU
+ * @slots: slots used so far; a slot is never given back to the pages
+ * @free_head: the free slot freed longest ago, reused first
+ * @free_tail: the free slot freed last
+ * @nr_free: free slots, in a queue from @free_head to @free_tail
+ * @exports_cached: handles that keep an exported file
  */
 struct refslab_handle_table {
-	struct xarray xa;
-	u32 next;
+	spinlock_t lock;	/* see above: not taken by lookups */
+	struct refslab_handle_dir __rcu *dir;
+	u32 slots;
+	u32 free_head;
+	u32 free_tail;
+	u32 nr_free;
 	unsigned long exports_cached;
 };
 

@@ -678,6 +678,23 @@ static void refslab_handle_get_put(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(test_ns(test), id));
 }
 
+#define SLOT_OF(hid)	((hid) & ((1U << REFSLAB_HANDLE_SLOT_BITS) - 1))
+
+/* GET, PUT and a lookup of @hid find no handle. */
+static void expect_no_handle(struct kunit *test, u32 hid)
+{
+	struct refslab_handle_table *table = test_table(test);
+	u32 refs;
+
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 1, &refs),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 1, &refs),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test,
+			PTR_ERR(refslab_handle_lookup(table, hid, 0, NULL)),
+			-ENOENT);
+}
+
 /*
  * A number reserved but not yet published (CREATE between the two) is no
  * handle: every lookup of it finds nothing, and comes back.
@@ -686,16 +703,11 @@ static void refslab_handle_reserved_is_enoent(struct kunit *test)
 {
 	struct refslab_handle_table *table = test_table(test);
 	struct refslab_handle *handle;
-	u32 hid, refs;
+	u32 hid;
 
 	handle = refslab_handle_reserve(table, &hid);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 1, &refs),
-			-ENOENT);
-	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 1, &refs),
-			-ENOENT);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_handle_lookup(table, hid, 0,
-							    NULL)), -ENOENT);
+	expect_no_handle(test, hid);
 	refslab_handle_abort(table, handle, hid);
 }
 
@@ -707,20 +719,85 @@ static void refslab_handle_stale_is_enoent(struct kunit *test)
 	u32 refs, hid2;
 
 	KUNIT_ASSERT_EQ(test, refslab_handle_put(table, hid, 1, &refs), 0);
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 1, &refs),
-			-ENOENT);
-	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 1, &refs),
-			-ENOENT);
-	KUNIT_EXPECT_EQ(test,
-			PTR_ERR(refslab_handle_lookup(table, hid, 0, NULL)),
-			-ENOENT);
-	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, 0, 1, &refs),
-			-ENOENT);
+	expect_no_handle(test, hid);
+	/* Neither is 0, nor a generation 0 of the slot. */
+	expect_no_handle(test, 0);
+	expect_no_handle(test, SLOT_OF(hid));
 
 	/* The freed number is not handed out again. */
 	obj = new_object(test, 8);
 	hid2 = add_handle(test, obj, REFSLAB_RIGHTS_ALL);
 	KUNIT_EXPECT_NE(test, hid2, hid);
+}
+
+/*
+ * A freed slot is reused only once 64 more wait behind it, with the next
+ * generation: the old number still finds nothing, though its slot holds a
+ * handle again.
+ */
+static void refslab_handle_slot_reused_late(struct kunit *test)
+{
+	struct refslab_handle_table *table = test_table(test);
+	struct refslab_object *obj = new_object(test, 8);
+	u32 first = add_handle(test, obj, REFSLAB_RIGHTS_ALL);
+	u32 hid, prev = first, refs;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, refslab_handle_put(table, first, 1, &refs), 0);
+	for (i = 0; i < 64; i++) {
+		obj = new_object(test, 8);
+		hid = add_handle(test, obj, REFSLAB_RIGHTS_ALL);
+		/* A new slot each time: the freed ones wait. */
+		KUNIT_EXPECT_EQ(test, SLOT_OF(hid), SLOT_OF(prev) + 1);
+		KUNIT_ASSERT_EQ(test, refslab_handle_put(table, hid, 1, &refs),
+				0);
+		prev = hid;
+	}
+	KUNIT_EXPECT_EQ(test, table->nr_free, 65U);
+
+	obj = new_object(test, 8);
+	hid = add_handle(test, obj, REFSLAB_RIGHTS_ALL);
+	KUNIT_EXPECT_EQ(test, SLOT_OF(hid), SLOT_OF(first));
+	KUNIT_EXPECT_NE(test, hid, first);
+	expect_no_handle(test, first);
+	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 1, &refs), 0);
+	KUNIT_EXPECT_EQ(test, refs, 2U);
+	/* Slots are never taken out: the table did not shrink. */
+	KUNIT_EXPECT_EQ(test, table->slots, 65U);
+}
+
+/* A reserved number given back is freed like a handle's: it waits. */
+static void refslab_handle_abort_frees_slot(struct kunit *test)
+{
+	struct refslab_handle_table *table = test_table(test);
+	struct refslab_handle *handle;
+	u32 hid, next;
+
+	handle = refslab_handle_reserve(table, &hid);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
+	refslab_handle_abort(table, handle, hid);
+	KUNIT_EXPECT_EQ(test, table->nr_free, 1U);
+	handle = refslab_handle_reserve(table, &next);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
+	KUNIT_EXPECT_NE(test, SLOT_OF(next), SLOT_OF(hid));
+	refslab_handle_abort(table, handle, next);
+}
+
+/* A table with REFSLAB_FILE_HANDLES_MAX handles takes no more. */
+static void refslab_handle_reserve_full(struct kunit *test)
+{
+	struct refslab_handle_table *table = test_table(test);
+	u32 hid;
+
+	/* As if every handle were there: only the count is looked at. */
+	spin_lock(&table->lock);
+	table->slots = REFSLAB_FILE_HANDLES_MAX;
+	spin_unlock(&table->lock);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_handle_reserve(table, &hid)),
+			-ENOSPC);
+	spin_lock(&table->lock);
+	table->slots = 0;
+	spin_unlock(&table->lock);
 }
 
 static void refslab_handle_lookup_rights(struct kunit *test)
@@ -799,6 +876,9 @@ static struct kunit_case refslab_handle_cases[] = {
 	KUNIT_CASE(refslab_handle_get_put),
 	KUNIT_CASE(refslab_handle_stale_is_enoent),
 	KUNIT_CASE(refslab_handle_reserved_is_enoent),
+	KUNIT_CASE(refslab_handle_slot_reused_late),
+	KUNIT_CASE(refslab_handle_abort_frees_slot),
+	KUNIT_CASE(refslab_handle_reserve_full),
 	KUNIT_CASE(refslab_handle_lookup_rights),
 	KUNIT_CASE(refslab_handle_get_cap),
 	KUNIT_CASE(refslab_handle_table_destroy_drops_all),
@@ -1096,7 +1176,6 @@ static void other_ns_done(struct kunit *test, struct refslab_ns *rns)
 	/* No object is left (the slot kept for the next id may be). */
 	KUNIT_EXPECT_NULL(test, xa_find(&rns->registry, &id, ULONG_MAX,
 					XA_PRESENT));
-
 	KUNIT_EXPECT_EQ(test, atomic_read(&rns->nr_pins), 0);
 	xa_destroy(&rns->registry);
 	xa_destroy(&rns->watched);

@@ -179,6 +179,25 @@ static int op_import(struct ctx *c)
 	return ret;
 }
 
+/*
+ * The first handle of a new file, whose table makes its directory and
+ * first page of slots then.  The file is the operation's: closed again if
+ * the handle could not be made.
+ */
+static int op_first_handle(struct ctx *c)
+{
+	uint32_t h;
+	int ret;
+
+	c->newfd = open(DEV, O_RDWR);
+	if (c->newfd < 0)
+		return -errno;
+	ret = rs_open(c->newfd, c->id, REFSLAB_RIGHT_READ, &h);
+	if (ret)
+		close(c->newfd);
+	return ret;
+}
+
 static int op_open_by_id(struct ctx *c)
 {
 	return rs_open(c->fd, c->id, REFSLAB_RIGHTS_ALL, &c->new_handle);
@@ -315,6 +334,7 @@ static const struct op ops[] = {
 	  NULL },
 	{ "create_leaf", prepare_create_leaf, op_create, undo_new_handle },
 	{ "export_new", NULL, op_export_new, undo_newfd },
+	{ "first_handle", NULL, op_first_handle, undo_newfd },
 };
 
 /* Everything a failed call must leave exactly as it was. */
@@ -419,6 +439,7 @@ FAILNTH_VARIANT(17, subscribe_id);
 FAILNTH_VARIANT(18, list_namespaces);
 FAILNTH_VARIANT(19, create_leaf);
 FAILNTH_VARIANT(20, export_new);
+FAILNTH_VARIANT(21, first_handle);
 
 FIXTURE_SETUP(failnth)
 {
@@ -628,6 +649,16 @@ TEST(registry_node_fails_twice)
 	c.fd = open_dev(_metadata);
 	ASSERT_LE(0, c.fd);
 	ctx_setup(_metadata, &c);
+	/*
+	 * The handle table inserts into its xarray only for a new slot; once
+	 * more than 64 freed slots wait, a new handle reuses one.  So the
+	 * failures below hit the registry only.
+	 */
+	for (int i = 0; i < 65; i++) {
+		ASSERT_EQ(0, rs_create(c.fd, 8, NULL, 0, &h, NULL));
+		ASSERT_EQ(0, rs_put(c.fd, h, 1, NULL));
+	}
+	h = 0;
 	ASSERT_EQ(0, prepare_create_leaf(&c));
 
 	ASSERT_EQ(0, write_file(FAILSLAB "ignore-gfp-wait", "N"));

@@ -1700,6 +1700,53 @@ TEST_F(share, batch_nested_does_not_run)
 
 #define INLINE_OP(c) .cmd = REFSLAB_CMD_##c, .flags = REFSLAB_BATCH_OP_INLINE
 
+/*
+ * A file holds at most REFSLAB_FILE_HANDLES_MAX handles: one more is
+ * ENOSPC and changes nothing, and a handle put makes room again.  2^21
+ * DUPs in BATCHes of inline records: not on the slow debug and KCSAN
+ * kernels.
+ */
+TEST_F(share, handles_per_file_cap)
+{
+	const char *k = getenv("REFSLAB_KERNEL");
+	struct refslab_batch_op *ops;
+	uint32_t h, extra, n = 1, done;
+	long long live;
+	int fd;
+
+	if (k && (!strcmp(k, "debug") || !strcmp(k, "kcsan")))
+		SKIP(return, "2^21 handles: too slow on the %s kernel", k);
+	ops = calloc(REFSLAB_BATCH_MAX, sizeof(*ops));
+	ASSERT_NE(NULL, ops);
+	fd = open_dev(_metadata);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, rs_create(fd, 8, NULL, 0, &h, NULL));
+	while (n < REFSLAB_FILE_HANDLES_MAX) {
+		uint32_t count = REFSLAB_FILE_HANDLES_MAX - n;
+
+		if (count > REFSLAB_BATCH_MAX)
+			count = REFSLAB_BATCH_MAX;
+		for (uint32_t i = 0; i < count; i++)
+			ops[i] = (struct refslab_batch_op){ INLINE_OP(DUP),
+				.dup = { .handle = h } };
+		ASSERT_EQ(0, rs_batch(fd, 0, ops, count, &done));
+		ASSERT_EQ(count, done);
+		ASSERT_EQ(0, ops[count - 1].result);
+		n += count;
+	}
+	live = stat_read("handles_live");
+	EXPECT_EQ(-ENOSPC, rs_dup(fd, h, &extra));
+	EXPECT_EQ(-ENOSPC, rs_create(fd, 8, NULL, 0, &extra, NULL));
+	EXPECT_EQ(live, stat_read("handles_live"));
+	/* One handle goes: there is room for one again. */
+	ASSERT_EQ(0, rs_put(fd, ops[0].dup.new_handle, 1, NULL));
+	EXPECT_EQ(0, rs_dup(fd, h, &extra));
+	EXPECT_EQ(-ENOSPC, rs_dup(fd, h, &extra));
+	free(ops);
+	/* Closing drops them all. */
+	EXPECT_EQ(0, close(fd));
+}
+
 /* Each inline form runs as its single ioctl and answers in its record. */
 TEST_F(share, batch_inline_forms)
 {

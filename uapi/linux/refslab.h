@@ -14,9 +14,11 @@
  * A process opens /dev/refslab and issues the ioctls below on the file.
  * Objects live in the kernel; the file holds *handles* to them.  A handle is
  * a non-zero __u32 local to the open file and holds one or more references
- * to its object.  When the last reference to an object is dropped (by PUT,
- * by closing the file, or by the process dying) the object can no longer be
- * found, and its memory is freed after an RCU grace period.
+ * to its object.  A handle that was put or closed finds nothing (ENOENT);
+ * its number is given out again only after more than 65 000 other handles
+ * of the file have gone.  When the last reference to an object is dropped
+ * (by PUT, by closing the file, or by the process dying) the object can no
+ * longer be found, and its memory is freed after an RCU grace period.
  *
  * Every argument structure starts with ``__u32 size``, the size of the
  * structure as the caller knows it, and ``__u32 flags``.  The kernel accepts
@@ -53,7 +55,7 @@
  * - EAGAIN: read() of an empty event queue on a non-blocking file.
  * - EDQUOT: a per-user quota (objects, payload bytes, pins, watches) or
  *   the global object limit would be exceeded.
- * - ENOSPC: the file's handle table is full (every __u32 is in use).
+ * - ENOSPC: the file already holds REFSLAB_FILE_HANDLES_MAX handles.
  * - EMFILE, ENFILE: EXPORT found no free file descriptor.
  * - EOVERFLOW: the reference cap of a handle or an object would be exceeded.
  * - ENOMEM: a kernel allocation failed.
@@ -137,6 +139,9 @@
 
 /* Most references one handle can hold. */
 #define REFSLAB_HANDLE_REFS_MAX	(1U << 20)
+
+/* Most handles one open file can hold at a time. */
+#define REFSLAB_FILE_HANDLES_MAX	(1U << 21)
 
 /* Most references one object can have, over all its holders. */
 #define REFSLAB_OBJECT_REFS_MAX	(1U << 24)
