@@ -259,10 +259,13 @@ gate_includes() {
 }
 
 # The splat scan's filter (vm/splat-filter.awk), through both awks that
-# run it, on a made-up log: a core kernel race (the timekeeper, as a CI
-# kcsan run once reported it) and the init sweep's cache dump are blanked
-# and listed; a race with a refslab frame, the same cache dump from a plain
-# insmod and a warning are kept; the line count is the log's.
+# run it, on a made-up log: core kernel races (the timekeeper, as a CI
+# kcsan run once reported it, and jiffies read by memcg reclaim under a
+# CREATE, with refslab frames far down the stack, as a kcsan run did) and
+# the init sweep's cache dump are blanked and listed; a race with a
+# refslab frame at the top, one in a kernel helper called right from
+# refslab, the same cache dump from a plain insmod and a warning are kept;
+# the line count is the log's.
 gate_splat_filter() {
 	local filter=$REFSLAB_TOP/vm/splat-filter.awk log=$out/splat-filter.log
 	local sep='==================================================================' awk_cmd
@@ -281,6 +284,25 @@ gate_splat_filter() {
 		[  209.100100] BUG: KCSAN: data-race in refslab_ioctl / refslab_ioctl
 		[  209.100200]  refslab_fault_race+0x10/0x20 [refslab]
 		[  209.100300] $sep
+		[  209.200000] $sep
+		[  209.200100] BUG: KCSAN: data-race in mem_cgroup_flush_stats_ratelimited / tick_do_update_jiffies64
+		[  209.200200] write to 0xffffffff81a0b200 of 8 bytes by interrupt on cpu 0:
+		[  209.200210]  tick_do_update_jiffies64+0x132/0x1a2
+		[  209.200220]  tick_nohz_handler+0x48/0x150
+		[  209.200230] read to 0xffffffff81a0b200 of 8 bytes by task 883 on cpu 0:
+		[  209.200240]  mem_cgroup_flush_stats_ratelimited+0x28/0x43
+		[  209.200250]  shrink_node+0xb0/0xa1c
+		[  209.200260]  try_charge_memcg+0x279/0x57a
+		[  209.200270]  obj_cgroup_charge+0x97/0x113
+		[  209.200280]  kmem_cache_alloc_noprof+0x140/0x182
+		[  209.200290]  refslab_object_alloc+0x124/0x32e [refslab]
+		[  209.200300] $sep
+		[  209.300000] $sep
+		[  209.300100] BUG: KCSAN: data-race in xas_store / xas_load
+		[  209.300200] write to 0xff11000001234560 of 8 bytes by task 90 on cpu 1:
+		[  209.300210]  xas_store+0x52/0x6a0
+		[  209.300220]  refslab_handle_put+0x90/0x120 [refslab]
+		[  209.300300] $sep
 		[  210.000000] $dump
 		[  210.000001] CPU: 0 UID: 0 PID: 90 Comm: guest-holder Not tainted 6.12.57
 		[  210.000002] Call Trace:
@@ -304,12 +326,15 @@ gate_splat_filter() {
 		if [[ $(wc -l <"$out/splat-filter.out") == "$(wc -l <"$log")" ]] &&
 			! grep -q 'timekeeping\|guest-holder' "$out/splat-filter.out" &&
 			grep -q 'BUG: KCSAN: data-race in refslab_ioctl' "$out/splat-filter.out" &&
+			grep -q 'BUG: KCSAN: data-race in xas_store' "$out/splat-filter.out" &&
+			! grep -q 'mem_cgroup' "$out/splat-filter.out" &&
 			grep -q 'Comm: insmod' "$out/splat-filter.out" &&
 			[[ $(grep -c 'Call Trace' "$out/splat-filter.out") == 1 ]] &&
 			grep -q 'WARNING: CPU' "$out/splat-filter.out" &&
 			[[ $(cat "$out/splat-filter.listed") == "core kernel race: BUG: KCSAN: data-race in timekeeping_advance / timekeeping_cycles_to_ns
+core kernel race: BUG: KCSAN: data-race in mem_cgroup_flush_stats_ratelimited / tick_do_update_jiffies64
 init sweep: $dump" ]]; then
-			ok "splat-filter ($awk_cmd): a core kernel race and the init sweep's cache dump are listed and blanked, the rest kept"
+			ok "splat-filter ($awk_cmd): core kernel races (one with refslab frames deep below) and the init sweep's cache dump are listed and blanked, refslab's races (one in a helper it called) and the rest kept"
 		else
 			not_ok "splat-filter ($awk_cmd): wrong output" "$out/splat-filter.out"
 		fi

@@ -8,13 +8,17 @@
 # Appends a line per report blanked to <file>: "core kernel race: " or
 # "init sweep: ", then the report's first line.  Two kinds are blanked:
 #
-# - A KCSAN report with no frame of a refslab module ("[refslab]",
-#   "[refslab_kunit]") in either of its stacks.  The kcsan kernel watches
-#   with interrupts on and for 2 ms (vm/run.sh), which also shows races
-#   among the core kernel's own accesses, such as the timekeeper's fields
-#   read under their seqcount from an interrupt: Debian's kernel's, not
-#   refslab's to fix or annotate.  A race of refslab's with the core
-#   kernel has a refslab frame in at least one stack, and is kept.  The
+# - A KCSAN report whose racing functions (its title) are not a refslab
+#   module's ("[refslab]", "[refslab_kunit]") and whose access stacks have
+#   no frame of one among their first NEAR frames.  The kcsan kernel
+#   watches with interrupts on and for 2 ms (vm/run.sh), which also shows
+#   races among the core kernel's own accesses, such as the timekeeper's
+#   fields read under their seqcount from an interrupt, or jiffies read
+#   by memcg reclaim that a CREATE's allocation entered: Debian's
+#   kernel's, not refslab's to fix or annotate, even with refslab's
+#   frames far down the stack.  A race of refslab's code, or of a kernel
+#   helper refslab calls on its own data (an xarray's, a list's), has a
+#   refslab frame at or near the top of a stack, and is kept.  The
 #   report runs from its "BUG: KCSAN:" line to the next line of "=".
 #
 # - The slab allocator's stack dump for a refslab size-class cache it
@@ -28,10 +32,13 @@
 # A report cut off (by the end of the log, by another report, or after 100
 # lines without its end) is kept: what it says is unknown.
 
+# How many frames from the top of an access stack count as refslab's.
+BEGIN { NEAR = 5 }
+
 function flush(keep,    i, what) {
 	if (!kind)
 		return
-	if (!keep && kind == "kcsan" && buf !~ /\[refslab(_kunit)?\]/)
+	if (!keep && kind == "kcsan" && !near)
 		what = "core kernel race: "
 	else if (!keep && kind == "cache" && buf ~ /Comm: guest-holder /)
 		what = "init sweep: "
@@ -56,6 +63,8 @@ function begin(k) {
 	title = bare
 	buf = $0 "\n"
 	lines = 1
+	near = bare ~ /\[refslab(_kunit)?\]/
+	depth = 0
 }
 
 {
@@ -77,6 +86,13 @@ bare ~ /^[a-z_]*kmem_cache_create[a-z_]*\(refslab_[0-9]+\) failed with error -[0
 kind {
 	buf = buf $0 "\n"
 	lines++
+	# A KCSAN report's access: "read to 0x...", "write (marked) to ...",
+	# "race at unknown origin, with read to ...", then its stack.
+	if (kind == "kcsan" && bare ~ /^(read|write|race at unknown origin).* to 0x[0-9a-f]+ /)
+		depth = 0
+	else if (kind == "kcsan" && bare ~ /^ +[A-Za-z0-9_.]+\+0x[0-9a-f]+\/0x[0-9a-f]+/ &&
+		 ++depth <= NEAR && bare ~ /\[refslab(_kunit)?\]/)
+		near = 1
 	if ((kind == "kcsan" && bare ~ /^=+$/) ||
 	    (kind == "cache" && bare ~ /^ *<\/TASK>$/))
 		flush(0)
