@@ -123,23 +123,25 @@ void refslab_handle_table_destroy(struct refslab_handle_table *table)
 {
 	struct refslab_handle_dir *dir;
 	struct refslab_handle *handle;
-	unsigned long *entry;
+	unsigned long *page;
 	struct file *file;
 	unsigned int refs;
 	u32 slot, i;
 
+	/*
+	 * Nobody else can reach the table any more: no lock, and the
+	 * directory and pages are read as they are.
+	 */
+	dir = rcu_dereference_protected(table->dir, true);
+	if (!dir)
+		return;
 	for (slot = 0; slot < table->slots; slot++) {
-		spin_lock(&table->lock);
-		entry = slot_entry(table, slot);
-		handle = (struct refslab_handle *)*entry;
-		if (!handle || (*entry & SLOT_TAG)) {
-			spin_unlock(&table->lock);
+		page = dir->page[slot >> HANDLE_PAGE_SHIFT];
+		handle = (struct refslab_handle *)page[slot & (HANDLE_PAGE_SLOTS - 1)];
+		if (!handle || ((unsigned long)handle & SLOT_TAG))
 			continue;
-		}
-		WRITE_ONCE(*entry, SLOT_RESERVED);
-		refs = atomic_xchg(&handle->refs, 0);
+		refs = atomic_read(&handle->refs);
 		file = handle->export.file;
-		spin_unlock(&table->lock);
 		if (file)
 			fput(file);
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, refs);
@@ -149,13 +151,9 @@ void refslab_handle_table_destroy(struct refslab_handle_table *table)
 		/* A table may hold millions of handles. */
 		cond_resched();
 	}
-	/* Nobody else can reach the table any more. */
-	dir = rcu_dereference_protected(table->dir, true);
-	if (dir) {
-		for (i = 0; i < dir->nr_pages; i++)
-			kfree(dir->page[i]);
-		kfree_rcu(dir, rcu);
-	}
+	for (i = 0; i < dir->nr_pages; i++)
+		kfree(dir->page[i]);
+	kfree(dir);
 	RCU_INIT_POINTER(table->dir, NULL);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_destroy);
@@ -172,33 +170,31 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
 				struct refslab_handle_stats *stats)
 {
 	struct refslab_handle_dir *dir;
-	struct refslab_handle *handle;
 	unsigned long *page, entry;
-	u32 slot;
+	unsigned int index, i;
 
 	*stats = (struct refslab_handle_stats){};
-	rcu_read_lock();
-	for (slot = 0; ; slot++) {
-		/* Leave the read-side section now and then: tables can be huge. */
-		if (slot && !(slot % HANDLE_PAGE_SLOTS)) {
-			rcu_read_unlock();
+	for (index = 0; ; index++) {
+		/* One page per read-side section: tables can be huge. */
+		if (index)
 			cond_resched();
-			rcu_read_lock();
-		}
+		rcu_read_lock();
 		dir = rcu_dereference(table->dir);
-		if (!dir || slot >> HANDLE_PAGE_SHIFT >= dir->nr_pages)
+		page = dir && index < dir->nr_pages ?
+			READ_ONCE(dir->page[index]) : NULL;
+		if (!page) {
+			rcu_read_unlock();
 			break;
-		page = READ_ONCE(dir->page[slot >> HANDLE_PAGE_SHIFT]);
-		if (!page)
-			break;
-		entry = READ_ONCE(page[slot & (HANDLE_PAGE_SLOTS - 1)]);
-		if (!entry || (entry & SLOT_TAG))
-			continue;
-		handle = (struct refslab_handle *)entry;
-		stats->handles++;
-		stats->refs += atomic_read(&handle->refs);
+		}
+		for (i = 0; i < HANDLE_PAGE_SLOTS; i++) {
+			entry = READ_ONCE(page[i]);
+			if (!entry || (entry & SLOT_TAG))
+				continue;
+			stats->handles++;
+			stats->refs += atomic_read(&((struct refslab_handle *)entry)->refs);
+		}
+		rcu_read_unlock();
 	}
-	rcu_read_unlock();
 	stats->exports_cached = READ_ONCE(table->exports_cached);
 }
 
