@@ -669,8 +669,8 @@ static void drain(struct listener *l)
 
 TEST_F_TIMEOUT(ns, watch_storm, 300)
 {
-	const unsigned int files = debug_kernel() ? 8 : 16;
-	const unsigned int per_file = debug_kernel() ? 512 : 4096;
+	const unsigned int files = slow_kernel() ? 8 : 16;
+	const unsigned int per_file = slow_kernel() ? 512 : 4096;
 	const unsigned int total = files * per_file;
 	long long watches0 = stat_read("watches_live");
 	long long delivered0 = stat_read("events_delivered");

@@ -249,6 +249,14 @@ static inline int debug_kernel(void)
 	return k && !strcmp(k, "debug");
 }
 
+/* The debug and KCSAN kernels both run everything slowly. */
+static inline int slow_kernel(void)
+{
+	const char *k = getenv("REFSLAB_KERNEL");
+
+	return debug_kernel() || (k && !strcmp(k, "kcsan"));
+}
+
 /* Wait up to 5 s for a live counter to reach @want (deferred work may lag). */
 static inline long long wait_stat(const char *name, long long want)
 {

@@ -1708,14 +1708,13 @@ TEST_F(share, batch_nested_does_not_run)
  */
 TEST_F(share, handles_per_file_cap)
 {
-	const char *k = getenv("REFSLAB_KERNEL");
 	struct refslab_batch_op *ops;
 	uint32_t h, extra, n = 1, done;
 	long long live;
 	int fd;
 
-	if (k && (!strcmp(k, "debug") || !strcmp(k, "kcsan")))
-		SKIP(return, "2^21 handles: too slow on the %s kernel", k);
+	if (slow_kernel())
+		SKIP(return, "2^21 handles: too slow on the debug and KCSAN kernels");
 	ops = calloc(REFSLAB_BATCH_MAX, sizeof(*ops));
 	ASSERT_NE(NULL, ops);
 	fd = open_dev(_metadata);
