@@ -33,7 +33,7 @@
 # tests in build/tests-*, the benchmark in build/bench-bin, and all go into
 # a busybox initramfs whose /init is vm/guest-init.sh, with
 # vm/guest-holder.c (static) as /bin/guest-holder.  The userspace tests
-# test userspace, not the kernel: they run on stock61 and stock612 only.
+# test userspace, not the kernel: they run on stock612 only.
 #
 # Test programs get, besides REFSLAB_KERNEL, every REFSLAB_STRESS_*,
 # REFSLAB_FUZZ_* and REFSLAB_BENCH_* variable of the host's environment.
@@ -362,7 +362,7 @@ if [[ $mode != rigtest && $mode != stress && $mode != intree &&
 	if [[ -x $ctl ]]; then
 		locked userspace cp "$ctl" "$stage/bin/"
 	fi
-	if [[ $mode == test && ($kernel == stock61 || $kernel == stock612) ]] &&
+	if [[ $mode == test && $kernel == stock612 ]] &&
 		make -s -C "$src_top/userspace" -n print-tests >/dev/null 2>&1; then
 		add_tests userspace "$src_top/userspace" tests print-tests
 	fi
@@ -399,16 +399,17 @@ if [[ -n $coverage ]]; then
 	[[ ! -d $corpus ]] || cp -r "$corpus/." "$stage/fuzz-corpus/"
 fi
 # Load/unload cycles with objects pending (issue 7): 100 on Debian's stock
-# 6.1 and 6.12 kernels (0.5-0.6 s each); 30 on its PREEMPT_RT kernel and
-# on debug (about 2 s each there), which give RT's locking and KASAN the
-# same races of init and exit with the file readers in a third of the
-# time (on debug, the init sweep of vm/guest-holder.c loads the module
-# some 340 times more); 10 on kcsan (3.5 s each), whose run is there for
-# the race stress.
+# 6.1 and 6.12 kernels (0.5-0.6 s each); 30 on its PREEMPT_RT kernel,
+# which gives RT's locking the same races of init and exit with the file
+# readers in a third of the time; 15 on debug (about 2.3 s each), where
+# the init sweep of vm/guest-holder.c loads and unloads the module some
+# 340 times more; 10 on kcsan (3.5 s each), whose run is there for the
+# race stress.
 case $kernel in
 stock61 | stock612) cycles=100 ;;
-kcsan) cycles=10 ;;
-*) cycles=30 ;;
+rt) cycles=30 ;;
+debug) cycles=15 ;;
+*) cycles=10 ;;
 esac
 printf "MODE=%s\nKERNEL=%s\nFAULT=%s\nCYCLES=%s\nPROG_TIMEOUT=%s\nBENCH_ARGS='%s'\nINSTALLED=%s\n" \
 	"$mode" "$kernel" "$fault" "$cycles" "$prog_timeout" "${bench_args[*]}" \
