@@ -212,7 +212,7 @@ static bool chance(struct thr *t, unsigned int percent)
 
 static const int errno_bits[] = {
 	0, EINVAL, E2BIG, EFAULT, ENOENT, EACCES, EPERM, EBADF, EEXIST,
-	EAGAIN, EDQUOT, EOVERFLOW, ENOMEM, ESTALE, ENOTTY,
+	EAGAIN, EDQUOT, EOVERFLOW, ENOMEM, ESTALE, ENOTTY, ENOSPC,
 };
 
 #define NR_BITS	(sizeof(errno_bits) / sizeof(errno_bits[0]))
@@ -237,7 +237,8 @@ static uint32_t contract(unsigned int nr, bool unpriv)
 	case REFSLAB_CMD_VERSION:
 		break;
 	case REFSLAB_CMD_CREATE:
-		m |= M(EDQUOT) | M(ENOMEM);
+		/* ENOSPC, here and below: the file's handles are at the cap. */
+		m |= M(EDQUOT) | M(ENOMEM) | M(ENOSPC);
 		break;
 	case REFSLAB_CMD_GET:
 		m |= M(ENOENT) | M(EOVERFLOW);
@@ -247,7 +248,7 @@ static uint32_t contract(unsigned int nr, bool unpriv)
 		m |= M(ENOENT);
 		break;
 	case REFSLAB_CMD_DUP:
-		m |= M(ENOENT) | M(EOVERFLOW) | M(ENOMEM);
+		m |= M(ENOENT) | M(EOVERFLOW) | M(ENOMEM) | M(ENOSPC);
 		break;
 	case REFSLAB_CMD_READ:
 		m |= M(ENOENT) | M(EACCES) | M(ENOMEM);
@@ -259,11 +260,11 @@ static uint32_t contract(unsigned int nr, bool unpriv)
 		m |= M(ENOENT) | M(EACCES) | M(EOVERFLOW) | M(ENOMEM);
 		break;
 	case REFSLAB_CMD_IMPORT:
-		m |= M(EBADF) | M(EOVERFLOW) | M(ENOMEM);
+		m |= M(EBADF) | M(EOVERFLOW) | M(ENOMEM) | M(ENOSPC);
 		break;
 	case REFSLAB_CMD_OPEN:
 		/* Root has CAP_DAC_OVERRIDE and CAP_FOWNER: never EACCES. */
-		m |= M(ENOENT) | M(EOVERFLOW) | M(ENOMEM);
+		m |= M(ENOENT) | M(EOVERFLOW) | M(ENOMEM) | M(ENOSPC);
 		if (unpriv)
 			m |= M(EACCES);
 		break;
