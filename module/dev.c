@@ -19,6 +19,7 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fault-inject-usercopy.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -64,44 +65,32 @@ union refslab_ucmd_buffer {
 
 /*
  * A caller of this version passes structures of exactly the kernel's size,
- * and copies of a size known at compile time need no run-time object-size
- * check: these do the whole-structure copies of every command's size
- * (16, 24, 32, 40 and 72 bytes) with one.
+ * a multiple of 8 bytes (16 to 72).  Such a structure is copied in and out
+ * a word at a time within one user-access window: a few moves, where
+ * copy_{from,to}_user() would make a call and a string move of one step
+ * per byte.  Like them these honour fail_usercopy, and a fault in the
+ * middle may leave part of the copy done.
  */
-static unsigned long refslab_copy_whole_from(void *dst,
-					     const void __user *src, size_t len)
+static int refslab_copy_words_to(void __user *dst, const void *src,
+				 size_t len)
 {
-	switch (len) {
-	case 16:
-		return copy_from_user(dst, src, 16);
-	case 24:
-		return copy_from_user(dst, src, 24);
-	case 32:
-		return copy_from_user(dst, src, 32);
-	case 40:
-		return copy_from_user(dst, src, 40);
-	case 72:
-		return copy_from_user(dst, src, 72);
-	}
-	return copy_from_user(dst, src, len);
-}
+	const u64 *from = src;
+	u64 __user *to = dst;
+	size_t i;
 
-static unsigned long refslab_copy_whole_to(void __user *dst, const void *src,
-					   size_t len)
-{
-	switch (len) {
-	case 16:
-		return copy_to_user(dst, src, 16);
-	case 24:
-		return copy_to_user(dst, src, 24);
-	case 32:
-		return copy_to_user(dst, src, 32);
-	case 40:
-		return copy_to_user(dst, src, 40);
-	case 72:
-		return copy_to_user(dst, src, 72);
-	}
-	return copy_to_user(dst, src, len);
+	might_fault();
+	if (len % sizeof(u64))
+		return copy_to_user(dst, src, len) ? -EFAULT : 0;
+	if (should_fail_usercopy() || !user_write_access_begin(dst, len))
+		return -EFAULT;
+	for (i = 0; i < len / sizeof(u64); i++)
+		unsafe_put_user(from[i], &to[i], efault);
+	user_write_access_end();
+	return 0;
+
+efault:
+	user_write_access_end();
+	return -EFAULT;
 }
 
 /*
@@ -113,10 +102,8 @@ static int refslab_ucmd_respond(struct refslab_ucmd *ucmd, size_t len)
 {
 	if (!ucmd->ubuffer)
 		return 0;
-	if (refslab_copy_whole_to(ucmd->ubuffer, ucmd->cmd,
-				  min_t(size_t, ucmd->user_size, len)))
-		return -EFAULT;
-	return 0;
+	return refslab_copy_words_to(ucmd->ubuffer, ucmd->cmd,
+				     min_t(size_t, ucmd->user_size, len));
 }
 
 /*
@@ -230,6 +217,19 @@ out_put_ns:
 	return ret;
 }
 
+/* GET or PUT once its structure is read and checked, however it came. */
+static int refslab_ref_apply(struct refslab_file *rf, bool get, u32 hid,
+			     u32 count, u32 *refs)
+{
+	if (!count)
+		return -EINVAL;
+	if (get) {
+		refslab_fault_slow();
+		return refslab_handle_get(&rf->handles, hid, count, refs);
+	}
+	return refslab_handle_put(&rf->handles, hid, count, refs);
+}
+
 static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
 			   bool get)
 {
@@ -243,12 +243,7 @@ static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
 	ret = refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_ref, refs), 0);
 	if (ret)
 		return ret;
-	if (get)
-		ret = refslab_handle_get(&rf->handles, cmd->handle, cmd->count,
-					 &cmd->refs);
-	else
-		ret = refslab_handle_put(&rf->handles, cmd->handle, cmd->count,
-					 &cmd->refs);
+	ret = refslab_ref_apply(rf, get, cmd->handle, cmd->count, &cmd->refs);
 	if (ret)
 		return ret;
 	return refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_ref, refs),
@@ -257,13 +252,66 @@ static int refslab_ioc_ref(struct refslab_file *rf, struct refslab_ucmd *ucmd,
 
 static int refslab_ioc_get(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
-	refslab_fault_slow();
 	return refslab_ioc_ref(rf, ucmd, true);
 }
 
 static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 {
 	return refslab_ioc_ref(rf, ucmd, false);
+}
+
+/*
+ * The ioctls GET and PUT, the hottest commands, with a structure of this
+ * version's size: read in one user-access window, which also writes the
+ * answer's word back as it was read, proving that the answer can be given
+ * before the command takes effect.  The checks are refslab_run()'s and
+ * refslab_ioc_ref()'s.  A structure of another size, or one that cannot
+ * be read and written as a whole, goes to refslab_run() like any other
+ * command.  Out of line, so that the other commands' path does not pay
+ * for its frame.
+ */
+static int refslab_run(struct refslab_file *rf, unsigned int nr,
+		       void __user *arg);
+
+static_assert(sizeof(struct refslab_ref) == 3 * sizeof(u64));
+
+static noinline int refslab_ref_ioctl(struct refslab_file *rf,
+				      unsigned int nr,
+				      struct refslab_ref __user *uref)
+{
+	const u64 __user *from = (const u64 __user *)uref;
+	struct refslab_ref cmd;
+	u64 *to = (u64 *)&cmd;
+	int ret;
+
+	refslab_fault_race();
+	might_fault();
+	if (should_fail_usercopy())
+		return -EFAULT;
+	if (!user_access_begin(uref, sizeof(cmd)))
+		goto common;
+	/* All of it a word at a time: the caller's size is checked after. */
+	unsafe_get_user(to[0], &from[0], efault);
+	unsafe_get_user(to[1], &from[1], efault);
+	unsafe_get_user(to[2], &from[2], efault);
+	unsafe_put_user(cmd.refs, &uref->refs, efault);
+	user_access_end();
+	if (cmd.size != sizeof(cmd))
+		goto common;
+
+	if (cmd.flags || cmd.__reserved)
+		return -EINVAL;
+	ret = refslab_ref_apply(rf, nr == REFSLAB_CMD_GET, cmd.handle,
+				cmd.count, &cmd.refs);
+	if (ret)
+		return ret;
+	return put_user(cmd.refs, &uref->refs);
+
+efault:
+	user_access_end();
+common:
+	/* Then it finds out why, and gives the errno it always gives. */
+	return refslab_run(rf, nr, uref);
 }
 
 /*
@@ -294,7 +342,7 @@ err_abort_handle:
 	refslab_handle_abort(&rf->handles, handle, *hid);
 err_put:
 	if (!refslab_fault_skip_put())
-		refslab_object_put_many(obj, 1);
+		refslab_object_holder_put(obj, 1);
 	return ret;
 }
 
@@ -304,7 +352,7 @@ err_put:
  */
 static int refslab_keep_ref(struct refslab_object *obj)
 {
-	int ret = refslab_object_ref_add(obj, 1);
+	int ret = refslab_object_holder_add(obj, 1);
 
 	refslab_object_put(obj);
 	return ret;
@@ -559,7 +607,7 @@ err_put:
 	if (file)
 		fput(file);
 	else if (obj)
-		refslab_object_put_many(obj, 1);
+		refslab_object_holder_put(obj, 1);
 	return ret;
 }
 
@@ -815,18 +863,29 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 	return ret;
 }
 
-static int refslab_run(struct refslab_file *rf, unsigned int nr,
-		       void __user *arg);
-
 /* Records a batch reads, runs and writes back at a time: 2560 bytes. */
 #define REFSLAB_BATCH_CHUNK	64
 static_assert(sizeof(struct refslab_batch_op) == 40);
 static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) <= PAGE_SIZE);
 
-/* The bytes of an inline record after its form must be 0. */
+/*
+ * The bytes of an inline record after its form must be 0.  Every form is
+ * a whole number of words, so the check is one compare per word.
+ */
+static_assert(sizeof(struct refslab_batch_ref) % sizeof(u64) == 0);
+static_assert(sizeof(struct refslab_batch_create) % sizeof(u64) == 0);
+static_assert(sizeof(struct refslab_batch_dup) % sizeof(u64) == 0);
+static_assert(sizeof(struct refslab_batch_open) % sizeof(u64) == 0);
+
 static bool batch_tail_clear(const struct refslab_batch_op *op, size_t len)
 {
-	return !memchr_inv(op->__size + len, 0, sizeof(op->__size) - len);
+	const u64 *word = (const u64 *)op->__size;
+	size_t i;
+
+	for (i = len / sizeof(u64); i < sizeof(op->__size) / sizeof(u64); i++)
+		if (word[i])
+			return false;
+	return true;
 }
 
 /*
@@ -847,17 +906,6 @@ static int batch_run_inline(struct refslab_file *rf,
 		return -EINVAL;
 
 	switch (op->cmd) {
-	case REFSLAB_CMD_GET:
-	case REFSLAB_CMD_PUT:
-		/* The checks of refslab_ioc_ref(), without its user answer. */
-		if (op->flags != REFSLAB_BATCH_OP_INLINE || !op->ref.count ||
-		    op->ref.__reserved || !batch_tail_clear(op, sizeof(op->ref)))
-			return -EINVAL;
-		if (op->cmd == REFSLAB_CMD_GET)
-			return refslab_handle_get(&rf->handles, op->ref.handle,
-						  op->ref.count, &op->ref.refs);
-		return refslab_handle_put(&rf->handles, op->ref.handle,
-					  op->ref.count, &op->ref.refs);
 	case REFSLAB_CMD_CREATE:
 		buf.create = (struct refslab_create){
 			.size = sizeof(buf.create),
@@ -904,8 +952,23 @@ static int batch_run_inline(struct refslab_file *rf,
 
 static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op)
 {
+	bool get = op->cmd == REFSLAB_CMD_GET;
+
 	if (op->cmd == REFSLAB_CMD_BATCH)
 		return -EINVAL;
+	if ((get || op->cmd == REFSLAB_CMD_PUT) &&
+	    op->flags & REFSLAB_BATCH_OP_INLINE) {
+		/*
+		 * The checks of refslab_ioc_ref(), without its user answer,
+		 * and with no command structure to build: the most common
+		 * records of all.
+		 */
+		if (op->flags != REFSLAB_BATCH_OP_INLINE ||
+		    op->ref.__reserved || !batch_tail_clear(op, sizeof(op->ref)))
+			return -EINVAL;
+		return refslab_ref_apply(rf, get, op->ref.handle,
+					 op->ref.count, &op->ref.refs);
+	}
 	if (op->flags & REFSLAB_BATCH_OP_INLINE)
 		return batch_run_inline(rf, op);
 	if (op->flags || !batch_tail_clear(op, sizeof(op->arg)))
@@ -928,7 +991,56 @@ static int batch_claim(struct refslab_batch_op __user *uops,
 			&uops[n - 1].__size[sizeof(ops->__size) - 1]);
 }
 
-/* Write back @n records one at a time; return how many were written. */
+/*
+ * Write back what @n records that ran give: each one's result and, if it
+ * succeeded, the outputs of its in-record form; its inputs stay as the
+ * caller wrote them.  One user-access window for the whole run.  Returns
+ * how many records were written: fewer only if the caller unmapped them
+ * since the claim (or a fault was injected).
+ */
+static unsigned int batch_answer(struct refslab_batch_op __user *uops,
+				 const struct refslab_batch_op *ops,
+				 unsigned int n)
+{
+	const struct refslab_batch_op *op;
+	unsigned int i;
+
+	might_fault();
+	if (should_fail_usercopy() ||
+	    !user_write_access_begin(uops, n * sizeof(*uops)))
+		return 0;
+	for (i = 0; i < n; i++) {
+		op = &ops[i];
+		unsafe_put_user(op->result, &uops[i].result, efault);
+		if (op->result || !(op->flags & REFSLAB_BATCH_OP_INLINE))
+			continue;
+		switch (op->cmd) {
+		case REFSLAB_CMD_GET:
+		case REFSLAB_CMD_PUT:
+			unsafe_put_user(op->ref.refs, &uops[i].ref.refs, efault);
+			break;
+		case REFSLAB_CMD_CREATE:
+			unsafe_put_user(op->create.handle,
+					&uops[i].create.handle, efault);
+			unsafe_put_user(op->create.id, &uops[i].create.id,
+					efault);
+			break;
+		case REFSLAB_CMD_DUP:
+			unsafe_put_user(op->dup.new_handle,
+					&uops[i].dup.new_handle, efault);
+			break;
+		case REFSLAB_CMD_OPEN:
+			unsafe_put_user(op->open.handle, &uops[i].open.handle,
+					efault);
+			break;
+		}
+	}
+efault:
+	user_write_access_end();
+	return i;
+}
+
+/* Write back @n whole records one at a time; return how many were written. */
 static unsigned int batch_answer_each(struct refslab_batch_op __user *uops,
 				      const struct refslab_batch_op *ops,
 				      unsigned int n)
@@ -980,17 +1092,18 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 		}
 		/*
 		 * Claimed above, so this fails only if the caller unmapped
-		 * it since (or a fault was injected): then record by record,
-		 * and the batch ends at the first that cannot be written.
+		 * it since (or a fault was injected): then the rest record
+		 * by record, and the batch ends at the first that cannot be
+		 * written.
 		 */
-		if (copy_to_user(uops + done, ops, ran * sizeof(*ops))) {
-			n = batch_answer_each(uops + done, ops, ran);
-			if (n < ran) {
-				done += n;
-				if (!done)
-					ret = -EFAULT;
-				break;
-			}
+		n = batch_answer(uops + done, ops, ran);
+		if (n < ran)
+			n += batch_answer_each(uops + done + n, ops + n, ran - n);
+		if (n < ran) {
+			done += n;
+			if (!done)
+				ret = -EFAULT;
+			break;
 		}
 		done += ran;
 		cond_resched();
@@ -1016,7 +1129,9 @@ struct refslab_ioctl_op {
 	[REFSLAB_CMD_##_NAME] = {					\
 		.size = sizeof(struct refslab_##_struct) +		\
 			BUILD_BUG_ON_ZERO(sizeof(union refslab_ucmd_buffer) < \
-					  sizeof(struct refslab_##_struct)), \
+					  sizeof(struct refslab_##_struct)) + \
+			BUILD_BUG_ON_ZERO(sizeof(struct refslab_##_struct) % \
+					  sizeof(u64)),			\
 		.min_size = offsetofend(struct refslab_##_struct, _last), \
 		.execute = refslab_ioc_##_fn,				\
 	}
@@ -1043,6 +1158,47 @@ static const struct refslab_ioctl_op refslab_ioctl_ops[] = {
 };
 
 /*
+ * Read the command's structure: the caller's size first, then the whole of
+ * it.  A structure of this version's size (the usual case) is read in one
+ * window, a word at a time; any other size by copy_struct_from_user().
+ */
+static int refslab_ucmd_copy_in(struct refslab_ucmd *ucmd,
+				const struct refslab_ioctl_op *op)
+{
+	const u64 __user *from = ucmd->ubuffer;
+	u64 *to = ucmd->cmd;
+	unsigned int i;
+	int ret;
+
+	might_fault();
+	if (should_fail_usercopy())
+		return -EFAULT;
+	if (user_read_access_begin(from, op->size)) {
+		unsafe_get_user(ucmd->user_size, (const u32 __user *)from,
+				efault);
+		if (ucmd->user_size == op->size) {
+			for (i = 0; i < op->size / sizeof(u64); i++)
+				unsafe_get_user(to[i], &from[i], efault);
+			user_read_access_end();
+			return 0;
+		}
+		user_read_access_end();
+	}
+
+	ret = get_user(ucmd->user_size, (const u32 __user *)from);
+	if (ret)
+		return ret;
+	if (ucmd->user_size < op->min_size)
+		return -EINVAL;
+	return copy_struct_from_user(ucmd->cmd, op->size, ucmd->ubuffer,
+				     ucmd->user_size);
+
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+/*
  * Run command @nr on the argument at @arg: shared by the ioctl and by each
  * operation of a batch, so both check exactly the same things.
  */
@@ -1063,18 +1219,8 @@ static int refslab_run(struct refslab_file *rf, unsigned int nr,
 
 	refslab_fault_race();
 	ucmd.ubuffer = arg;
-	ret = get_user(ucmd.user_size, (u32 __user *)ucmd.ubuffer);
-	if (ret)
-		return ret;
-	if (ucmd.user_size < op->min_size)
-		return -EINVAL;
 	ucmd.cmd = &buf;
-	if (ucmd.user_size == op->size)
-		ret = refslab_copy_whole_from(ucmd.cmd, ucmd.ubuffer,
-					      op->size) ? -EFAULT : 0;
-	else
-		ret = copy_struct_from_user(ucmd.cmd, op->size, ucmd.ubuffer,
-					    ucmd.user_size);
+	ret = refslab_ucmd_copy_in(&ucmd, op);
 	if (ret)
 		return ret;
 	return op->execute(rf, &ucmd);
@@ -1087,6 +1233,9 @@ static long refslab_fops_ioctl(struct file *filp, unsigned int cmd,
 
 	if (cmd != _IO(REFSLAB_IOCTL_TYPE, nr))
 		return -ENOTTY;
+	if (nr == REFSLAB_CMD_GET || nr == REFSLAB_CMD_PUT)
+		return refslab_ref_ioctl(filp->private_data, nr,
+					 (void __user *)arg);
 	return refslab_run(filp->private_data, nr, (void __user *)arg);
 }
 

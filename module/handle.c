@@ -4,10 +4,13 @@
  *
  * Lookups run under RCU and take no lock.  A handle's reference count is an
  * atomic changed by compare-and-swap; the table's spinlock is
- * taken only to add or remove a handle.  The handle's references are also
- * references to its object, and the object count never drops below the
- * handle count: GET adds to the object before the handle, PUT takes from
- * the handle before the object.
+ * taken only to add or remove a handle.  A handle keeps its object alive
+ * with one reference of the object's count, taken when it is made and
+ * dropped when it goes; its own references are held references of the
+ * object (refslab_object_holder_add()), so GET and PUT change only the
+ * object's held count, and that never drops below what its handles
+ * hold: GET adds to the object before the handle, PUT takes from the
+ * handle before the object.
  *
  * A handle number is a slot of the table (its low HANDLE_SLOT_BITS) and a
  * generation (the rest, never zero): which use of the slot it names.  A
@@ -46,8 +49,11 @@
 
 #include <kunit/visibility.h>
 #include "handle.h"
+#include "ns.h"
 #include "object.h"
+#include "quota.h"
 #include "stats.h"
+#include "trace.h"
 
 /* The export cache shares the RCU head's memory: a handle is 32 bytes. */
 static_assert(sizeof(struct refslab_handle) <= 32);
@@ -146,7 +152,7 @@ void refslab_handle_table_destroy(struct refslab_handle_table *table)
 			fput(file);
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, refs);
 		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
-		refslab_object_put_many(handle->obj, refs);
+		refslab_object_holder_put(handle->obj, refs);
 		kfree_rcu(handle, rcu);
 		/* A table may hold millions of handles. */
 		cond_resched();
@@ -370,6 +376,8 @@ void refslab_handle_publish(struct refslab_handle_table *table,
 			    struct refslab_handle *handle, u32 hid,
 			    struct refslab_object *obj, u32 rights)
 {
+	u32 slot = hid & HANDLE_SLOT_MASK;
+	struct refslab_handle_dir *dir;
 	unsigned long *entry;
 
 	handle->obj = obj;
@@ -380,12 +388,17 @@ void refslab_handle_publish(struct refslab_handle_table *table,
 	handle->export.rights = 0;
 	refslab_stat_inc(REFSLAB_STAT_HANDLES_CREATED);
 	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
-	spin_lock(&table->lock);
-	entry = slot_entry(table, hid & HANDLE_SLOT_MASK);
-	WARN_ON_ONCE(*entry != SLOT_RESERVED);
+	/*
+	 * The slot is the caller's alone until the handle is in it, and its
+	 * page is the same in every directory, old or new: no lock.
+	 */
+	rcu_read_lock();
+	dir = rcu_dereference(table->dir);
+	entry = &dir->page[slot >> HANDLE_PAGE_SHIFT][slot & (HANDLE_PAGE_SLOTS - 1)];
+	WARN_ON_ONCE(READ_ONCE(*entry) != SLOT_RESERVED);
 	/* Lookups see the handle only once all of it is written. */
 	smp_store_release(entry, (unsigned long)handle);
-	spin_unlock(&table->lock);
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish);
 
@@ -412,8 +425,8 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort);
  * number).  The caller is in an RCU read-side section, which keeps the
  * directory and the handle's memory.
  */
-static struct refslab_handle *handle_find(struct refslab_handle_table *table,
-					  u32 hid)
+static __always_inline struct refslab_handle *
+handle_find(struct refslab_handle_table *table, u32 hid)
 {
 	u32 slot = hid & HANDLE_SLOT_MASK;
 	struct refslab_handle_dir *dir;
@@ -511,7 +524,7 @@ int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs)
 {
 	struct refslab_handle *handle;
-	int ret;
+	int held, ret;
 
 	if (count > REFSLAB_HANDLE_REFS_MAX)
 		return -EOVERFLOW;
@@ -523,18 +536,22 @@ int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		goto out_unlock;
 	}
 	/*
-	 * The object first: while the handle holds references, so does the
-	 * object, and a concurrent PUT of the handle can never take from the
-	 * object references that were not yet added to it.
+	 * The object first: the handle may be going (a concurrent PUT is
+	 * taking its last references), and then the object is given its
+	 * references back, but its held count never drops below its
+	 * handles'.
 	 */
-	ret = refslab_object_ref_add(handle->obj, count);
-	if (ret)
-		goto out_unlock;
-	ret = handle_refs_add(handle, count, refs);
-	if (ret) {
-		refslab_object_put_many(handle->obj, count);
+	held = refslab_object_held_add(handle->obj, count);
+	if (held < 0) {
+		ret = held;
 		goto out_unlock;
 	}
+	ret = handle_refs_add(handle, count, refs);
+	if (ret) {
+		refslab_object_held_sub(handle->obj, count);
+		goto out_unlock;
+	}
+	trace_refslab_get(handle->obj, count, held);
 	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, count);
 out_unlock:
 	rcu_read_unlock();
@@ -609,11 +626,14 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 
 	*refs = old - count;
 	obj = handle->obj;
-	/* Only the task that reached zero gets here, once. */
-	if (!*refs)
-		handle_remove(table, handle, hid);
+	trace_refslab_put(obj, count, refslab_object_held_sub(obj, count));
 	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
-	refslab_object_put_many(obj, count);
+	/* Only the task that reached zero gets here, once. */
+	if (!*refs) {
+		handle_remove(table, handle, hid);
+		/* The handle's reference: nothing may touch @obj after it. */
+		refslab_object_put(obj);
+	}
 out_unlock:
 	rcu_read_unlock();
 	return ret;

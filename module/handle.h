@@ -64,7 +64,8 @@ struct refslab_handle_dir {
 /**
  * struct refslab_handle_table - the handles of one open file
  * @lock: guards the slots' contents, the fields below and each handle's
- *	@export; lookups take no lock
+ *	@export; lookups take no lock, and neither does the publication of
+ *	a handle in the slot reserved for it, which nobody else writes
  * @dir: the pages of slots, read under RCU
  * @slots: slots used so far; a slot is never given back to the pages
  * @free_head: the free slot freed longest ago, reused first

@@ -400,39 +400,41 @@ u64 refslab_object_visible_id(const struct refslab_object *obj)
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_visible_id);
 
 /**
- * refslab_object_ref_add() - add held references, within the object's cap
+ * refslab_object_holder_add() - add a holder of held references
  * @obj: the object; the caller must be in an RCU read-side section that
  *	found it, or hold a reference
- * @n: how many
+ * @n: the references the new holder holds, within the object's cap
  *
- * Only held references count against REFSLAB_OBJECT_REFS_MAX, so an
- * operation in progress elsewhere never makes this fail.  That keeps
- * userspace far from refcount_t saturation: the only references added
- * beyond the cap are short-lived ones, a few per task at most.
+ * A holder (a handle, an object file, a pin) keeps the object alive with
+ * one reference of the object's count, however many held references it
+ * holds; those are counted apart, in the held count, and only they count
+ * against REFSLAB_OBJECT_REFS_MAX.  So an operation in progress elsewhere
+ * never makes this fail, and the object's count stays far from refcount_t
+ * saturation: it counts holders and short-lived references, and every
+ * holder holds at least one of the at most REFSLAB_OBJECT_REFS_MAX held
+ * references.  GET and PUT of a handle change only the held count
+ * (refslab_object_held_add() and refslab_object_held_sub()).
  *
  * Context: process context, also under rcu_read_lock(); not in softirq.
  * Return: 0, -ENOENT if the object has no references left (a racing put
  * is releasing it), or -EOVERFLOW if the cap would be exceeded.
  */
-int refslab_object_ref_add(struct refslab_object *obj, unsigned int n)
+int refslab_object_holder_add(struct refslab_object *obj, unsigned int n)
 {
-	int old;
+	int held;
 
 	/* Keep it alive first: the caller's own reference may be going. */
-	if (!refcount_add_not_zero(n, &obj->ref))
+	if (!refcount_inc_not_zero(&obj->ref))
 		return -ENOENT;
-	old = atomic_read(&obj->held);
-	do {
-		if (n > REFSLAB_OBJECT_REFS_MAX - old) {
-			if (refcount_sub_and_test(n, &obj->ref))
-				refslab_object_release(obj);
-			return -EOVERFLOW;
-		}
-	} while (!atomic_try_cmpxchg_relaxed(&obj->held, &old, old + n));
-	trace_refslab_get(obj, n, old + n);
+	held = refslab_object_held_add(obj, n);
+	if (held < 0) {
+		refslab_object_put(obj);
+		return held;
+	}
+	trace_refslab_get(obj, n, held);
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(refslab_object_ref_add);
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_holder_add);
 
 /*
  * The grace period is over: free the object, then tell its watchers (the
@@ -491,26 +493,21 @@ static void refslab_object_release(struct refslab_object *obj)
 }
 
 /**
- * refslab_object_put_many() - drop held references
+ * refslab_object_holder_put() - a holder goes, with its held references
  * @obj: the object
- * @n: how many; the caller must hold that many
+ * @n: the held references the holder still held
  *
- * Releases the object when the last reference goes.
+ * Releases the object when its last reference goes.
  *
  * Context: process context, also under rcu_read_lock(); not in softirq.
  */
-void refslab_object_put_many(struct refslab_object *obj, unsigned int n)
+void refslab_object_holder_put(struct refslab_object *obj, unsigned int n)
 {
-	int held = atomic_sub_return_relaxed(n, &obj->held);
-
-	/* A put of held references nobody took: a refslab bug, not the user's. */
-	WARN_ON_ONCE(held < 0);
-	trace_refslab_put(obj, n, held);
-	/* Nothing may touch @obj after the sub unless it reached zero. */
-	if (refcount_sub_and_test(n, &obj->ref))
-		refslab_object_release(obj);
+	trace_refslab_put(obj, n, refslab_object_held_sub(obj, n));
+	/* Nothing may touch @obj after this unless it was the last. */
+	refslab_object_put(obj);
 }
-EXPORT_SYMBOL_IF_KUNIT(refslab_object_put_many);
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_holder_put);
 
 /**
  * refslab_object_put() - drop a short-lived reference
@@ -738,7 +735,7 @@ int refslab_object_pin(struct refslab_ns *rns, u64 id)
 	ret = refslab_quota_charge_pin(obj->charge);
 	if (ret)
 		goto out_unlock;
-	ret = refslab_object_ref_add(obj, 1);
+	ret = refslab_object_holder_add(obj, 1);
 	if (ret) {
 		refslab_quota_uncharge_pin(obj->charge);
 		goto out_unlock;
@@ -765,7 +762,7 @@ static void unpin_locked(struct refslab_object *obj)
 	refslab_quota_uncharge_pin(obj->charge);
 	refslab_stat_inc(REFSLAB_STAT_UNPINS);
 	refslab_stat_inc(REFSLAB_STAT_REFS_DROPPED);
-	refslab_object_put_many(obj, 1);
+	refslab_object_holder_put(obj, 1);
 }
 
 /**

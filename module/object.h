@@ -3,6 +3,7 @@
 #define _REFSLAB_OBJECT_H
 
 #include <linux/atomic.h>
+#include <linux/bug.h>
 #include <linux/compiler.h>
 #include <linux/gfp.h>
 #include <linux/rcupdate.h>
@@ -10,6 +11,7 @@
 #include <linux/seqlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <uapi/linux/refslab.h>
 
 #include "alloc.h"
 
@@ -22,11 +24,12 @@ struct refslab_watchers;
 
 /**
  * struct refslab_object - a kernel-owned, reference-counted object
- * @ref: references from handles, exported files and pins, plus short-lived
- *	ones taken by operations in progress; the object lives while any is
- *	left
- * @held: the references of handles, exported files and pins alone, the
- *	ones REFSLAB_OBJECT_REFS_MAX caps
+ * @ref: one reference per holder (handle, exported file, pin), plus
+ *	short-lived ones taken by operations in progress; the object lives
+ *	while any is left
+ * @held: the references the holders hold (a handle holds from 1 to
+ *	REFSLAB_HANDLE_REFS_MAX, a file or a pin one), the ones INFO reports
+ *	and REFSLAB_OBJECT_REFS_MAX caps
  * @size: payload size in bytes; the size class follows from it
  * @mode: permission bits
  * @gid: group
@@ -42,9 +45,10 @@ struct refslab_watchers;
  * @fired: the object's watchers, to be told once it is reclaimed
  * @payload: @size bytes of data, zeroed at allocation
  *
- * The object is reached only by holding a reference, with one exception: a
- * registry lookup finds it under RCU and may touch @ref alone, to try
- * refcount_inc_not_zero().  That is why the fields of a live object may
+ * The object is reached only by holding a reference, with two exceptions,
+ * both under RCU: a registry lookup may touch @ref alone, to try
+ * refcount_inc_not_zero(), and a GET through a handle that may be going
+ * may add to @held and take it back.  That is why the fields of a live object may
  * share storage with those the release hands to the reclaim: nothing reads
  * @generation, @ctime_ns, @ns or @charge after the final put.
  */
@@ -90,8 +94,8 @@ void refslab_object_publish(struct refslab_object *obj);
 void refslab_object_abort(struct refslab_object *obj);
 
 struct refslab_object *refslab_object_lookup(struct refslab_ns *rns, u64 id);
-int refslab_object_ref_add(struct refslab_object *obj, unsigned int n);
-void refslab_object_put_many(struct refslab_object *obj, unsigned int n);
+int refslab_object_holder_add(struct refslab_object *obj, unsigned int n);
+void refslab_object_holder_put(struct refslab_object *obj, unsigned int n);
 void refslab_object_put(struct refslab_object *obj);
 
 bool __must_check refslab_object_get_unless_zero(struct refslab_object *obj);
@@ -106,6 +110,49 @@ bool __must_check refslab_object_get_unless_zero(struct refslab_object *obj);
 static inline unsigned int refslab_object_held(const struct refslab_object *obj)
 {
 	return atomic_read(&obj->held);
+}
+
+/**
+ * refslab_object_held_add() - count more held references of a holder
+ * @obj: the object; the caller must be in an RCU read-side section that
+ *	found it, or hold a reference
+ * @n: how many
+ *
+ * Counts only: the holder already keeps the object alive.  A caller whose
+ * holder may be going adds first and takes the references back with
+ * refslab_object_held_sub() if the holder turns out to be gone, so the
+ * held count is never less than the holders hold.
+ *
+ * Return: the held count after the add, or -EOVERFLOW if it would pass
+ * REFSLAB_OBJECT_REFS_MAX.
+ */
+static inline int refslab_object_held_add(struct refslab_object *obj,
+					  unsigned int n)
+{
+	int old = atomic_read(&obj->held);
+
+	do {
+		if (n > REFSLAB_OBJECT_REFS_MAX - old)
+			return -EOVERFLOW;
+	} while (!atomic_try_cmpxchg_relaxed(&obj->held, &old, old + n));
+	return old + n;
+}
+
+/**
+ * refslab_object_held_sub() - count fewer held references
+ * @obj: the object, kept alive by the caller's holder or RCU section
+ * @n: how many; the caller's holder held them
+ *
+ * Return: the held count after the sub.
+ */
+static inline int refslab_object_held_sub(struct refslab_object *obj,
+					  unsigned int n)
+{
+	int held = atomic_sub_return_relaxed(n, &obj->held);
+
+	/* A put of held references nobody took: a refslab bug, not the user's. */
+	WARN_ON_ONCE(held < 0);
+	return held;
 }
 
 /**

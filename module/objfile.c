@@ -35,7 +35,7 @@ static int refslab_objfile_release(struct inode *inode, struct file *file)
 	struct refslab_objfile *of = file->private_data;
 
 	refslab_stat_inc(REFSLAB_STAT_REFS_DROPPED);
-	refslab_object_put_many(of->obj, 1);
+	refslab_object_holder_put(of->obj, 1);
 	kfree(of);
 	refslab_stat_inc(REFSLAB_STAT_OBJFILES_RELEASED);
 	return 0;

@@ -12,8 +12,9 @@
 #include <linux/tracepoint.h>
 
 /*
- * Only object.c includes this file, after ns.h, object.h and quota.h,
- * whose structures and refslab_charge_uid() the events read: the
+ * object.c, which defines the tracepoints, and handle.c, whose GET and
+ * PUT change the held count, include this file, after ns.h, object.h and
+ * quota.h, whose structures and refslab_charge_uid() the events read: the
  * tracepoints are the object life cycle's own, not a layer above it.
  */
 

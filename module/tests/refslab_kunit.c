@@ -92,7 +92,7 @@ static struct refslab_ns *test_ns(struct kunit *test)
 
 /*
  * A published object of @rns.  The caller owns its creator's reference, a
- * held one, which refslab_object_put_many(obj, 1) drops; refslab_object_put()
+ * held one, which refslab_object_holder_put(obj, 1) drops; refslab_object_put()
  * is only for the short-lived references of lookups.
  */
 static struct refslab_object *new_object_in(struct kunit *test,
@@ -221,7 +221,7 @@ static void refslab_object_alloc_sizes(struct kunit *test)
 			if (obj->payload[j])
 				break;
 		KUNIT_EXPECT_EQ_MSG(test, j, sizes[i], "payload not zeroed");
-		refslab_object_put_many(obj, 1);
+		refslab_object_holder_put(obj, 1);
 	}
 }
 
@@ -244,11 +244,11 @@ static void refslab_object_ids_increase(struct kunit *test)
 	struct refslab_object *c;
 
 	KUNIT_EXPECT_GT(test, b->id, a->id);
-	refslab_object_put_many(b, 1);
+	refslab_object_holder_put(b, 1);
 	c = new_object(test, 8);
 	KUNIT_EXPECT_GT(test, c->id, released_id);
-	refslab_object_put_many(a, 1);
-	refslab_object_put_many(c, 1);
+	refslab_object_holder_put(a, 1);
+	refslab_object_holder_put(c, 1);
 }
 
 /*
@@ -267,7 +267,7 @@ static void refslab_object_registry_keeps_next(struct kunit *test)
 	node = slot_node(&rns->registry, id + 1, &reserved);
 	KUNIT_EXPECT_TRUE(test, reserved);
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id + 1));
-	refslab_object_put_many(a, 1);
+	refslab_object_holder_put(a, 1);
 	/* Released: its slot is empty, the next one still reserved. */
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
 	KUNIT_EXPECT_PTR_EQ(test, slot_node(&rns->registry, id + 1, &reserved),
@@ -281,7 +281,7 @@ static void refslab_object_registry_keeps_next(struct kunit *test)
 	refslab_object_put(b);
 	slot_node(&rns->registry, id + 2, &reserved);
 	KUNIT_EXPECT_TRUE(test, reserved);
-	refslab_object_put_many(b, 1);
+	refslab_object_holder_put(b, 1);
 }
 
 static void refslab_object_lookup_published_only(struct kunit *test)
@@ -316,7 +316,7 @@ static void refslab_object_lookup_published_only(struct kunit *test)
 	if (found)
 		refslab_object_put(found);
 
-	refslab_object_put_many(obj, 1);
+	refslab_object_holder_put(obj, 1);
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
 }
 
@@ -341,39 +341,38 @@ static void refslab_object_abort_leaves_nothing(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
 }
 
-static void refslab_object_ref_add_cap(struct kunit *test)
+static void refslab_object_holder_add_cap(struct kunit *test)
 {
 	struct refslab_object *obj = new_object(test, 8);
 
-	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj,
+	KUNIT_EXPECT_EQ(test, refslab_object_holder_add(obj,
 						     REFSLAB_OBJECT_REFS_MAX - 1),
 			0);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
-			(int)REFSLAB_OBJECT_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), -EOVERFLOW);
-	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, UINT_MAX), -EOVERFLOW);
+	/* One reference per holder, however many it holds. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 2);
+	KUNIT_EXPECT_EQ(test, refslab_object_holder_add(obj, 1), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, refslab_object_holder_add(obj, UINT_MAX), -EOVERFLOW);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
-			(int)REFSLAB_OBJECT_REFS_MAX);
-	refslab_object_put_many(obj, REFSLAB_OBJECT_REFS_MAX - 1);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 2);
+	refslab_object_holder_put(obj, REFSLAB_OBJECT_REFS_MAX - 1);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
-	refslab_object_put_many(obj, 1);
+	refslab_object_holder_put(obj, 1);
 }
 
 /*
  * Operations in flight hold short-lived references; the cap counts held
  * references only, so it is reached exactly however many are in flight.
  */
-static void refslab_object_ref_add_cap_held_only(struct kunit *test)
+static void refslab_object_holder_add_cap_held_only(struct kunit *test)
 {
 	const unsigned int in_flight = 3;
 	struct refslab_object *obj = new_object(test, 8);
 	struct stat_snapshot s;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, refslab_object_ref_add(obj,
+	KUNIT_ASSERT_EQ(test, refslab_object_holder_add(obj,
 						     REFSLAB_OBJECT_REFS_MAX - 2),
 			0);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj),
@@ -384,25 +383,27 @@ static void refslab_object_ref_add_cap_held_only(struct kunit *test)
 			REFSLAB_OBJECT_REFS_MAX - 1);
 
 	/* One more at MAX - 1 held, as GET of 1 with INFO or READ running. */
-	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), 0);
+	KUNIT_EXPECT_EQ(test, refslab_object_holder_add(obj, 1), 0);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
-			(int)(REFSLAB_OBJECT_REFS_MAX + in_flight));
-	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), -EOVERFLOW);
+	/* Three holders and the references in flight. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), (int)(3 + in_flight));
+	KUNIT_EXPECT_EQ(test, refslab_object_holder_add(obj, 1), -EOVERFLOW);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
 
 	/* The short-lived ones go and leave the held count alone. */
 	for (i = 0; i < in_flight; i++)
 		refslab_object_put(obj);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
-			(int)REFSLAB_OBJECT_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refslab_object_ref_add(obj, 1), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 3);
+	KUNIT_EXPECT_EQ(test, refslab_object_holder_add(obj, 1), -EOVERFLOW);
 
 	snapshot(&s);
-	refslab_object_put_many(obj, REFSLAB_OBJECT_REFS_MAX - 1);
+	refslab_object_holder_put(obj, REFSLAB_OBJECT_REFS_MAX - 2);
+	refslab_object_holder_put(obj, 1);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
-	refslab_object_put_many(obj, 1);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
+	refslab_object_holder_put(obj, 1);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 1ULL);
 }
 
@@ -432,7 +433,7 @@ static void refslab_object_write_conditional(struct kunit *test)
 			0);
 	KUNIT_EXPECT_EQ(test, gen, 2ULL);
 	KUNIT_EXPECT_EQ(test, refslab_object_generation(obj), 2ULL);
-	refslab_object_put_many(obj, 1);
+	refslab_object_holder_put(obj, 1);
 }
 
 static struct kunit_case refslab_object_cases[] = {
@@ -442,8 +443,8 @@ static struct kunit_case refslab_object_cases[] = {
 	KUNIT_CASE(refslab_object_registry_keeps_next),
 	KUNIT_CASE(refslab_object_lookup_published_only),
 	KUNIT_CASE(refslab_object_abort_leaves_nothing),
-	KUNIT_CASE(refslab_object_ref_add_cap),
-	KUNIT_CASE(refslab_object_ref_add_cap_held_only),
+	KUNIT_CASE(refslab_object_holder_add_cap),
+	KUNIT_CASE(refslab_object_holder_add_cap_held_only),
 	KUNIT_CASE(refslab_object_write_conditional),
 	{}
 };
@@ -466,7 +467,7 @@ static void refslab_object_put_reclaims_after_grace_period(struct kunit *test)
 	snapshot(&s);
 	for (i = 0; i < n; i++) {
 		obj = new_object(test, 1 + (i * 37) % REFSLAB_PAYLOAD_MAX);
-		refslab_object_put_many(obj, 1);
+		refslab_object_holder_put(obj, 1);
 	}
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_CREATED), (u64)n);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), (u64)n);
@@ -479,21 +480,21 @@ static void refslab_object_put_reclaims_after_grace_period(struct kunit *test)
 			delta(&s, REFSLAB_STAT_PAYLOAD_BYTES_RELEASED));
 }
 
-static void refslab_object_put_many_releases_once(struct kunit *test)
+static void refslab_object_holder_put_releases_once(struct kunit *test)
 {
 	struct refslab_ns *rns = test_ns(test);
 	struct refslab_object *obj = new_object(test, 8);
 	struct stat_snapshot s;
 	u64 id = obj->id;
 
-	KUNIT_ASSERT_EQ(test, refslab_object_ref_add(obj, 9), 0);
+	KUNIT_ASSERT_EQ(test, refslab_object_holder_add(obj, 9), 0);
 	snapshot(&s);
-	refslab_object_put_many(obj, 4);
+	refslab_object_holder_put(obj, 9);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
 	KUNIT_EXPECT_PTR_EQ(test, refslab_object_lookup(rns, id), obj);
 	refslab_object_put(obj);	/* the lookup's */
-	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 6U);
-	refslab_object_put_many(obj, 6);
+	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 1U);
+	refslab_object_holder_put(obj, 1);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 1ULL);
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
 	rcu_barrier();
@@ -514,7 +515,7 @@ static void refslab_object_put_short_lived_last(struct kunit *test)
 	found = refslab_object_lookup(rns, id);
 	KUNIT_ASSERT_PTR_EQ(test, found, obj);
 	snapshot(&s);
-	refslab_object_put_many(obj, 1);
+	refslab_object_holder_put(obj, 1);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(found), 0U);
 	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
 	refslab_object_put(found);
@@ -578,7 +579,7 @@ static void refslab_object_lookup_races_final_put(struct kunit *test)
 		WRITE_ONCE(race->id, obj->id);
 		if (i & 1)
 			udelay(i % 50);
-		refslab_object_put_many(obj, 1);
+		refslab_object_holder_put(obj, 1);
 		if (!(i % 64))
 			cond_resched();
 	}
@@ -595,7 +596,7 @@ static void refslab_object_lookup_races_final_put(struct kunit *test)
 
 static struct kunit_case refslab_reclaim_cases[] = {
 	KUNIT_CASE(refslab_object_put_reclaims_after_grace_period),
-	KUNIT_CASE(refslab_object_put_many_releases_once),
+	KUNIT_CASE(refslab_object_holder_put_releases_once),
 	KUNIT_CASE(refslab_object_put_short_lived_last),
 	KUNIT_CASE_SLOW(refslab_object_lookup_races_final_put),
 	{}
@@ -664,14 +665,15 @@ static void refslab_handle_get_put(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refslab_handle_get(table, hid, 5, &refs), 0);
 	KUNIT_EXPECT_EQ(test, refs, 6U);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 6U);
-	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 6);
+	/* GET and PUT count held references; the handle is one holder. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
 
 	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 7, &refs),
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 2, &refs), 0);
 	KUNIT_EXPECT_EQ(test, refs, 4U);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), 4U);
-	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 4);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
 
 	KUNIT_EXPECT_EQ(test, refslab_handle_put(table, hid, 4, &refs), 0);
 	KUNIT_EXPECT_EQ(test, refs, 0U);
@@ -843,8 +845,7 @@ static void refslab_handle_get_cap(struct kunit *test)
 			-EOVERFLOW);
 	/* A failed get leaves the object counts as they were. */
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_HANDLE_REFS_MAX);
-	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref),
-			(int)REFSLAB_HANDLE_REFS_MAX);
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->ref), 1);
 }
 
 static void refslab_handle_table_destroy_drops_all(struct kunit *test)
@@ -854,7 +855,7 @@ static void refslab_handle_table_destroy_drops_all(struct kunit *test)
 	struct stat_snapshot s;
 	u32 refs;
 
-	KUNIT_ASSERT_EQ(test, refslab_object_ref_add(a, 1), 0);
+	KUNIT_ASSERT_EQ(test, refslab_object_holder_add(a, 1), 0);
 	add_handle(test, a, REFSLAB_RIGHTS_ALL);
 	KUNIT_ASSERT_EQ(test, refslab_handle_get(table,
 						 add_handle(test, a,
@@ -862,7 +863,7 @@ static void refslab_handle_table_destroy_drops_all(struct kunit *test)
 						 3, &refs), 0);
 	add_handle(test, b, REFSLAB_RIGHTS_ALL);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(a), 5U);
-	KUNIT_EXPECT_EQ(test, refcount_read(&a->ref), 5);
+	KUNIT_EXPECT_EQ(test, refcount_read(&a->ref), 2);
 
 	snapshot(&s);
 	refslab_handle_table_destroy(table);
@@ -989,7 +990,7 @@ static void refslab_quota_follows_objects(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, during.bytes, before.bytes + 300);
 
 	/* Returned at release, before the grace period ends. */
-	refslab_object_put_many(obj, 1);
+	refslab_object_holder_put(obj, 1);
 	after = usage_of(uid);
 	KUNIT_EXPECT_EQ(test, after.objects, before.objects);
 	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
@@ -1124,7 +1125,7 @@ static void refslab_object_setattr_moves_charge(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, refslab_object_unpin(rns, obj->id), 0);
 	KUNIT_EXPECT_EQ(test, usage_of(TEST_UID).pins, 0U);
-	refslab_object_put_many(obj, 1);
+	refslab_object_holder_put(obj, 1);
 	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID, &u),
 			-ENOENT);
 	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), total - 1);
@@ -1250,10 +1251,10 @@ static void refslab_object_alloc_ids_per_ns(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refslab_object_visible_id(b), b->id);
 	KUNIT_EXPECT_EQ(test, refslab_object_visible_id(x), 0ULL);
 
-	refslab_object_put_many(a, 1);
-	refslab_object_put_many(b, 1);
-	refslab_object_put_many(x, 1);
-	refslab_object_put_many(y, 1);
+	refslab_object_holder_put(a, 1);
+	refslab_object_holder_put(b, 1);
+	refslab_object_holder_put(x, 1);
+	refslab_object_holder_put(y, 1);
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(other, 1));
 	other_ns_done(test, other);
 }
@@ -1306,8 +1307,8 @@ static void refslab_object_pin_per_ns(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refslab_object_held(x), 1U);
 	KUNIT_EXPECT_EQ(test, refslab_object_unpin(other, id), -ENOENT);
 
-	refslab_object_put_many(x, 1);
-	refslab_object_put_many(a, 1);
+	refslab_object_holder_put(x, 1);
+	refslab_object_holder_put(a, 1);
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(other, id));
 	KUNIT_EXPECT_NULL(test, refslab_object_lookup(rns, id));
 	other_ns_done(test, other);
@@ -1390,7 +1391,7 @@ static void refslab_object_read_never_torn(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, refslab_object_generation(race->obj),
 			(u64)race->writes);
 	kunit_info(test, "%u writes raced 5000 reads\n", race->writes);
-	refslab_object_put_many(race->obj, 1);
+	refslab_object_holder_put(race->obj, 1);
 }
 
 static struct kunit_case refslab_payload_cases[] = {

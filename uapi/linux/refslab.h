@@ -715,8 +715,10 @@ struct refslab_batch_open {
  * The in-record forms carry the fields of the command's structure but its
  * size and flags (REFSLAB_BATCH_OP_MODE stands for REFSLAB_CREATE_MODE); they
  * are checked and carried out exactly as the single ioctl, and the kernel
- * reads and writes them with the rest of the array, in bulk, instead of
- * following a pointer per operation.  Only GET, PUT, CREATE, DUP and OPEN
+ * reads them with the rest of the array, in bulk, instead of following a
+ * pointer per operation.  It writes back only @result and, when that is
+ * 0, the in-record form's outputs: the inputs stay as the caller wrote
+ * them.  Only GET, PUT, CREATE, DUP and OPEN
  * have an in-record form (EINVAL in @result for the others).
  */
 struct refslab_batch_op {
