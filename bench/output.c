@@ -127,7 +127,7 @@ void print_table(FILE *f)
 
 		if (b->reached > a->reached && a->slab_kb >= 0)
 			fprintf(f, "kernel slab memory per live object: %.0f B "
-				"(object, handle and its slot, registry nodes)\n",
+				"(object, handle slot, registry nodes)\n",
 				live_bytes_per_object());
 	}
 

@@ -154,7 +154,6 @@ static int refslab_ioc_create(struct refslab_file *rf,
 			      struct refslab_ucmd *ucmd)
 {
 	struct refslab_create *cmd = ucmd->cmd;
-	struct refslab_handle *handle;
 	struct refslab_object *obj;
 	struct refslab_ns *rns;
 	umode_t mode = 0600;
@@ -189,11 +188,9 @@ static int refslab_ioc_create(struct refslab_file *rf,
 		goto err_abort_object;
 	}
 
-	handle = refslab_handle_reserve(&rf->handles, &hid);
-	if (IS_ERR(handle)) {
-		ret = PTR_ERR(handle);
+	ret = refslab_handle_reserve(&rf->handles, &hid);
+	if (ret)
 		goto err_abort_object;
-	}
 
 	cmd->handle = hid;
 	cmd->id = obj->id;
@@ -202,14 +199,13 @@ static int refslab_ioc_create(struct refslab_file *rf,
 		goto err_abort_handle;
 
 	refslab_object_publish(obj);
-	refslab_handle_publish(&rf->handles, handle, hid, obj,
-			       REFSLAB_RIGHTS_ALL);
+	refslab_handle_publish(&rf->handles, hid, obj, REFSLAB_RIGHTS_ALL);
 	atomic_long_inc(&rf->created);
 	refslab_ns_put(rns);
 	return 0;
 
 err_abort_handle:
-	refslab_handle_abort(&rf->handles, handle, hid);
+	refslab_handle_abort(&rf->handles, hid);
 err_abort_object:
 	refslab_object_abort(obj);
 out_put_ns:
@@ -323,23 +319,20 @@ static int refslab_new_handle(struct refslab_file *rf,
 			      struct refslab_ucmd *ucmd, size_t len,
 			      struct refslab_object *obj, u32 rights, u32 *hid)
 {
-	struct refslab_handle *handle;
 	int ret;
 
-	handle = refslab_handle_reserve(&rf->handles, hid);
-	if (IS_ERR(handle)) {
-		ret = PTR_ERR(handle);
+	ret = refslab_handle_reserve(&rf->handles, hid);
+	if (ret)
 		goto err_put;
-	}
 	ret = refslab_ucmd_respond(ucmd, len);
 	if (ret)
 		goto err_abort_handle;
 
-	refslab_handle_publish(&rf->handles, handle, *hid, obj, rights);
+	refslab_handle_publish(&rf->handles, *hid, obj, rights);
 	return 0;
 
 err_abort_handle:
-	refslab_handle_abort(&rf->handles, handle, *hid);
+	refslab_handle_abort(&rf->handles, *hid);
 err_put:
 	if (!refslab_fault_skip_put())
 		refslab_object_holder_put(obj, 1);

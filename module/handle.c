@@ -2,46 +2,54 @@
 /*
  * refslab handle tables: per-file maps from small numbers to objects.
  *
- * Lookups run under RCU and take no lock.  A handle's reference count is an
- * atomic changed by compare-and-swap; the table's spinlock is
- * taken only to add or remove a handle.  A handle keeps its object alive
- * with one reference of the object's count, taken when it is made and
- * dropped when it goes; its own references are held references of the
- * object (refslab_object_holder_add()), so GET and PUT change only the
- * object's held count, and that never drops below what its handles
- * hold: GET adds to the object before the handle, PUT takes from the
- * handle before the object.
+ * A handle is a slot of its table: the object's address and a state word,
+ * which says what the slot is (never used, reserved, free, or a handle
+ * with its references and rights) and which use of the slot it is (a
+ * generation, counting every use since the table was made).  Lookups,
+ * GET and PUT run under RCU and take no lock: they read the state and
+ * change it by compare-and-swap, which fails if the slot was freed or
+ * reused meanwhile, since its generation is then another.  The table's
+ * spinlock is taken only to reserve and free slots and for the exports.
  *
- * A handle number is a slot of the table (its low HANDLE_SLOT_BITS) and a
- * generation (the rest, never zero): which use of the slot it names.  A
- * lookup finds the slot's handle and compares generations, so a stale
- * number finds nothing (ENOENT) rather than someone else's object.  Freed
- * slots wait in a queue, oldest first, and one is reused only while more
- * than HANDLE_REUSE_DELAY others wait behind it, with the next generation:
- * a number comes back only after its slot's generations have all been
- * used, more than 65 000 handle removals later.
+ * A handle keeps its object alive with one reference of the object's
+ * count, taken when it is made and dropped when it goes; its own
+ * references are held references of the object
+ * (refslab_object_holder_add()), so GET and PUT change only the object's
+ * held count, and that never drops below what its handles hold: GET adds
+ * to the object before the handle (and takes it back if the handle turns
+ * out to be gone), PUT takes from the handle before the object.
+ *
+ * A handle number is a slot of the table (its low HANDLE_SLOT_BITS) and
+ * the generation of the slot's use, modulo HANDLE_NR_GEN (the rest of
+ * the number, never zero).  A lookup compares generations, so a stale
+ * number finds nothing (ENOENT) rather than someone else's object.
+ * Freed slots wait in a queue, oldest first, and one is reused only while
+ * more than HANDLE_REUSE_DELAY others wait behind it: a number comes back
+ * only after its slot's HANDLE_NR_GEN generations have all been used,
+ * more than 65 000 handle removals later.
  *
  * Slots stay dense, so the table is a two-level array: a directory of
  * pages of HANDLE_PAGE_SLOTS slots each.  A lookup is two loads, however
  * many handles the file has; pages are added as the table grows and freed
  * only with it, and the directory is replaced by one twice its size when
- * it is full (the old one freed after a grace period).  A slot holds a
- * handle's address, or a tagged value with bit 0 set: its next generation
- * and the next free slot when free, nothing more when reserved (between
- * refslab_handle_reserve() and publish or abort).
+ * it is full (the old one freed after a grace period).  So a slot's memory
+ * stays while the table lives, and an object reached through a slot under
+ * RCU stays readable until the section ends.
  *
  * A handle keeps the object file it last exported (see
  * refslab_handle_export_find()), as DRM's PRIME keeps a GEM object's
  * dma-buf: a second EXPORT with the same rights gives a new descriptor of
  * that file, and closing a descriptor is then not the file's last put.
- * The handle's file reference goes with the handle.  The cache is guarded
- * by the table's lock and lives only while the handle's count is not
+ * The handle's file reference goes with the handle.  The file is in the
+ * table's exports, by slot, and its rights in the slot's state; both are
+ * changed under the table's lock, and only while the handle's count is not
  * zero: whoever brings the count to zero takes the file out under the
  * lock, and nobody puts one in once the count is zero, so none is left
- * behind in a freed handle.
+ * behind when the slot is freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/slab.h>
@@ -55,49 +63,83 @@
 #include "stats.h"
 #include "trace.h"
 
-/* The export cache shares the RCU head's memory: a handle is 32 bytes. */
-static_assert(sizeof(struct refslab_handle) <= 32);
+static_assert(sizeof(struct refslab_handle) == 16);
 
 #define HANDLE_SLOT_BITS	REFSLAB_HANDLE_SLOT_BITS
 #define HANDLE_SLOT_MASK	((1U << HANDLE_SLOT_BITS) - 1)
-#define HANDLE_GEN_MAX		(U32_MAX >> HANDLE_SLOT_BITS)
+/* Generations a number tells apart: 1 to HANDLE_NR_GEN - 1. */
+#define HANDLE_NR_GEN		(1U << (32 - HANDLE_SLOT_BITS))
 /* Free slots that must wait behind one before it is reused. */
 #define HANDLE_REUSE_DELAY	64
 
 /* Live handles and free slots together always fit the slot bits. */
 static_assert(REFSLAB_FILE_HANDLES_MAX + HANDLE_REUSE_DELAY + 1 <=
 	      HANDLE_SLOT_MASK + 1);
-#define HANDLE_PAGE_SHIFT	(PAGE_SHIFT - 3)
+#define HANDLE_PAGE_SHIFT	(PAGE_SHIFT - 4)
 #define HANDLE_PAGE_SLOTS	BIT(HANDLE_PAGE_SHIFT)
-static_assert(HANDLE_PAGE_SLOTS * sizeof(unsigned long) == PAGE_SIZE);
+static_assert(HANDLE_PAGE_SLOTS * sizeof(struct refslab_handle) == PAGE_SIZE);
 
 /*
- * A slot without a handle: bit 0 set; a free slot's next generation in
- * bits 1-15, and the next free slot above them (unless it is the queue's
- * tail).  A slot that was never used is 0.
+ * A slot's state word.  A handle: its references (zero once it is going:
+ * it never comes back from zero) and rights, and whether it keeps a file
+ * in the exports, with that file's rights (which may be none).  A free slot: the next free one in
+ * the queue, in the same bits.  Every state but the never-used slot's 0
+ * has the generation of the slot's use in the upper bits.  The generation
+ * counts every use of the slot, and is as wide as a compare-and-swap that
+ * a stale state passes would need it to wrap: never.
  */
-#define SLOT_TAG		1UL
-#define SLOT_RESERVED		SLOT_TAG
-#define SLOT_GEN_MASK		0x7fffU
-#define slot_free_value(gen, next) \
-	((unsigned long)(next) << 16 | (unsigned long)(gen) << 1 | SLOT_TAG)
-#define slot_free_gen(val)	((u32)((val) >> 1) & SLOT_GEN_MASK)
-#define slot_free_next(val)	((u32)((val) >> 16))
-static_assert(HANDLE_GEN_MAX <= SLOT_GEN_MASK);
+#define STATE_REFS		GENMASK(20, 0)
+#define STATE_NEXT		GENMASK(21, 0)
+#define STATE_RIGHTS_SHIFT	22
+#define STATE_RIGHTS		GENMASK(23, 22)
+#define STATE_EXPORT_SHIFT	24
+#define STATE_EXPORT		GENMASK(26, 24)
+#define STATE_EXPORT_KEPT	BIT(26)
+#define STATE_FREE		BIT(27)
+#define STATE_RESERVED		BIT(28)
+#define STATE_GEN_SHIFT		29
+#define STATE_GEN		GENMASK(63, 29)
+static_assert(REFSLAB_HANDLE_REFS_MAX <= STATE_REFS);
+static_assert(HANDLE_SLOT_MASK <= STATE_NEXT);
+static_assert(!(REFSLAB_RIGHTS_ALL & ~(STATE_RIGHTS >> STATE_RIGHTS_SHIFT)));
 
-/* The slot's entry in the current directory; it must have a page. */
-static unsigned long *slot_entry(struct refslab_handle_table *table, u32 slot)
+#define state_refs(s)		((u32)((s) & STATE_REFS))
+#define state_rights(s)		((u32)(((s) & STATE_RIGHTS) >> STATE_RIGHTS_SHIFT))
+/* The export bits of a kept file with @rights; 0 means none is kept. */
+#define export_state(rights) \
+	(STATE_EXPORT_KEPT | (unsigned long)(rights) << STATE_EXPORT_SHIFT)
+static_assert(!(export_state(REFSLAB_RIGHTS_ALL) & ~STATE_EXPORT));
+#define state_gen(s)		((s) >> STATE_GEN_SHIFT)
+
+/* The generation after @gen: one whose number is never zero. */
+static unsigned long gen_next(unsigned long gen)
+{
+	gen++;
+	if (!(gen % HANDLE_NR_GEN))
+		gen++;
+	return gen & (STATE_GEN >> STATE_GEN_SHIFT);
+}
+
+static u32 handle_number(u32 slot, unsigned long gen)
+{
+	return (u32)(gen % HANDLE_NR_GEN) << HANDLE_SLOT_BITS | slot;
+}
+
+/* Does @state hold the handle numbered @hid (with references left)? */
+static __always_inline bool state_is(unsigned long state, u32 hid)
+{
+	return !(state & (STATE_FREE | STATE_RESERVED)) && state_refs(state) &&
+	       state_gen(state) % HANDLE_NR_GEN == hid >> HANDLE_SLOT_BITS;
+}
+
+/* The slot; it must have a page.  Under the lock or RCU. */
+static struct refslab_handle *slot_at(struct refslab_handle_table *table,
+				      u32 slot)
 {
 	struct refslab_handle_dir *dir;
 
-	dir = rcu_dereference_protected(table->dir,
-					lockdep_is_held(&table->lock));
+	dir = rcu_dereference_check(table->dir, lockdep_is_held(&table->lock));
 	return &dir->page[slot >> HANDLE_PAGE_SHIFT][slot & (HANDLE_PAGE_SLOTS - 1)];
-}
-
-static u32 handle_number(u32 slot, u32 gen)
-{
-	return gen << HANDLE_SLOT_BITS | slot;
 }
 
 /**
@@ -110,6 +152,7 @@ void refslab_handle_table_init(struct refslab_handle_table *table)
 {
 	spin_lock_init(&table->lock);
 	RCU_INIT_POINTER(table->dir, NULL);
+	xa_init(&table->exports);
 	table->slots = 0;
 	table->free_head = 0;
 	table->free_tail = 0;
@@ -128,32 +171,28 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
 void refslab_handle_table_destroy(struct refslab_handle_table *table)
 {
 	struct refslab_handle_dir *dir;
-	struct refslab_handle *handle;
-	unsigned long *page;
+	struct refslab_handle *slot;
+	unsigned long state, index;
 	struct file *file;
 	unsigned int refs;
-	u32 slot, i;
+	u32 i;
 
-	/*
-	 * Nobody else can reach the table any more: no lock, and the
-	 * directory and pages are read as they are.
-	 */
+	/* Nobody else can reach the table any more: no lock. */
+	xa_for_each(&table->exports, index, file)
+		fput(file);
+	xa_destroy(&table->exports);
 	dir = rcu_dereference_protected(table->dir, true);
 	if (!dir)
 		return;
-	for (slot = 0; slot < table->slots; slot++) {
-		page = dir->page[slot >> HANDLE_PAGE_SHIFT];
-		handle = (struct refslab_handle *)page[slot & (HANDLE_PAGE_SLOTS - 1)];
-		if (!handle || ((unsigned long)handle & SLOT_TAG))
+	for (i = 0; i < table->slots; i++) {
+		slot = &dir->page[i >> HANDLE_PAGE_SHIFT][i & (HANDLE_PAGE_SLOTS - 1)];
+		state = atomic_long_read(&slot->state);
+		if (!state || state & (STATE_FREE | STATE_RESERVED))
 			continue;
-		refs = atomic_read(&handle->refs);
-		file = handle->export.file;
-		if (file)
-			fput(file);
+		refs = state_refs(state);
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, refs);
 		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
-		refslab_object_holder_put(handle->obj, refs);
-		kfree_rcu(handle, rcu);
+		refslab_object_holder_put(slot->obj, refs);
 		/* A table may hold millions of handles. */
 		cond_resched();
 	}
@@ -176,8 +215,9 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
 				struct refslab_handle_stats *stats)
 {
 	struct refslab_handle_dir *dir;
-	unsigned long *page, entry;
+	struct refslab_handle *page;
 	unsigned int index, i;
+	unsigned long state;
 
 	*stats = (struct refslab_handle_stats){};
 	for (index = 0; ; index++) {
@@ -193,11 +233,12 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
 			break;
 		}
 		for (i = 0; i < HANDLE_PAGE_SLOTS; i++) {
-			entry = READ_ONCE(page[i]);
-			if (!entry || (entry & SLOT_TAG))
+			state = atomic_long_read(&page[i].state);
+			if (state & (STATE_FREE | STATE_RESERVED) ||
+			    !state_refs(state))
 				continue;
 			stats->handles++;
-			stats->refs += atomic_read(&((struct refslab_handle *)entry)->refs);
+			stats->refs += state_refs(state);
 		}
 		rcu_read_unlock();
 	}
@@ -208,20 +249,25 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
  * Put a slot that holds no handle (any more) at the tail of the free
  * queue, with its next generation.
  */
-static void slot_free(struct refslab_handle_table *table, u32 slot, u32 gen)
+static void slot_free(struct refslab_handle_table *table, u32 index,
+		      unsigned long state)
 {
-	unsigned long *tail;
+	struct refslab_handle *tail;
+	unsigned long gen;
 
 	lockdep_assert_held(&table->lock);
-	gen = gen == HANDLE_GEN_MAX ? 1 : gen + 1;
-	WRITE_ONCE(*slot_entry(table, slot), slot_free_value(gen, 0));
+	gen = gen_next(state_gen(state));
+	atomic_long_set(&slot_at(table, index)->state,
+			gen << STATE_GEN_SHIFT | STATE_FREE);
 	if (table->nr_free) {
-		tail = slot_entry(table, table->free_tail);
-		WRITE_ONCE(*tail, slot_free_value(slot_free_gen(*tail), slot));
+		tail = slot_at(table, table->free_tail);
+		atomic_long_set(&tail->state,
+				(atomic_long_read(&tail->state) & ~STATE_NEXT) |
+				index);
 	} else {
-		table->free_head = slot;
+		table->free_head = index;
 	}
-	table->free_tail = slot;
+	table->free_tail = index;
 	table->nr_free++;
 }
 
@@ -236,7 +282,7 @@ static int table_grow(struct refslab_handle_table *table, u32 slot)
 {
 	unsigned int index = slot >> HANDLE_PAGE_SHIFT, nr;
 	struct refslab_handle_dir *dir, *bigger = NULL;
-	unsigned long *page;
+	struct refslab_handle *page;
 
 	dir = rcu_dereference_protected(table->dir,
 					lockdep_is_held(&table->lock));
@@ -284,108 +330,83 @@ out_free:
 	return dir && index < dir->nr_pages && dir->page[index] ? 0 : -ENOMEM;
 }
 
-/*
- * Reserve a slot: the free one at the head of the queue, if enough others
- * wait behind it, else a new one at the end of the table.  Returns its
- * handle number.  Making room for a new slot drops the lock: then the
- * choice is made again.
- */
-static int slot_reserve(struct refslab_handle_table *table, u32 *hid)
-	__must_hold(&table->lock)
-{
-	struct refslab_handle_dir *dir;
-	unsigned long *entry;
-	u32 slot;
-	int ret;
-
-	lockdep_assert_held(&table->lock);
-	for (;;) {
-		if (table->slots - table->nr_free >= REFSLAB_FILE_HANDLES_MAX)
-			return -ENOSPC;
-		if (table->nr_free > HANDLE_REUSE_DELAY) {
-			slot = table->free_head;
-			entry = slot_entry(table, slot);
-			table->free_head = slot_free_next(*entry);
-			table->nr_free--;
-			*hid = handle_number(slot, slot_free_gen(*entry));
-			WRITE_ONCE(*entry, SLOT_RESERVED);
-			return 0;
-		}
-		slot = table->slots;
-		dir = rcu_dereference_protected(table->dir,
-						lockdep_is_held(&table->lock));
-		if (dir && slot >> HANDLE_PAGE_SHIFT < dir->nr_pages &&
-		    dir->page[slot >> HANDLE_PAGE_SHIFT])
-			break;
-		ret = table_grow(table, slot);
-		if (ret)
-			return ret;
-	}
-	WRITE_ONCE(*slot_entry(table, slot), SLOT_RESERVED);
-	table->slots = slot + 1;
-	*hid = handle_number(slot, 1);
-	return 0;
-}
-
 /**
- * refslab_handle_reserve() - reserve a handle number and its memory
+ * refslab_handle_reserve() - reserve a slot and its handle number
  * @table: the table
  * @hid: set to the reserved number
  *
- * The number is not visible to lookups until refslab_handle_publish().
+ * The slot is the free one at the head of the queue, if enough others
+ * wait behind it, else a new one at the end of the table.  The number is
+ * not visible to lookups until refslab_handle_publish().
  *
- * Context: process context; may sleep.
- * Return: the handle to publish, or ERR_PTR(-ENOMEM), or ERR_PTR(-ENOSPC)
- * when the table holds REFSLAB_FILE_HANDLES_MAX handles.
+ * Context: process context; may sleep (to give the table a new page).
+ * Return: 0, -ENOMEM, or -ENOSPC when the table holds
+ * REFSLAB_FILE_HANDLES_MAX handles.
  */
-struct refslab_handle *refslab_handle_reserve(struct refslab_handle_table *table,
-					      u32 *hid)
+int refslab_handle_reserve(struct refslab_handle_table *table, u32 *hid)
 {
-	struct refslab_handle *handle;
-	int ret;
-
-	handle = kmalloc(sizeof(*handle), REFSLAB_GFP);
-	if (!handle)
-		return ERR_PTR(-ENOMEM);
+	struct refslab_handle_dir *dir;
+	struct refslab_handle *slot;
+	unsigned long state;
+	u32 index;
+	int ret = 0;
 
 	spin_lock(&table->lock);
-	ret = slot_reserve(table, hid);
-	spin_unlock(&table->lock);
-	if (ret) {
-		kfree(handle);
-		return ERR_PTR(ret);
+	for (;;) {
+		if (table->slots - table->nr_free >= REFSLAB_FILE_HANDLES_MAX) {
+			ret = -ENOSPC;
+			goto out_unlock;
+		}
+		if (table->nr_free > HANDLE_REUSE_DELAY) {
+			index = table->free_head;
+			slot = slot_at(table, index);
+			state = atomic_long_read(&slot->state);
+			table->free_head = state & STATE_NEXT;
+			table->nr_free--;
+			break;
+		}
+		index = table->slots;
+		dir = rcu_dereference_protected(table->dir,
+						lockdep_is_held(&table->lock));
+		if (dir && index >> HANDLE_PAGE_SHIFT < dir->nr_pages &&
+		    dir->page[index >> HANDLE_PAGE_SHIFT]) {
+			slot = slot_at(table, index);
+			state = 1UL << STATE_GEN_SHIFT;
+			table->slots = index + 1;
+			break;
+		}
+		/* Making room drops the lock: then the choice is made again. */
+		ret = table_grow(table, index);
+		if (ret)
+			goto out_unlock;
 	}
-	return handle;
+	atomic_long_set(&slot->state, (state & STATE_GEN) | STATE_RESERVED);
+	*hid = handle_number(index, state_gen(state));
+out_unlock:
+	spin_unlock(&table->lock);
+	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_reserve);
 
 /**
  * refslab_handle_publish() - make a reserved handle usable
  * @table: the table
- * @handle: from refslab_handle_reserve()
- * @hid: its number
- * @obj: the object; the handle takes over one reference the caller owns
+ * @hid: the number from refslab_handle_reserve()
+ * @obj: the object; the handle takes over one held reference the caller
+ *	owns (and with it one of the object's count)
  * @rights: REFSLAB_RIGHT_* bits
  *
  * Cannot fail.  The handle may be used and put by another thread as soon as
- * this returns, so the caller must not touch it afterwards.
+ * this returns.
  *
  * Context: any context but hard interrupt.
  */
-void refslab_handle_publish(struct refslab_handle_table *table,
-			    struct refslab_handle *handle, u32 hid,
+void refslab_handle_publish(struct refslab_handle_table *table, u32 hid,
 			    struct refslab_object *obj, u32 rights)
 {
-	u32 slot = hid & HANDLE_SLOT_MASK;
-	struct refslab_handle_dir *dir;
-	unsigned long *entry;
+	struct refslab_handle *slot;
+	unsigned long state;
 
-	handle->obj = obj;
-	atomic_set(&handle->refs, 1);
-	handle->rights = rights;
-	handle->gen = hid >> HANDLE_SLOT_BITS;
-	handle->export.file = NULL;
-	handle->export.rights = 0;
 	refslab_stat_inc(REFSLAB_STAT_HANDLES_CREATED);
 	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
 	/*
@@ -393,60 +414,54 @@ void refslab_handle_publish(struct refslab_handle_table *table,
 	 * page is the same in every directory, old or new: no lock.
 	 */
 	rcu_read_lock();
-	dir = rcu_dereference(table->dir);
-	entry = &dir->page[slot >> HANDLE_PAGE_SHIFT][slot & (HANDLE_PAGE_SLOTS - 1)];
-	WARN_ON_ONCE(READ_ONCE(*entry) != SLOT_RESERVED);
-	/* Lookups see the handle only once all of it is written. */
-	smp_store_release(entry, (unsigned long)handle);
+	slot = slot_at(table, hid & HANDLE_SLOT_MASK);
+	state = atomic_long_read(&slot->state);
+	WARN_ON_ONCE(!(state & STATE_RESERVED));
+	WRITE_ONCE(slot->obj, obj);
+	/* Lookups see the handle only once its object is in the slot. */
+	atomic_long_set_release(&slot->state,
+				(state & STATE_GEN) |
+				(unsigned long)rights << STATE_RIGHTS_SHIFT | 1);
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish);
 
 /**
- * refslab_handle_abort() - give back a reserved, unpublished handle
+ * refslab_handle_abort() - give back a reserved, unpublished handle number
  * @table: the table
- * @handle: from refslab_handle_reserve()
- * @hid: its number
+ * @hid: the number from refslab_handle_reserve()
  *
  * Context: any context but hard interrupt.
  */
-void refslab_handle_abort(struct refslab_handle_table *table,
-			  struct refslab_handle *handle, u32 hid)
+void refslab_handle_abort(struct refslab_handle_table *table, u32 hid)
 {
+	u32 index = hid & HANDLE_SLOT_MASK;
+
 	spin_lock(&table->lock);
-	slot_free(table, hid & HANDLE_SLOT_MASK, hid >> HANDLE_SLOT_BITS);
+	slot_free(table, index, atomic_long_read(&slot_at(table, index)->state));
 	spin_unlock(&table->lock);
-	kfree(handle);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort);
 
 /*
- * The handle numbered @hid, or NULL (also for a reserved, unpublished
- * number).  The caller is in an RCU read-side section, which keeps the
- * directory and the handle's memory.
+ * The slot of number @hid, or NULL if the table never had it.  The caller
+ * is in an RCU read-side section, which keeps the directory; the slot's
+ * state says whether it holds that handle.
  */
 static __always_inline struct refslab_handle *
-handle_find(struct refslab_handle_table *table, u32 hid)
+slot_find(struct refslab_handle_table *table, u32 hid)
 {
-	u32 slot = hid & HANDLE_SLOT_MASK;
+	u32 index = hid & HANDLE_SLOT_MASK;
 	struct refslab_handle_dir *dir;
-	struct refslab_handle *handle;
-	unsigned long *page, entry;
+	struct refslab_handle *page;
 
 	dir = rcu_dereference(table->dir);
-	if (!dir || slot >> HANDLE_PAGE_SHIFT >= dir->nr_pages)
+	if (!dir || index >> HANDLE_PAGE_SHIFT >= dir->nr_pages)
 		return NULL;
-	page = READ_ONCE(dir->page[slot >> HANDLE_PAGE_SHIFT]);
+	page = READ_ONCE(dir->page[index >> HANDLE_PAGE_SHIFT]);
 	if (!page)
 		return NULL;
-	entry = READ_ONCE(page[slot & (HANDLE_PAGE_SLOTS - 1)]);
-	/* No handle in the slot, or one of another generation. */
-	if (!entry || (entry & SLOT_TAG))
-		return NULL;
-	handle = (struct refslab_handle *)entry;
-	if (handle->gen != hid >> HANDLE_SLOT_BITS)
-		return NULL;
-	return handle;
+	return &page[index & (HANDLE_PAGE_SLOTS - 1)];
 }
 
 /**
@@ -465,49 +480,49 @@ struct refslab_object *refslab_handle_lookup(struct refslab_handle_table *table,
 					     u32 hid, u32 rights,
 					     struct refslab_handle_state *state)
 {
-	struct refslab_handle *handle;
-	struct refslab_object *obj;
+	struct refslab_object *obj = ERR_PTR(-ENOENT);
+	unsigned long seen, now;
+	struct refslab_handle *slot;
 
 	rcu_read_lock();
-	handle = handle_find(table, hid);
-	if (!handle) {
-		obj = ERR_PTR(-ENOENT);
-	} else if ((handle->rights & rights) != rights) {
+	slot = slot_find(table, hid);
+	if (!slot)
+		goto out_unlock;
+	seen = atomic_long_read_acquire(&slot->state);
+	if (!state_is(seen, hid))
+		goto out_unlock;
+	if ((state_rights(seen) & rights) != rights) {
 		obj = ERR_PTR(-EACCES);
-	} else {
-		obj = handle->obj;
-		/* Fails only if a racing PUT just dropped the last reference. */
-		if (!refslab_object_get_unless_zero(obj))
-			obj = ERR_PTR(-ENOENT);
-		else if (state)
-			*state = (struct refslab_handle_state){
-				.refs = atomic_read(&handle->refs),
-				.rights = handle->rights,
-			};
+		goto out_unlock;
 	}
+	obj = READ_ONCE(slot->obj);
+	/*
+	 * The slot's object, or the one of a later use of the slot: still
+	 * readable, as this section began before either could be released.
+	 * Fails only if a racing PUT just released it.
+	 */
+	if (!refslab_object_get_unless_zero(obj)) {
+		obj = ERR_PTR(-ENOENT);
+		goto out_unlock;
+	}
+	/* The same use of the slot, still a handle: the object is its own. */
+	smp_rmb();
+	now = atomic_long_read(&slot->state);
+	if ((now & STATE_GEN) != (seen & STATE_GEN) || !state_is(now, hid)) {
+		refslab_object_put(obj);
+		obj = ERR_PTR(-ENOENT);
+		goto out_unlock;
+	}
+	if (state)
+		*state = (struct refslab_handle_state){
+			.refs = state_refs(now),
+			.rights = state_rights(now),
+		};
+out_unlock:
 	rcu_read_unlock();
 	return obj;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_lookup);
-
-/*
- * Add @count to a handle's references unless it already reached zero (it
- * is being removed) or would pass the cap.
- */
-static int handle_refs_add(struct refslab_handle *handle, u32 count, u32 *refs)
-{
-	int old = atomic_read(&handle->refs);
-
-	do {
-		if (!old)
-			return -ENOENT;
-		if (old >= REFSLAB_HANDLE_REFS_MAX ||
-		    count > REFSLAB_HANDLE_REFS_MAX - old)
-			return -EOVERFLOW;
-	} while (!atomic_try_cmpxchg(&handle->refs, &old, old + count));
-	*refs = old + count;
-	return 0;
-}
 
 /**
  * refslab_handle_get() - add references to a handle and its object
@@ -523,36 +538,52 @@ static int handle_refs_add(struct refslab_handle *handle, u32 count, u32 *refs)
 int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs)
 {
-	struct refslab_handle *handle;
-	int held, ret;
+	struct refslab_handle *slot;
+	struct refslab_object *obj;
+	unsigned long state, gen;
+	int held, ret = -ENOENT;
 
 	if (count > REFSLAB_HANDLE_REFS_MAX)
 		return -EOVERFLOW;
 
 	rcu_read_lock();
-	handle = handle_find(table, hid);
-	if (!handle) {
-		ret = -ENOENT;
+	slot = slot_find(table, hid);
+	if (!slot)
 		goto out_unlock;
-	}
+	state = atomic_long_read_acquire(&slot->state);
+	if (!state_is(state, hid))
+		goto out_unlock;
+	gen = state & STATE_GEN;
 	/*
-	 * The object first: the handle may be going (a concurrent PUT is
-	 * taking its last references), and then the object is given its
-	 * references back, but its held count never drops below its
-	 * handles'.
+	 * The object first, as for PUT.  If the slot is freed or reused
+	 * before the handle's count changes, @obj may be another use's, and
+	 * the compare-and-swap below fails: the object is given its
+	 * references back.
 	 */
-	held = refslab_object_held_add(handle->obj, count);
+	obj = READ_ONCE(slot->obj);
+	held = refslab_object_held_add(obj, count);
 	if (held < 0) {
 		ret = held;
 		goto out_unlock;
 	}
-	ret = handle_refs_add(handle, count, refs);
-	if (ret) {
-		refslab_object_held_sub(handle->obj, count);
-		goto out_unlock;
-	}
-	trace_refslab_get(handle->obj, count, held);
+	do {
+		if ((state & STATE_GEN) != gen || !state_is(state, hid)) {
+			ret = -ENOENT;
+			goto err_held;
+		}
+		if (count > REFSLAB_HANDLE_REFS_MAX - state_refs(state)) {
+			ret = -EOVERFLOW;
+			goto err_held;
+		}
+	} while (!atomic_long_try_cmpxchg(&slot->state, &state, state + count));
+	*refs = state_refs(state) + count;
+	trace_refslab_get(obj, count, held);
 	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, count);
+	rcu_read_unlock();
+	return 0;
+
+err_held:
+	refslab_object_held_sub(obj, count);
 out_unlock:
 	rcu_read_unlock();
 	return ret;
@@ -561,22 +592,25 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_get);
 
 /*
  * Take a handle whose count reached zero out of its table, with the file
- * it kept, and free it after a grace period.  Out of line, so that a PUT
- * that leaves the handle alive does not pay for it.
+ * it kept, free its slot and drop its object reference.  Out of line, so
+ * that a PUT that leaves the handle alive does not pay for it.
  */
 static noinline void handle_remove(struct refslab_handle_table *table,
-				   struct refslab_handle *handle, u32 hid)
+				   struct refslab_handle *slot, u32 hid,
+				   struct refslab_object *obj)
 {
-	struct file *file;
+	u32 index = hid & HANDLE_SLOT_MASK;
+	struct file *file = NULL;
+	unsigned long state;
 
 	spin_lock(&table->lock);
-	slot_free(table, hid & HANDLE_SLOT_MASK, handle->gen);
-	file = handle->export.file;
-	if (file)
+	state = atomic_long_read(&slot->state);
+	if (state & STATE_EXPORT) {
+		file = xa_erase(&table->exports, index);
 		WRITE_ONCE(table->exports_cached, table->exports_cached - 1);
+	}
+	slot_free(table, index, state);
 	spin_unlock(&table->lock);
-	/* The cache is over: the RCU head may take its memory. */
-	kfree_rcu(handle, rcu);
 	refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
 	/*
 	 * fput() does not sleep; if this was the kept file's last put, its
@@ -585,6 +619,8 @@ static noinline void handle_remove(struct refslab_handle_table *table,
 	 */
 	if (file)
 		fput(file);
+	/* The handle's reference: nothing may touch @obj after it. */
+	refslab_object_put(obj);
 }
 
 /**
@@ -602,38 +638,37 @@ static noinline void handle_remove(struct refslab_handle_table *table,
 int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs)
 {
-	struct refslab_handle *handle;
+	struct refslab_handle *slot;
 	struct refslab_object *obj;
-	int old, ret = 0;
+	unsigned long state;
+	int ret = 0;
 
 	rcu_read_lock();
-	handle = handle_find(table, hid);
-	if (!handle) {
+	slot = slot_find(table, hid);
+	if (!slot) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	old = atomic_read(&handle->refs);
+	state = atomic_long_read(&slot->state);
 	do {
-		if (!old) {
+		if (!state_is(state, hid)) {
 			ret = -ENOENT;
 			goto out_unlock;
 		}
-		if (count > old) {
+		if (count > state_refs(state)) {
 			ret = -EINVAL;
 			goto out_unlock;
 		}
-	} while (!atomic_try_cmpxchg(&handle->refs, &old, old - count));
+	} while (!atomic_long_try_cmpxchg(&slot->state, &state, state - count));
 
-	*refs = old - count;
-	obj = handle->obj;
+	/* Until its count is zero and its slot freed, the handle is ours. */
+	*refs = state_refs(state) - count;
+	obj = READ_ONCE(slot->obj);
 	trace_refslab_put(obj, count, refslab_object_held_sub(obj, count));
 	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
 	/* Only the task that reached zero gets here, once. */
-	if (!*refs) {
-		handle_remove(table, handle, hid);
-		/* The handle's reference: nothing may touch @obj after it. */
-		refslab_object_put(obj);
-	}
+	if (!*refs)
+		handle_remove(table, slot, hid, obj);
 out_unlock:
 	rcu_read_unlock();
 	return ret;
@@ -659,36 +694,37 @@ int refslab_handle_export_find(struct refslab_handle_table *table, u32 hid,
 			       u32 *rights, struct file **file,
 			       struct refslab_object **obj)
 {
-	struct refslab_handle *handle;
+	struct refslab_handle *slot;
+	unsigned long state;
 	int ret = 0;
 
 	*file = NULL;
 	*obj = NULL;
 	rcu_read_lock();
-	handle = handle_find(table, hid);
-	if (!handle) {
+	slot = slot_find(table, hid);
+	if (!slot) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	if (!*rights)
-		*rights = handle->rights;
-	if (*rights & ~handle->rights) {
-		ret = -EACCES;
-		goto out_unlock;
-	}
+	/* Under the lock the slot is not freed: its object stays. */
 	spin_lock(&table->lock);
-	/* The file's count cannot reach zero while the handle holds it. */
-	if (atomic_read(&handle->refs) && handle->export.file &&
-	    handle->export.rights == *rights)
-		*file = get_file(handle->export.file);
-	spin_unlock(&table->lock);
-	if (*file)
-		goto out_unlock;
-	/* Fails only if a racing PUT just dropped the last reference. */
-	if (refslab_object_get_unless_zero(handle->obj))
-		*obj = handle->obj;
-	else
+	state = atomic_long_read(&slot->state);
+	if (!state_is(state, hid)) {
 		ret = -ENOENT;
+	} else {
+		if (!*rights)
+			*rights = state_rights(state);
+		if (*rights & ~state_rights(state))
+			ret = -EACCES;
+		else if ((state & STATE_EXPORT) == export_state(*rights))
+			*file = get_file(xa_load(&table->exports,
+						 hid & HANDLE_SLOT_MASK));
+		else if (refslab_object_get_unless_zero(READ_ONCE(slot->obj)))
+			*obj = READ_ONCE(slot->obj);
+		else
+			ret = -ENOENT;
+	}
+	spin_unlock(&table->lock);
 out_unlock:
 	rcu_read_unlock();
 	return ret;
@@ -705,27 +741,58 @@ out_unlock:
  *
  * The file replaces the one the handle kept before, if any.  Nothing is
  * kept when the handle is gone or going (its count reached zero): then
- * its last put already took the cache away.
+ * its last put already took the cache away, or will.  Nothing is kept
+ * either if there is no memory for the exports' entry: it is a cache.
  *
- * Context: process context; takes the table's lock.
+ * Context: process context; may sleep; takes the table's lock.
  */
 void refslab_handle_export_keep(struct refslab_handle_table *table, u32 hid,
 				struct refslab_object *obj, struct file *file,
 				u32 rights)
 {
-	struct refslab_handle *handle;
+	u32 index = hid & HANDLE_SLOT_MASK;
+	struct refslab_handle *slot;
 	struct file *old = NULL;
+	unsigned long state;
+	bool kept = false;
 
+	if (xa_reserve(&table->exports, index, REFSLAB_GFP))
+		return;
 	rcu_read_lock();
-	handle = handle_find(table, hid);
+	slot = slot_find(table, hid);
 	spin_lock(&table->lock);
-	if (handle && handle->obj == obj && atomic_read(&handle->refs)) {
-		old = handle->export.file;
-		handle->export.file = get_file(file);
-		handle->export.rights = rights;
-		if (!old)
-			WRITE_ONCE(table->exports_cached,
-				   table->exports_cached + 1);
+	state = slot ? atomic_long_read(&slot->state) : 0;
+	/* GET and PUT change the count meanwhile, never the rest. */
+	while (state_is(state, hid) && READ_ONCE(slot->obj) == obj) {
+		if (atomic_long_try_cmpxchg(&slot->state, &state,
+					    (state & ~STATE_EXPORT) |
+					    export_state(rights))) {
+			kept = true;
+			break;
+		}
+	}
+	if (kept) {
+		/*
+		 * Reserved above, so the store allocates nothing, unless the
+		 * reservation was another use of the slot's, given back
+		 * meanwhile by a call like this one for a stale number: then,
+		 * if there is no memory, nothing is kept.
+		 */
+		old = xa_store(&table->exports, index, file, GFP_NOWAIT);
+		if (xa_is_err(old)) {
+			old = NULL;
+			state = atomic_long_read(&slot->state);
+			while (!atomic_long_try_cmpxchg(&slot->state, &state,
+							state & ~STATE_EXPORT))
+				;
+		} else {
+			get_file(file);
+			if (!old)
+				WRITE_ONCE(table->exports_cached,
+					   table->exports_cached + 1);
+		}
+	} else {
+		xa_release(&table->exports, index);
 	}
 	spin_unlock(&table->lock);
 	rcu_read_unlock();

@@ -6,6 +6,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct file;
 struct refslab_object;
@@ -17,34 +18,22 @@ struct refslab_object;
 #define REFSLAB_HANDLE_SLOT_BITS	22
 
 /**
- * struct refslab_handle - one entry of a handle table
- * @obj: the object; the handle owns @refs of its references
- * @refs: references the handle holds; it leaves the table at zero and can
- *	never come back from zero
- * @rights: REFSLAB_RIGHT_* bits, fixed at creation
- * @gen: which use of its slot the handle is (the number's upper bits)
- * @export: the object file EXPORT made last from this handle, kept for the
- *	next EXPORT with the same rights; the handle holds a file reference
- *	to it.  Read and written only under the table's lock, and only while
- *	@refs is not zero.
- * @export.file: the file, or NULL
- * @export.rights: the rights it carries
- * @rcu: frees the handle after lockless lookups are done with it; used
- *	only once @refs is zero, when @export is no longer, so they share
- *	their memory and a handle stays 32 bytes
+ * struct refslab_handle - one slot of a handle table, and the handle in it
+ * @obj: the object of the slot's handle, which holds one reference of the
+ *	object's count and @state's references as held ones.  Written when
+ *	a handle is published in the slot, before @state says so, and left
+ *	as it is when the handle goes.
+ * @state: the slot's use, generation, and for a handle its references
+ *	and rights, in one word (handle.c): a lookup reads it and changes it
+ *	with one compare-and-swap, which fails if the slot was freed or
+ *	reused meanwhile.
+ *
+ * Handles live in their table's pages of slots, 16 bytes each: making or
+ * removing one allocates and frees nothing.
  */
 struct refslab_handle {
 	struct refslab_object *obj;
-	atomic_t refs;
-	u16 rights;
-	u16 gen;
-	union {
-		struct {
-			struct file *file;
-			u32 rights;
-		} export;
-		struct rcu_head rcu;
-	};
+	atomic_long_t state;
 };
 
 /**
@@ -52,20 +41,22 @@ struct refslab_handle {
  * @rcu: frees a directory that a bigger one replaced, after lookups are
  *	done with it
  * @nr_pages: room in @page
- * @page: the pages of slots, NULL past the last one; each slot holds a
- *	struct refslab_handle's address or a tagged value (handle.c)
+ * @page: the pages of slots, NULL past the last one
  */
 struct refslab_handle_dir {
 	struct rcu_head rcu;
 	unsigned int nr_pages;
-	unsigned long *page[];
+	struct refslab_handle *page[];
 };
 
 /**
  * struct refslab_handle_table - the handles of one open file
- * @lock: guards the slots' contents, the fields below and each handle's
- *	@export; lookups take no lock, and neither does the publication of
- *	a handle in the slot reserved for it, which nobody else writes
+ * @lock: guards the free slots and reserving them, @exports and the fields
+ *	below; lookups, GET and PUT take no lock, and neither does the
+ *	publication of a handle in the slot reserved for it
+ * @exports: by slot, the object file a handle exported last and keeps for
+ *	the next EXPORT with the same rights (whose rights its slot's state
+ *	has); the handle holds a file reference to it
  * @dir: the pages of slots, read under RCU
  * @slots: slots used so far; a slot is never given back to the pages
  * @free_head: the free slot freed longest ago, reused first
@@ -76,6 +67,7 @@ struct refslab_handle_dir {
 struct refslab_handle_table {
 	spinlock_t lock;	/* see above: not taken by lookups */
 	struct refslab_handle_dir __rcu *dir;
+	struct xarray exports;
 	u32 slots;
 	u32 free_head;
 	u32 free_tail;
@@ -110,13 +102,10 @@ void refslab_handle_table_stats(struct refslab_handle_table *table,
 void refslab_handle_table_init(struct refslab_handle_table *table);
 void refslab_handle_table_destroy(struct refslab_handle_table *table);
 
-struct refslab_handle *refslab_handle_reserve(struct refslab_handle_table *table,
-					      u32 *hid);
-void refslab_handle_publish(struct refslab_handle_table *table,
-			    struct refslab_handle *handle, u32 hid,
+int refslab_handle_reserve(struct refslab_handle_table *table, u32 *hid);
+void refslab_handle_publish(struct refslab_handle_table *table, u32 hid,
 			    struct refslab_object *obj, u32 rights);
-void refslab_handle_abort(struct refslab_handle_table *table,
-			  struct refslab_handle *handle, u32 hid);
+void refslab_handle_abort(struct refslab_handle_table *table, u32 hid);
 
 struct refslab_object *refslab_handle_lookup(struct refslab_handle_table *table,
 					     u32 hid, u32 rights,

@@ -345,8 +345,9 @@ static void refslab_object_holder_add_cap(struct kunit *test)
 {
 	struct refslab_object *obj = new_object(test, 8);
 
-	KUNIT_EXPECT_EQ(test, refslab_object_holder_add(obj,
-						     REFSLAB_OBJECT_REFS_MAX - 1),
+	KUNIT_EXPECT_EQ(test,
+			refslab_object_holder_add(obj,
+						  REFSLAB_OBJECT_REFS_MAX - 1),
 			0);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj), REFSLAB_OBJECT_REFS_MAX);
 	/* One reference per holder, however many it holds. */
@@ -372,8 +373,9 @@ static void refslab_object_holder_add_cap_held_only(struct kunit *test)
 	struct stat_snapshot s;
 	unsigned int i;
 
-	KUNIT_ASSERT_EQ(test, refslab_object_holder_add(obj,
-						     REFSLAB_OBJECT_REFS_MAX - 2),
+	KUNIT_ASSERT_EQ(test,
+			refslab_object_holder_add(obj,
+						  REFSLAB_OBJECT_REFS_MAX - 2),
 			0);
 	KUNIT_EXPECT_EQ(test, refslab_object_held(obj),
 			REFSLAB_OBJECT_REFS_MAX - 1);
@@ -644,13 +646,11 @@ static struct refslab_handle_table *test_table(struct kunit *test)
 static u32 add_handle(struct kunit *test, struct refslab_object *obj, u32 rights)
 {
 	struct refslab_handle_table *table = test_table(test);
-	struct refslab_handle *handle;
 	u32 hid;
 
-	handle = refslab_handle_reserve(table, &hid);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
+	KUNIT_ASSERT_EQ(test, refslab_handle_reserve(table, &hid), 0);
 	KUNIT_EXPECT_NE(test, hid, 0U);
-	refslab_handle_publish(table, handle, hid, obj, rights);
+	refslab_handle_publish(table, hid, obj, rights);
 	return hid;
 }
 
@@ -704,13 +704,11 @@ static void expect_no_handle(struct kunit *test, u32 hid)
 static void refslab_handle_reserved_is_enoent(struct kunit *test)
 {
 	struct refslab_handle_table *table = test_table(test);
-	struct refslab_handle *handle;
 	u32 hid;
 
-	handle = refslab_handle_reserve(table, &hid);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
+	KUNIT_ASSERT_EQ(test, refslab_handle_reserve(table, &hid), 0);
 	expect_no_handle(test, hid);
-	refslab_handle_abort(table, handle, hid);
+	refslab_handle_abort(table, hid);
 }
 
 static void refslab_handle_stale_is_enoent(struct kunit *test)
@@ -772,17 +770,50 @@ static void refslab_handle_slot_reused_late(struct kunit *test)
 static void refslab_handle_abort_frees_slot(struct kunit *test)
 {
 	struct refslab_handle_table *table = test_table(test);
-	struct refslab_handle *handle;
 	u32 hid, next;
 
-	handle = refslab_handle_reserve(table, &hid);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
-	refslab_handle_abort(table, handle, hid);
+	KUNIT_ASSERT_EQ(test, refslab_handle_reserve(table, &hid), 0);
+	refslab_handle_abort(table, hid);
 	KUNIT_EXPECT_EQ(test, table->nr_free, 1U);
-	handle = refslab_handle_reserve(table, &next);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, handle);
+	KUNIT_ASSERT_EQ(test, refslab_handle_reserve(table, &next), 0);
 	KUNIT_EXPECT_NE(test, SLOT_OF(next), SLOT_OF(hid));
-	refslab_handle_abort(table, handle, next);
+	refslab_handle_abort(table, next);
+}
+
+/*
+ * A slot's numbers come back only after all its generations: the number
+ * of its 1024th use is its first's again, and none has generation 0.
+ * With 66 slots free and each one given back as soon as it is taken, the
+ * queue turns and every slot comes up once every 66 reservations.
+ */
+static void refslab_handle_number_comes_back_late(struct kunit *test)
+{
+	struct refslab_handle_table *table = test_table(test);
+	unsigned int i, use = 1, zero = 0, early = 0;
+	u32 hids[66], hid, first;
+
+	for (i = 0; i < ARRAY_SIZE(hids); i++)
+		KUNIT_ASSERT_EQ(test, refslab_handle_reserve(table, &hids[i]),
+				0);
+	first = hids[0];
+	for (i = 0; i < ARRAY_SIZE(hids); i++)
+		refslab_handle_abort(table, hids[i]);
+	for (;;) {
+		KUNIT_ASSERT_EQ(test, refslab_handle_reserve(table, &hid), 0);
+		refslab_handle_abort(table, hid);
+		if (!(hid >> REFSLAB_HANDLE_SLOT_BITS))
+			zero++;
+		if (SLOT_OF(hid) != SLOT_OF(first))
+			continue;
+		if (++use == 1024)
+			break;
+		if (hid == first)
+			early++;
+	}
+	KUNIT_EXPECT_EQ(test, zero, 0U);
+	KUNIT_EXPECT_EQ(test, early, 0U);
+	KUNIT_EXPECT_EQ(test, hid, first);
+	KUNIT_EXPECT_EQ(test, table->slots, (u32)ARRAY_SIZE(hids));
 }
 
 /* A table with REFSLAB_FILE_HANDLES_MAX handles takes no more. */
@@ -795,8 +826,7 @@ static void refslab_handle_reserve_full(struct kunit *test)
 	spin_lock(&table->lock);
 	table->slots = REFSLAB_FILE_HANDLES_MAX;
 	spin_unlock(&table->lock);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(refslab_handle_reserve(table, &hid)),
-			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, refslab_handle_reserve(table, &hid), -ENOSPC);
 	spin_lock(&table->lock);
 	table->slots = 0;
 	spin_unlock(&table->lock);
@@ -879,6 +909,7 @@ static struct kunit_case refslab_handle_cases[] = {
 	KUNIT_CASE(refslab_handle_reserved_is_enoent),
 	KUNIT_CASE(refslab_handle_slot_reused_late),
 	KUNIT_CASE(refslab_handle_abort_frees_slot),
+	KUNIT_CASE(refslab_handle_number_comes_back_late),
 	KUNIT_CASE(refslab_handle_reserve_full),
 	KUNIT_CASE(refslab_handle_lookup_rights),
 	KUNIT_CASE(refslab_handle_get_cap),

@@ -313,6 +313,44 @@ TEST_F(share, export_twice_shares_one_file)
 
 
 /*
+ * A handle with no rights (OPEN by id asking for none) exports files with
+ * none: the first is kept like any other, and the second EXPORT reuses
+ * it.  A kept file of no rights is not the same as no kept file.
+ */
+TEST_F(share, export_no_rights_kept)
+{
+	long long reused = stat_read("exports_reused");
+	uint32_t handle, bare;
+	struct refslab_info info;
+	uint64_t id;
+	int fd1, fd2;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, "bare", 5, &handle, &id));
+	ASSERT_EQ(0, rs_open(self->fd, id, 0, &bare));
+	ASSERT_EQ(0, rs_info(self->fd, bare, &info));
+	EXPECT_EQ(0, info.rights);
+
+	ASSERT_EQ(0, rs_export(self->fd, bare, 0, 0, &fd1));
+	EXPECT_EQ(1, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+	EXPECT_EQ(reused, stat_read("exports_reused"));
+	ASSERT_EQ(0, rs_export(self->fd, bare, 0, 0, &fd2));
+	EXPECT_EQ(1, same_open_file(fd1, fd2));
+	EXPECT_EQ(reused + 1, stat_read("exports_reused"));
+	/* The handle with all rights has none kept: a file of its own. */
+	close(fd2);
+	ASSERT_EQ(0, rs_export(self->fd, handle, 0, 0, &fd2));
+	EXPECT_EQ(0, same_open_file(fd1, fd2));
+	EXPECT_EQ(2, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+
+	close(fd1);
+	close(fd2);
+	ASSERT_EQ(0, rs_put(self->fd, bare, 1, NULL));
+	ASSERT_EQ(0, rs_put(self->fd, handle, 1, NULL));
+	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+}
+
+
+/*
  * One object subscribed to on @fd was reclaimed since objects_reclaimed
  * read @before, exactly once, and @fd was told exactly once, with a
  * well-formed record.
