@@ -464,6 +464,21 @@ slot_find(struct refslab_handle_table *table, u32 hid)
 	return &page[index & (HANDLE_PAGE_SLOTS - 1)];
 }
 
+/*
+ * The slot holding the handle numbered @hid, with its state as read then,
+ * or NULL if none does.  Under RCU, as slot_find().
+ */
+static __always_inline struct refslab_handle *
+handle_seen(struct refslab_handle_table *table, u32 hid, unsigned long *state)
+{
+	struct refslab_handle *slot = slot_find(table, hid);
+
+	if (!slot)
+		return NULL;
+	*state = atomic_long_read_acquire(&slot->state);
+	return state_is(*state, hid) ? slot : NULL;
+}
+
 /**
  * refslab_handle_lookup() - find a handle's object for an operation
  * @table: the table
@@ -485,11 +500,8 @@ struct refslab_object *refslab_handle_lookup(struct refslab_handle_table *table,
 	struct refslab_handle *slot;
 
 	rcu_read_lock();
-	slot = slot_find(table, hid);
+	slot = handle_seen(table, hid, &seen);
 	if (!slot)
-		goto out_unlock;
-	seen = atomic_long_read_acquire(&slot->state);
-	if (!state_is(seen, hid))
 		goto out_unlock;
 	if ((state_rights(seen) & rights) != rights) {
 		obj = ERR_PTR(-EACCES);
@@ -547,11 +559,8 @@ int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		return -EOVERFLOW;
 
 	rcu_read_lock();
-	slot = slot_find(table, hid);
+	slot = handle_seen(table, hid, &state);
 	if (!slot)
-		goto out_unlock;
-	state = atomic_long_read_acquire(&slot->state);
-	if (!state_is(state, hid))
 		goto out_unlock;
 	gen = state & STATE_GEN;
 	/*
