@@ -182,7 +182,8 @@ static int refslab_ioc_create(struct refslab_file *rf,
 		goto out_put_ns;
 	}
 
-	if (copy_from_user(obj->payload, u64_to_user_ptr(cmd->data),
+	if (cmd->data_len &&
+	    copy_from_user(obj->payload, u64_to_user_ptr(cmd->data),
 			   cmd->data_len)) {
 		ret = -EFAULT;
 		goto err_abort_object;

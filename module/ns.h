@@ -20,6 +20,8 @@ struct ipc_namespace;
  *	that is not yet released; pinned objects are marked REFSLAB_PINNED.
  *	The slots of ids being created, and of the next id, are reserved.
  * @last_id: the last id handed out; ids count from 1 and are not reused
+ * @reserved_ahead: the id whose registry slot the CREATE of the id before
+ *	it last reserved ahead (only that CREATE writes that value)
  * @nr_pins: pinned objects of the namespace
  * @watched: id -> struct refslab_watchers, for objects with watches
  * @rcu: frees the state after lockless lookups are done with it
@@ -30,6 +32,7 @@ struct refslab_ns {
 	struct ipc_namespace *ipc;
 	struct xarray registry;
 	atomic64_t last_id;
+	atomic64_t reserved_ahead;
 	atomic_t nr_pins;
 	struct xarray watched;
 	struct rcu_head rcu;

@@ -181,21 +181,25 @@ static struct kmem_cache *object_cache(const struct refslab_object *obj)
 /*
  * Reserve the registry slot of a new id, then the next id's.  Ids are never
  * handed out twice, so a slot that is already reserved (-EBUSY) is the one
- * an earlier CREATE kept for this id: it is taken over as it is.
+ * an earlier CREATE kept for this id: it is taken over as it is, and not
+ * even looked at when that CREATE says it kept it.
  */
 static int registry_reserve(struct refslab_ns *rns, u64 id)
 {
 	int ret;
 
-	ret = xa_insert(&rns->registry, id, NULL, REFSLAB_GFP);
-	if (ret && ret != -EBUSY)
-		return ret;
+	if (atomic64_read(&rns->reserved_ahead) != id) {
+		ret = xa_insert(&rns->registry, id, NULL, REFSLAB_GFP);
+		if (ret && ret != -EBUSY)
+			return ret;
+	}
 	/*
 	 * The next slot is only kept ahead: if the CREATE of that id came
 	 * first (-EBUSY) or there was no memory for a node, that CREATE
 	 * reserves its own.
 	 */
-	ret = xa_insert(&rns->registry, id + 1, NULL, REFSLAB_GFP);
+	if (!xa_insert(&rns->registry, id + 1, NULL, REFSLAB_GFP))
+		atomic64_set(&rns->reserved_ahead, id + 1);
 	return 0;
 }
 

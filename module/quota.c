@@ -228,15 +228,14 @@ static void charge_put_unlock(struct refslab_charge *c)
 }
 
 /*
- * Take a reference to the entry of @uid in the current user namespace.
- * Returns with refslab_users_lock held, also when it fails (NULL: out of
- * memory).
+ * charge_get_lock() when an entry of the chain is missing: it allocates
+ * what the chain needs with the lock dropped, and tries again.
  */
-static struct refslab_charge *charge_get_lock(kuid_t uid)
+static noinline struct refslab_charge *
+charge_get_lock_slow(struct user_namespace *ns, kuid_t uid)
 	__acquires(&refslab_users_lock)
 {
 	struct refslab_charge *spares[REFSLAB_USERNS_DEPTH] = {}, *c;
-	struct user_namespace *ns = current_user_ns();
 	unsigned int nr = 0, i;
 
 	spin_lock(&refslab_users_lock);
@@ -256,6 +255,27 @@ static struct refslab_charge *charge_get_lock(kuid_t uid)
 	for (i = 0; i < nr; i++)
 		kfree(spares[i]);
 	return c;
+}
+
+/*
+ * Take a reference to the entry of @uid in the current user namespace.
+ * Returns with refslab_users_lock held, also when it fails (NULL: out of
+ * memory).
+ */
+static struct refslab_charge *charge_get_lock(kuid_t uid)
+	__acquires(&refslab_users_lock)
+{
+	struct user_namespace *ns = current_user_ns();
+	struct refslab_charge *c;
+	unsigned int nr = 0;
+
+	/* The usual case: the user's entry is there, nothing to allocate. */
+	spin_lock(&refslab_users_lock);
+	c = charge_get(ns, uid, NULL, &nr);
+	if (c)
+		return c;
+	spin_unlock(&refslab_users_lock);
+	return charge_get_lock_slow(ns, uid);
 }
 
 static void usage_add(struct refslab_usage *u, const struct refslab_usage *d,
