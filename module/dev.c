@@ -147,6 +147,8 @@ static int refslab_ioc_version(struct refslab_file *rf,
 	cmd->handle_refs_max = REFSLAB_HANDLE_REFS_MAX;
 	cmd->object_refs_max = REFSLAB_OBJECT_REFS_MAX;
 	cmd->nr_classes = REFSLAB_NR_CLASSES;
+	cmd->file_handles_max = REFSLAB_FILE_HANDLES_MAX;
+	cmd->batch_max = REFSLAB_BATCH_MAX;
 	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
 }
 

@@ -62,6 +62,8 @@ TEST_F(refslab, version)
 	EXPECT_EQ(REFSLAB_HANDLE_REFS_MAX, v.handle_refs_max);
 	EXPECT_EQ(REFSLAB_OBJECT_REFS_MAX, v.object_refs_max);
 	EXPECT_EQ(4, v.nr_classes);
+	EXPECT_EQ(REFSLAB_FILE_HANDLES_MAX, v.file_handles_max);
+	EXPECT_EQ(REFSLAB_BATCH_MAX, v.batch_max);
 
 	fd = open(SYSFS "version", O_RDONLY);
 	ASSERT_LE(0, fd);

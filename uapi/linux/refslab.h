@@ -190,6 +190,9 @@ enum {
  * @handle_refs_max: output, most references one handle can hold
  * @object_refs_max: output, most references one object can have
  * @nr_classes: output, number of payload size classes
+ * @file_handles_max: output, most handles one /dev/refslab file can have
+ *	(REFSLAB_FILE_HANDLES_MAX)
+ * @batch_max: output, most operations of one BATCH (REFSLAB_BATCH_MAX)
  *
  * Tells userspace what the loaded module supports.
  */
@@ -203,6 +206,8 @@ struct refslab_version {
 	__u32 handle_refs_max;
 	__u32 object_refs_max;
 	__u32 nr_classes;
+	__u32 file_handles_max;
+	__u32 batch_max;
 };
 
 #define REFSLAB_IOC_VERSION	_IO(REFSLAB_IOCTL_TYPE, REFSLAB_CMD_VERSION)

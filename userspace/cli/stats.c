@@ -79,8 +79,10 @@ static int do_version(struct ctx *c, int argc, char **argv)
 			}
 		printf("],\n  \"payload_max\": %u,\n  \"handle_refs_max\": %u,\n",
 		       v.payload_max, v.handle_refs_max);
-		printf("  \"object_refs_max\": %u,\n  \"nr_classes\": %u\n}\n",
+		printf("  \"object_refs_max\": %u,\n  \"nr_classes\": %u,\n",
 		       v.object_refs_max, v.nr_classes);
+		printf("  \"file_handles_max\": %u,\n  \"batch_max\": %u\n}\n",
+		       v.file_handles_max, v.batch_max);
 		return 0;
 	}
 	printf("refslabctl %s (librefslab %s)\n", REFSLAB_LIB_VERSION,
@@ -93,6 +95,8 @@ static int do_version(struct ctx *c, int argc, char **argv)
 			printf(" %s", features[i].name);
 	printf("\nlimits     payload %u bytes, %u refs per handle, %u refs per object, %u size classes\n",
 	       v.payload_max, v.handle_refs_max, v.object_refs_max, v.nr_classes);
+	printf("           %u handles per open file, %u operations per batch\n",
+	       v.file_handles_max, v.batch_max);
 	return 0;
 }
 

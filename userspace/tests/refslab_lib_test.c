@@ -150,6 +150,8 @@ TEST_F(lib, version)
 	EXPECT_EQ(REFSLAB_HANDLE_REFS_MAX, v.handle_refs_max);
 	EXPECT_EQ(REFSLAB_OBJECT_REFS_MAX, v.object_refs_max);
 	EXPECT_LT(0, v.nr_classes);
+	EXPECT_EQ(REFSLAB_FILE_HANDLES_MAX, v.file_handles_max);
+	EXPECT_EQ(REFSLAB_BATCH_MAX, v.batch_max);
 	EXPECT_EQ(-EINVAL, refslab_version(self->fd, NULL));
 
 	null_fd = open("/dev/null", O_RDWR);

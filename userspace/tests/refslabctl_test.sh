@@ -370,10 +370,12 @@ run version --json
 cp "$T/out" "$T/version.json"
 if [ "$rc" = 0 ] && [ "$(json_field "$T/version.json" abi_major)" = 1 ] &&
 	[ "$(json_field "$T/version.json" payload_max)" = 4096 ] &&
+	[ "$(json_field "$T/version.json" file_handles_max)" = 2097152 ] &&
+	[ "$(json_field "$T/version.json" batch_max)" = 1024 ] &&
 	grep -q '"features": \[.*"core"' "$T/version.json"; then
-	pass "version --json: abi_major 1, payload_max 4096, core feature"
+	pass "version --json: abi_major 1, payload_max 4096, file_handles_max 2097152, batch_max 1024, core feature"
 else
-	fail "version --json: abi_major 1, payload_max 4096, core feature"
+	fail "version --json: abi_major 1, payload_max 4096, file_handles_max 2097152, batch_max 1024, core feature"
 fi
 has() { grep -q "\"features\": \[.*\"$1\"" "$T/version.json"; }
 has ns
