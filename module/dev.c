@@ -289,14 +289,14 @@ static noinline int refslab_ref_ioctl(struct refslab_file *rf,
 		return -EFAULT;
 	if (!user_access_begin(uref, sizeof(cmd)))
 		goto common;
-	/* All of it a word at a time: the caller's size is checked after. */
-	unsafe_get_user(to[0], &from[0], efault);
-	unsafe_get_user(to[1], &from[1], efault);
-	unsafe_get_user(to[2], &from[2], efault);
-	unsafe_put_user(cmd.refs, &uref->refs, efault);
-	user_access_end();
+	/* A word at a time; nothing past the caller's size is touched. */
+	unsafe_get_user(to[0], &from[0], fallback);
 	if (cmd.size != sizeof(cmd))
-		goto common;
+		goto fallback;
+	unsafe_get_user(to[1], &from[1], fallback);
+	unsafe_get_user(to[2], &from[2], fallback);
+	unsafe_put_user(cmd.refs, &uref->refs, fallback);
+	user_access_end();
 
 	if (cmd.flags || cmd.__reserved)
 		return -EINVAL;
@@ -306,7 +306,7 @@ static noinline int refslab_ref_ioctl(struct refslab_file *rf,
 		return ret;
 	return put_user(cmd.refs, &uref->refs);
 
-efault:
+fallback:
 	user_access_end();
 common:
 	/* Then it finds out why, and gives the errno it always gives. */
