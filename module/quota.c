@@ -232,13 +232,12 @@ static void charge_put_unlock(struct refslab_charge *c)
  * what the chain needs with the lock dropped, and tries again.
  */
 static noinline struct refslab_charge *
-charge_get_lock_slow(struct user_namespace *ns, kuid_t uid)
-	__acquires(&refslab_users_lock)
+charge_get_slow(struct user_namespace *ns, kuid_t uid)
+	__must_hold(&refslab_users_lock)
 {
 	struct refslab_charge *spares[REFSLAB_USERNS_DEPTH] = {}, *c;
 	unsigned int nr = 0, i;
 
-	spin_lock(&refslab_users_lock);
 	while (!(c = charge_get(ns, uid, spares, &nr))) {
 		spin_unlock(&refslab_users_lock);
 		/* A level is missing: enough for the whole chain, then again. */
@@ -269,13 +268,12 @@ static struct refslab_charge *charge_get_lock(kuid_t uid)
 	struct refslab_charge *c;
 	unsigned int nr = 0;
 
-	/* The usual case: the user's entry is there, nothing to allocate. */
 	spin_lock(&refslab_users_lock);
+	/* The usual case: the user's entry is there, nothing to allocate. */
 	c = charge_get(ns, uid, NULL, &nr);
-	if (c)
-		return c;
-	spin_unlock(&refslab_users_lock);
-	return charge_get_lock_slow(ns, uid);
+	if (!c)
+		c = charge_get_slow(ns, uid);
+	return c;
 }
 
 static void usage_add(struct refslab_usage *u, const struct refslab_usage *d,
