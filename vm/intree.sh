@@ -248,6 +248,17 @@ fi
 # the headers just installed.  The guest then finds them up to date.
 ksft=$linux/tools/testing/selftests
 mapfile -t progs < <(make -s -C "$top/selftests/refslab" print-progs)
+# The programs are built against the installed header, which their
+# Makefile does not list: one older than the header (a uapi change since
+# the cached tree built it) would keep the old structures.  Then all of
+# them are built again.
+for p in "${progs[@]}"; do
+	if [[ $obj/usr/include/linux/refslab.h -nt $ksft/refslab/$p ]]; then
+		log "the uapi header changed since the selftests were built: rebuilding them"
+		make -s -C "$ksft" TARGETS=refslab clean >"$out/selftests-clean.log" 2>&1 || true
+		break
+	fi
+done
 if make -C "$ksft" TARGETS=refslab KHDR_INCLUDES="-isystem $obj/usr/include" \
 	>"$out/selftests.log" 2>&1; then
 	missing=()
