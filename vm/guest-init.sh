@@ -169,10 +169,16 @@ run_ksft_runner() {
 	ln -sf /usr/bin/dash /bin/sh
 	(cd /linux && PATH=/usr/bin:/bin timeout $((2 * PROG_TIMEOUT)) \
 		make -C tools/testing/selftests \
-		TARGETS=refslab run_tests) </dev/null >/tmp/ksft.out 2>&1 3>&-
+		TARGETS=refslab summary=1 run_tests) </dev/null >/tmp/ksft.out 2>&1 3>&-
 	rc=$?
 	ln -sf busybox /bin/sh
 	cat /tmp/ksft.out >&3
+	# summary=1: each program's output is in /tmp/<program>; a failed
+	# one's is shown, as the run's only account of why it failed.
+	sed -n 's/^not ok [0-9]* selftests: refslab: \([a-z_]*\).*/\1/p' \
+		/tmp/ksft.out | while read -r prog; do
+		[ -f "/tmp/$prog" ] && sed 's/^/# /' "/tmp/$prog" >&3
+	done
 	out "# the kselftest runner took $(($(date +%s) - t0)) s in this VM"
 	out "# refslab-exit: $rc"
 	[ $rc = 0 ] || failed=1
