@@ -259,6 +259,11 @@ static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	return refslab_ioc_ref(rf, ucmd, false);
 }
 
+static int refslab_run(struct refslab_file *rf, unsigned int nr,
+		       void __user *arg);
+
+static_assert(sizeof(struct refslab_ref) == 3 * sizeof(u64));
+
 /*
  * The ioctls GET and PUT, the hottest commands, with a structure of this
  * version's size: read in one user-access window, which also writes the
@@ -269,11 +274,6 @@ static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
  * command.  Out of line, so that the other commands' path does not pay
  * for its frame.
  */
-static int refslab_run(struct refslab_file *rf, unsigned int nr,
-		       void __user *arg);
-
-static_assert(sizeof(struct refslab_ref) == 3 * sizeof(u64));
-
 static noinline int refslab_ref_ioctl(struct refslab_file *rf,
 				      unsigned int nr,
 				      struct refslab_ref __user *uref)
