@@ -1249,6 +1249,11 @@ static void one_single(struct thr *t)
 		if (v->abi_major != REFSLAB_ABI_MAJOR ||
 		    v->payload_max != REFSLAB_PAYLOAD_MAX)
 			failure(t, "VERSION", &c, ret, "wrong answer");
+		/* The bounds added last (the structure ends with them), when asked. */
+		if (c.usize >= sizeof(struct refslab_version) &&
+		    (v->file_handles_max != REFSLAB_FILE_HANDLES_MAX ||
+		     v->batch_max != REFSLAB_BATCH_MAX))
+			failure(t, "VERSION", &c, ret, "wrong bounds");
 	}
 	if (!ret && nr == REFSLAB_CMD_LIST_PINNED && c.place == P_NORMAL &&
 	    c.usize >= c.ksize) {
