@@ -31,6 +31,7 @@
 #include <linux/uaccess.h>
 #include <uapi/linux/refslab.h>
 
+#include "batch.h"
 #include "dev.h"
 #include "handle.h"
 #include "notify.h"
@@ -861,28 +862,7 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 
 /* Records a batch reads, runs and writes back at a time: 2560 bytes. */
 #define REFSLAB_BATCH_CHUNK	64
-static_assert(sizeof(struct refslab_batch_op) == 40);
 static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) <= PAGE_SIZE);
-
-/*
- * The bytes of an inline record after its form must be 0.  Every form is
- * a whole number of words, so the check is one compare per word.
- */
-static_assert(sizeof(struct refslab_batch_ref) % sizeof(u64) == 0);
-static_assert(sizeof(struct refslab_batch_create) % sizeof(u64) == 0);
-static_assert(sizeof(struct refslab_batch_dup) % sizeof(u64) == 0);
-static_assert(sizeof(struct refslab_batch_open) % sizeof(u64) == 0);
-
-static bool batch_tail_clear(const struct refslab_batch_op *op, size_t len)
-{
-	const u64 *word = (const u64 *)op->__size;
-	size_t i;
-
-	for (i = len / sizeof(u64); i < sizeof(op->__size) / sizeof(u64); i++)
-		if (word[i])
-			return false;
-	return true;
-}
 
 /*
  * An inline operation: its fields go into the command's own structure,
@@ -919,7 +899,7 @@ static int batch_run_inline(struct refslab_file *rf,
 		}
 		return ret;
 	case REFSLAB_CMD_DUP:
-		if (!batch_tail_clear(op, sizeof(op->dup)))
+		if (!refslab_batch_tail_clear(op, sizeof(op->dup)))
 			return -EINVAL;
 		buf.dup = (struct refslab_dup){
 			.size = sizeof(buf.dup),
@@ -930,7 +910,7 @@ static int batch_run_inline(struct refslab_file *rf,
 			op->dup.new_handle = buf.dup.new_handle;
 		return ret;
 	case REFSLAB_CMD_OPEN:
-		if (!batch_tail_clear(op, sizeof(op->open)))
+		if (!refslab_batch_tail_clear(op, sizeof(op->open)))
 			return -EINVAL;
 		buf.open = (struct refslab_open){
 			.size = sizeof(buf.open),
@@ -946,30 +926,49 @@ static int batch_run_inline(struct refslab_file *rf,
 	}
 }
 
+/* An operation other than an in-record GET or PUT (refslab_handle_ref_batch()). */
 static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op)
 {
-	bool get = op->cmd == REFSLAB_CMD_GET;
-
 	if (op->cmd == REFSLAB_CMD_BATCH)
 		return -EINVAL;
-	if ((get || op->cmd == REFSLAB_CMD_PUT) &&
-	    op->flags & REFSLAB_BATCH_OP_INLINE) {
-		/*
-		 * The checks of refslab_ioc_ref(), without its user answer,
-		 * and with no command structure to build: the most common
-		 * records of all.
-		 */
-		if (op->flags != REFSLAB_BATCH_OP_INLINE ||
-		    op->ref.__reserved || !batch_tail_clear(op, sizeof(op->ref)))
-			return -EINVAL;
-		return refslab_ref_apply(rf, get, op->ref.handle,
-					 op->ref.count, &op->ref.refs);
-	}
 	if (op->flags & REFSLAB_BATCH_OP_INLINE)
 		return batch_run_inline(rf, op);
-	if (op->flags || !batch_tail_clear(op, sizeof(op->arg)))
+	if (op->flags || !refslab_batch_tail_clear(op, sizeof(op->arg)))
 		return -EINVAL;
 	return refslab_run(rf, op->cmd, u64_to_user_ptr(op->arg));
+}
+
+static_assert(sizeof(struct refslab_batch_op) == 5 * sizeof(u64));
+
+/*
+ * Read @n records into @ops in one user-access window, a record's five
+ * words at a time, as refslab_ucmd_copy_in() reads a command structure.
+ */
+static int batch_copy_in(struct refslab_batch_op *ops,
+			 const struct refslab_batch_op __user *uops,
+			 unsigned int n)
+{
+	const u64 __user *from = (const u64 __user *)uops;
+	const u64 __user *end = (const u64 __user *)(uops + n);
+	u64 *to = (u64 *)ops;
+
+	might_fault();
+	if (should_fail_usercopy() ||
+	    !user_read_access_begin(uops, n * sizeof(*uops)))
+		return -EFAULT;
+	for (; from < end; from += 5, to += 5) {
+		unsafe_get_user(to[0], &from[0], efault);
+		unsafe_get_user(to[1], &from[1], efault);
+		unsafe_get_user(to[2], &from[2], efault);
+		unsafe_get_user(to[3], &from[3], efault);
+		unsafe_get_user(to[4], &from[4], efault);
+	}
+	user_read_access_end();
+	return 0;
+
+efault:
+	user_read_access_end();
+	return -EFAULT;
 }
 
 /*
@@ -1010,11 +1009,12 @@ static unsigned int batch_answer(struct refslab_batch_op __user *uops,
 		unsafe_put_user(op->result, &uops[i].result, efault);
 		if (op->result || !(op->flags & REFSLAB_BATCH_OP_INLINE))
 			continue;
-		switch (op->cmd) {
-		case REFSLAB_CMD_GET:
-		case REFSLAB_CMD_PUT:
+		/* The most common records first. */
+		if (op->cmd == REFSLAB_CMD_GET || op->cmd == REFSLAB_CMD_PUT) {
 			unsafe_put_user(op->ref.refs, &uops[i].ref.refs, efault);
-			break;
+			continue;
+		}
+		switch (op->cmd) {
 		case REFSLAB_CMD_CREATE:
 			unsafe_put_user(op->create.handle,
 					&uops[i].create.handle, efault);
@@ -1054,6 +1054,7 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 {
 	struct refslab_batch *cmd = ucmd->cmd;
 	struct refslab_batch_op __user *uops = u64_to_user_ptr(cmd->ops);
+	bool cont = cmd->flags & REFSLAB_BATCH_CONTINUE;
 	bool stop = false;
 	struct refslab_batch_op *ops;
 	unsigned int n, ran;
@@ -1075,16 +1076,22 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 		return -ENOMEM;
 	while (done < cmd->count && !stop) {
 		n = min_t(u32, cmd->count - done, REFSLAB_BATCH_CHUNK);
-		if (copy_from_user(ops, uops + done, n * sizeof(*ops)) ||
+		if (batch_copy_in(ops, uops + done, n) ||
 		    batch_claim(uops + done, ops, n)) {
 			if (!done)
 				ret = -EFAULT;
 			break;
 		}
 		for (ran = 0; ran < n && !stop; ran++) {
-			ops[ran].result = batch_run_op(rf, &ops[ran]);
-			stop = ops[ran].result &&
-			       !(cmd->flags & REFSLAB_BATCH_CONTINUE);
+			/* A run of in-record GETs and PUTs goes in one call. */
+			if (refslab_batch_is_ref(&ops[ran]))
+				ran += refslab_handle_ref_batch(&rf->handles,
+								ops + ran,
+								n - ran,
+								!cont) - 1;
+			else
+				ops[ran].result = batch_run_op(rf, &ops[ran]);
+			stop = ops[ran].result && !cont;
 		}
 		/*
 		 * Claimed above, so this fails only if the caller unmapped

@@ -57,10 +57,12 @@
 
 #include <kunit/visibility.h>
 #include "handle.h"
+#include "batch.h"
 #include "ns.h"
 #include "object.h"
 #include "quota.h"
 #include "stats.h"
+#include "testfault.h"
 #include "trace.h"
 
 static_assert(sizeof(struct refslab_handle) == 16);
@@ -536,69 +538,6 @@ out_unlock:
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_lookup);
 
-/**
- * refslab_handle_get() - add references to a handle and its object
- * @table: the table
- * @hid: the handle number
- * @count: how many, at least 1
- * @refs: set to the handle's references after the call
- *
- * Context: any context.
- * Return: 0, -ENOENT for no such handle, or -EOVERFLOW if the handle's or
- * the object's reference cap would be exceeded.
- */
-int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
-		       u32 count, u32 *refs)
-{
-	struct refslab_handle *slot;
-	struct refslab_object *obj;
-	unsigned long state, gen;
-	int held, ret = -ENOENT;
-
-	if (count > REFSLAB_HANDLE_REFS_MAX)
-		return -EOVERFLOW;
-
-	rcu_read_lock();
-	slot = handle_seen(table, hid, &state);
-	if (!slot)
-		goto out_unlock;
-	gen = state & STATE_GEN;
-	/*
-	 * The object first, as for PUT.  If the slot is freed or reused
-	 * before the handle's count changes, @obj may be another use's, and
-	 * the compare-and-swap below fails: the object is given its
-	 * references back.
-	 */
-	obj = READ_ONCE(slot->obj);
-	held = refslab_object_held_add(obj, count);
-	if (held < 0) {
-		ret = held;
-		goto out_unlock;
-	}
-	do {
-		if ((state & STATE_GEN) != gen || !state_is(state, hid)) {
-			ret = -ENOENT;
-			goto err_held;
-		}
-		if (count > REFSLAB_HANDLE_REFS_MAX - state_refs(state)) {
-			ret = -EOVERFLOW;
-			goto err_held;
-		}
-	} while (!atomic_long_try_cmpxchg(&slot->state, &state, state + count));
-	*refs = state_refs(state) + count;
-	trace_refslab_get(obj, count, held);
-	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, count);
-	rcu_read_unlock();
-	return 0;
-
-err_held:
-	refslab_object_held_sub(obj, count);
-out_unlock:
-	rcu_read_unlock();
-	return ret;
-}
-EXPORT_SYMBOL_IF_KUNIT(refslab_handle_get);
-
 /*
  * Take a handle whose count reached zero out of its table, with the file
  * it kept, free its slot and drop its object reference.  Out of line, so
@@ -632,6 +571,116 @@ static noinline void handle_remove(struct refslab_handle_table *table,
 	refslab_object_put(obj);
 }
 
+/*
+ * GET's work on the slot of @hid, in the caller's RCU read-side section;
+ * the caller checked that @count is at least 1 and at most
+ * REFSLAB_HANDLE_REFS_MAX, and counts the references taken.
+ */
+static __always_inline int handle_get(struct refslab_handle_table *table,
+				      u32 hid, u32 count, u32 *refs)
+{
+	struct refslab_handle *slot;
+	struct refslab_object *obj;
+	unsigned long state, gen;
+	int held, ret;
+
+	slot = handle_seen(table, hid, &state);
+	if (!slot)
+		return -ENOENT;
+	gen = state & STATE_GEN;
+	/*
+	 * The object first, as for PUT.  If the slot is freed or reused
+	 * before the handle's count changes, @obj may be another use's, and
+	 * the compare-and-swap below fails: the object is given its
+	 * references back.
+	 */
+	obj = READ_ONCE(slot->obj);
+	held = refslab_object_held_add(obj, count);
+	if (held < 0)
+		return held;
+	/* @state is the handle's (handle_seen()) until the swap fails. */
+	for (;;) {
+		if (count > REFSLAB_HANDLE_REFS_MAX - state_refs(state)) {
+			ret = -EOVERFLOW;
+			goto err_held;
+		}
+		if (atomic_long_try_cmpxchg(&slot->state, &state,
+					    state + count))
+			break;
+		if ((state & STATE_GEN) != gen || !state_is(state, hid)) {
+			ret = -ENOENT;
+			goto err_held;
+		}
+	}
+	*refs = state_refs(state) + count;
+	trace_refslab_get(obj, count, held);
+	return 0;
+
+err_held:
+	refslab_object_held_sub(obj, count);
+	return ret;
+}
+
+/*
+ * PUT's work on the slot of @hid, in the caller's RCU read-side section;
+ * the caller checked that @count is at least 1, and counts the references
+ * dropped.
+ */
+static __always_inline int handle_put(struct refslab_handle_table *table,
+				      u32 hid, u32 count, u32 *refs)
+{
+	struct refslab_handle *slot;
+	struct refslab_object *obj;
+	unsigned long state;
+
+	slot = slot_find(table, hid);
+	if (!slot)
+		return -ENOENT;
+	state = atomic_long_read(&slot->state);
+	do {
+		if (!state_is(state, hid))
+			return -ENOENT;
+		if (count > state_refs(state))
+			return -EINVAL;
+	} while (!atomic_long_try_cmpxchg(&slot->state, &state, state - count));
+
+	/* Until its count is zero and its slot freed, the handle is ours. */
+	*refs = state_refs(state) - count;
+	obj = READ_ONCE(slot->obj);
+	trace_refslab_put(obj, count, refslab_object_held_sub(obj, count));
+	/* Only the task that reached zero gets here, once. */
+	if (!*refs)
+		handle_remove(table, slot, hid, obj);
+	return 0;
+}
+
+/**
+ * refslab_handle_get() - add references to a handle and its object
+ * @table: the table
+ * @hid: the handle number
+ * @count: how many, at least 1
+ * @refs: set to the handle's references after the call
+ *
+ * Context: any context.
+ * Return: 0, -ENOENT for no such handle, or -EOVERFLOW if the handle's or
+ * the object's reference cap would be exceeded.
+ */
+int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
+		       u32 count, u32 *refs)
+{
+	int ret;
+
+	if (count > REFSLAB_HANDLE_REFS_MAX)
+		return -EOVERFLOW;
+	rcu_read_lock();
+	ret = handle_get(table, hid, count, refs);
+	rcu_read_unlock();
+	if (!ret)
+		refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, count);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_get);
+
 /**
  * refslab_handle_put() - drop references from a handle and its object
  * @table: the table
@@ -647,42 +696,77 @@ static noinline void handle_remove(struct refslab_handle_table *table,
 int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs)
 {
-	struct refslab_handle *slot;
-	struct refslab_object *obj;
-	unsigned long state;
-	int ret = 0;
+	int ret;
 
 	rcu_read_lock();
-	slot = slot_find(table, hid);
-	if (!slot) {
-		ret = -ENOENT;
-		goto out_unlock;
-	}
-	state = atomic_long_read(&slot->state);
-	do {
-		if (!state_is(state, hid)) {
-			ret = -ENOENT;
-			goto out_unlock;
-		}
-		if (count > state_refs(state)) {
-			ret = -EINVAL;
-			goto out_unlock;
-		}
-	} while (!atomic_long_try_cmpxchg(&slot->state, &state, state - count));
-
-	/* Until its count is zero and its slot freed, the handle is ours. */
-	*refs = state_refs(state) - count;
-	obj = READ_ONCE(slot->obj);
-	trace_refslab_put(obj, count, refslab_object_held_sub(obj, count));
-	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
-	/* Only the task that reached zero gets here, once. */
-	if (!*refs)
-		handle_remove(table, slot, hid, obj);
-out_unlock:
+	ret = handle_put(table, hid, count, refs);
 	rcu_read_unlock();
+	if (!ret)
+		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_put);
+
+/**
+ * refslab_handle_ref_batch() - run a batch's in-record GETs and PUTs
+ * @table: the table
+ * @ops: records of a batch, copied into the kernel
+ * @n: how many there are
+ * @stop: end the run after the first record that fails
+ *
+ * Runs the records from the first, as long as they are in-record GETs and
+ * PUTs, exactly as the ioctls would (the same checks, in the same order,
+ * the same errnos), and sets each one's @result and, when that is 0, its
+ * @ref.refs.  One RCU read-side section for the run, and the statistics
+ * counted once: what runs of GETs and PUTs on handles already there save
+ * over a command each.
+ *
+ * Context: process context; a PUT may remove a handle.
+ * Return: how many records ran; the record after them, if any, is not an
+ * in-record GET or PUT, or the last one run failed and @stop is set.
+ */
+unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
+				      struct refslab_batch_op *ops,
+				      unsigned int n, bool stop)
+{
+	u64 taken = 0, dropped = 0;
+	struct refslab_batch_op *op;
+	unsigned int i;
+	int ret;
+
+	rcu_read_lock();
+	for (i = 0; i < n; i++) {
+		op = &ops[i];
+		if (!refslab_batch_is_ref(op))
+			break;
+		if (!refslab_batch_ref_clean(op) || !op->ref.count) {
+			ret = -EINVAL;
+		} else if (op->cmd == REFSLAB_CMD_GET) {
+			ret = -EOVERFLOW;
+			if (op->ref.count <= REFSLAB_HANDLE_REFS_MAX) {
+				refslab_fault_slow();
+				ret = handle_get(table, op->ref.handle,
+						 op->ref.count, &op->ref.refs);
+			}
+			if (!ret)
+				taken += op->ref.count;
+		} else {
+			ret = handle_put(table, op->ref.handle, op->ref.count,
+					 &op->ref.refs);
+			if (!ret)
+				dropped += op->ref.count;
+		}
+		op->result = ret;
+		if (ret && stop) {
+			i++;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, taken);
+	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, dropped);
+	return i;
+}
 
 /**
  * refslab_handle_export_find() - what EXPORT of a handle starts from

@@ -9,6 +9,7 @@
 #include <linux/xarray.h>
 
 struct file;
+struct refslab_batch_op;
 struct refslab_object;
 
 /*
@@ -114,6 +115,9 @@ int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs);
 int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs);
+unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
+				      struct refslab_batch_op *ops,
+				      unsigned int n, bool stop);
 
 int refslab_handle_export_find(struct refslab_handle_table *table, u32 hid,
 			       u32 *rights, struct file **file,

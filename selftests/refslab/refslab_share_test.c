@@ -1879,6 +1879,81 @@ TEST_F(share, batch_inline_errors)
 }
 
 /*
+ * Runs of inline GETs and PUTs stop where a record fails (without
+ * REFSLAB_BATCH_CONTINUE), mix with other operations, and give each
+ * record the single ioctl's errno.  Only a record's result and, when that
+ * is 0, its outputs are written: its inputs stay as the caller wrote them.
+ */
+TEST_F(share, batch_ref_runs_stop_mix_and_keep_inputs)
+{
+	struct refslab_info info = { .size = sizeof(info) };
+	struct refslab_batch_op ops[7], was[7];
+	uint32_t h, done;
+	int i;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	info.handle = h;
+	ops[0] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = h, .count = 2, .refs = 777 } };
+	ops[1] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = h ^ (1U << 31), .count = 1, .refs = 777 } };
+	ops[2] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = h, .count = 1, .refs = 777 } };
+	ops[2].result = 555;
+	memcpy(was, ops, sizeof(ops));
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, 3, &done));
+	EXPECT_EQ(2, done);
+	EXPECT_EQ(0, ops[0].result);
+	EXPECT_EQ(3, ops[0].ref.refs);
+	EXPECT_EQ(-ENOENT, ops[1].result);
+	EXPECT_EQ(777, ops[1].ref.refs);
+	/* The record after the failed one did not run, nor was it written. */
+	EXPECT_EQ(0, memcmp(&ops[2], &was[2], sizeof(ops[2])));
+	for (i = 0; i < 2; i++) {
+		ops[i].result = was[i].result;
+		ops[i].ref.refs = was[i].ref.refs;
+		EXPECT_EQ(0, memcmp(&ops[i], &was[i], sizeof(ops[i]))) {
+			TH_LOG("record %d changed beyond result and refs", i);
+		}
+	}
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(3, info.handle_refs);
+
+	/* Refs 3: every kind of failure, and a pointer record between. */
+	ops[0] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = h, .count = REFSLAB_HANDLE_REFS_MAX + 1 } };
+	ops[1] = (struct refslab_batch_op){ INLINE_OP(PUT),
+		.ref = { .handle = h, .count = 1 } };
+	ops[2] = (struct refslab_batch_op){ .cmd = REFSLAB_CMD_INFO,
+					    .arg = (uintptr_t)&info };
+	ops[3] = (struct refslab_batch_op){ INLINE_OP(PUT),
+		.ref = { .handle = h, .count = 3, .refs = 777 } };
+	ops[4] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = h, .count = 0 } };
+	ops[5] = (struct refslab_batch_op){ INLINE_OP(GET),
+		.ref = { .handle = h, .count = 4 } };
+	ops[6] = (struct refslab_batch_op){ INLINE_OP(PUT),
+		.ref = { .handle = h, .count = 6 } };
+	ASSERT_EQ(0, rs_batch(self->fd, REFSLAB_BATCH_CONTINUE, ops, 7, &done));
+	EXPECT_EQ(7, done);
+	EXPECT_EQ(-EOVERFLOW, ops[0].result);
+	EXPECT_EQ(0, ops[1].result);
+	EXPECT_EQ(2, ops[1].ref.refs);
+	EXPECT_EQ(0, ops[2].result);
+	EXPECT_EQ(2, info.handle_refs);
+	EXPECT_EQ(-EINVAL, ops[3].result);
+	EXPECT_EQ(777, ops[3].ref.refs);
+	EXPECT_EQ(-EINVAL, ops[4].result);
+	EXPECT_EQ(0, ops[5].result);
+	EXPECT_EQ(6, ops[5].ref.refs);
+	/* The last PUT ends the handle; the object goes with it. */
+	EXPECT_EQ(0, ops[6].result);
+	EXPECT_EQ(0, ops[6].ref.refs);
+	EXPECT_EQ(-ENOENT, rs_info(self->fd, h, &info));
+	EXPECT_EQ(0, stat_read("objects_live") - self->base.val[0]);
+}
+
+/*
  * Records are read and written back 64 at a time, each run only once it
  * is known to be writable: a run on a read-only page does not run, and
  * neither does one whose last record only ends on it.
