@@ -36,7 +36,9 @@
  * lookups do not see), so the xarray node that the next object goes into
  * exists before that object, and erasing an object never empties its
  * node: objects that come and go one at a time allocate and free one node
- * per 64 ids (XA_CHUNK_SIZE), not one or more each.
+ * per 64 ids (XA_CHUNK_SIZE), not one or more each.  Publishing an object
+ * reserves the next slot in the same walk, when it is in the same node;
+ * the first id of a node reserves its own slot, allocating the node.
  *
  * A pin is one more reference, owned by the registry and marked on the
  * object's registry entry.  Pins and changes of owner are serialised by
@@ -179,28 +181,19 @@ static struct kmem_cache *object_cache(const struct refslab_object *obj)
 }
 
 /*
- * Reserve the registry slot of a new id, then the next id's.  Ids are never
- * handed out twice, so a slot that is already reserved (-EBUSY) is the one
- * an earlier CREATE kept for this id: it is taken over as it is, and not
- * even looked at when that CREATE says it kept it.
+ * Reserve the registry slot of a new id.  Ids are never handed out twice,
+ * so a slot that is already reserved (-EBUSY) is the one an earlier
+ * CREATE kept for this id (refslab_object_publish()): it is taken over as
+ * it is, and not even looked at when that CREATE says it kept it.
  */
 static int registry_reserve(struct refslab_ns *rns, u64 id)
 {
 	int ret;
 
-	if (atomic64_read(&rns->reserved_ahead) != id) {
-		ret = xa_insert(&rns->registry, id, NULL, REFSLAB_GFP);
-		if (ret && ret != -EBUSY)
-			return ret;
-	}
-	/*
-	 * The next slot is only kept ahead: if the CREATE of that id came
-	 * first (-EBUSY) or there was no memory for a node, that CREATE
-	 * reserves its own.
-	 */
-	if (!xa_insert(&rns->registry, id + 1, NULL, REFSLAB_GFP))
-		atomic64_set(&rns->reserved_ahead, id + 1);
-	return 0;
+	if (atomic64_read(&rns->reserved_ahead) == id)
+		return 0;
+	ret = xa_insert(&rns->registry, id, NULL, REFSLAB_GFP);
+	return ret == -EBUSY ? 0 : ret;
 }
 
 /**
@@ -275,15 +268,33 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_alloc);
  * @obj: an object from refslab_object_alloc(), fully built
  *
  * Cannot fail: the registry slot was reserved by refslab_object_alloc().
+ * It also keeps the next id's slot reserved when that is in the same
+ * xarray node, so that the next CREATE finds it there.
  *
  * Context: process context.
  */
 void refslab_object_publish(struct refslab_object *obj)
 {
+	struct refslab_ns *rns = obj->ns;
+	XA_STATE(xas, &rns->registry, obj->id);
 	void *old;
 
-	old = xa_store(&obj->ns->registry, obj->id, obj, GFP_KERNEL);
-	WARN_ON_ONCE(old);
+	xas_lock(&xas);
+	/* The slot is reserved: its node is there, nothing is allocated. */
+	old = xas_store(&xas, obj);
+	/*
+	 * Keep the next id's slot while the walk is at its node, unless it
+	 * is the first of another node: a reservation that allocates is the
+	 * next CREATE's own, which can fail cleanly.  It may have reserved
+	 * its slot already, or even be published.
+	 */
+	if ((obj->id + 1) % XA_CHUNK_SIZE && !xas_next(&xas)) {
+		xas_store(&xas, XA_ZERO_ENTRY);
+		if (!xas_error(&xas))
+			atomic64_set(&rns->reserved_ahead, obj->id + 1);
+	}
+	xas_unlock(&xas);
+	WARN_ON_ONCE(old && !xa_is_zero(old));
 	refslab_class_stat_inc(refslab_object_class(obj), REFSLAB_CLASS_CREATED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_CREATED);
 	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_CREATED, obj->size);

@@ -284,6 +284,36 @@ static void refslab_object_registry_keeps_next(struct kunit *test)
 	refslab_object_holder_put(b, 1);
 }
 
+/*
+ * Publishing keeps the next id's slot only in its own node: the last id of
+ * a node keeps none, and the first id of the next node reserves its own
+ * slot (allocating that node) when it is created.
+ */
+static void refslab_object_registry_leaf_boundary(struct kunit *test)
+{
+	struct refslab_ns *rns = test_ns(test);
+	struct refslab_object *obj = new_object(test, 8), *found;
+	bool reserved;
+
+	while ((obj->id + 1) % XA_CHUNK_SIZE) {
+		refslab_object_holder_put(obj, 1);
+		obj = new_object(test, 8);
+	}
+	slot_node(&rns->registry, obj->id + 1, &reserved);
+	KUNIT_EXPECT_FALSE(test, reserved);
+	refslab_object_holder_put(obj, 1);
+
+	obj = new_object(test, 8);
+	KUNIT_EXPECT_EQ(test, obj->id % XA_CHUNK_SIZE, 0);
+	found = refslab_object_lookup(rns, obj->id);
+	KUNIT_EXPECT_PTR_EQ(test, found, obj);
+	if (found)
+		refslab_object_put(found);
+	slot_node(&rns->registry, obj->id + 1, &reserved);
+	KUNIT_EXPECT_TRUE(test, reserved);
+	refslab_object_holder_put(obj, 1);
+}
+
 static void refslab_object_lookup_published_only(struct kunit *test)
 {
 	struct refslab_ns *rns = test_ns(test);
@@ -443,6 +473,7 @@ static struct kunit_case refslab_object_cases[] = {
 	KUNIT_CASE(refslab_object_alloc_bad_size),
 	KUNIT_CASE(refslab_object_ids_increase),
 	KUNIT_CASE(refslab_object_registry_keeps_next),
+	KUNIT_CASE(refslab_object_registry_leaf_boundary),
 	KUNIT_CASE(refslab_object_lookup_published_only),
 	KUNIT_CASE(refslab_object_abort_leaves_nothing),
 	KUNIT_CASE(refslab_object_holder_add_cap),
