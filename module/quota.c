@@ -26,6 +26,7 @@
 #include <linux/hashtable.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/refcount.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -116,27 +117,40 @@ MODULE_PARM_DESC(priv_max_watches,
  * @parent: the entry of @ns's owner in @ns's parent; NULL in the initial
  *	namespace
  * @refs: objects and watches charged here directly, and child entries
- * @usage: what is charged here, directly or from the namespaces below
- * @rcu: frees the entry after lockless readers of @uid are done
+ * @objects: objects charged here, directly or from the namespaces below
+ * @bytes: their payload bytes
+ * @pins: pinned objects among them
+ * @watches: pending watches charged here, directly or from below
+ * @rcu: frees the entry after lockless readers are done with it
  *
- * Every field but @rcu is protected by refslab_users_lock.  @uid never
- * changes, and an entry is freed a grace period after it leaves the
- * table, so an object's owner can be read under RCU through the entry.
+ * The table, @pins and @watches are protected by refslab_users_lock.
+ * @objects and @bytes change without it: a charge adds to every level
+ * and takes its adds back if one passes a limit, as the kernel's page
+ * counters do, so two users charging near a limit at once may both be
+ * refused where one of them would have fitted.  @refs drops to zero only
+ * under the lock, which then takes the entry out of the table, so an
+ * entry found in the table under the lock has references, and one found
+ * under RCU is taken only if it still has.  @uid never changes, and an
+ * entry is freed a grace period after it leaves the table, so an
+ * object's owner can be read under RCU through the entry.
  */
 struct refslab_charge {
 	struct hlist_node node;
 	struct user_namespace *ns;
 	kuid_t uid;
 	struct refslab_charge *parent;
-	unsigned int refs;
-	struct refslab_usage usage;
+	refcount_t refs;
+	atomic_t objects;
+	atomic64_t bytes;
+	unsigned int pins;
+	unsigned int watches;
 	struct rcu_head rcu;
 };
 
 static DEFINE_HASHTABLE(refslab_charges, 6);
 static DEFINE_SPINLOCK(refslab_users_lock);
-static unsigned int refslab_total_objects;
-static unsigned int refslab_peak_objects;
+static atomic_t refslab_total_objects = ATOMIC_INIT(0);
+static atomic_t refslab_peak_objects = ATOMIC_INIT(0);
 
 /* User namespaces nest at most this deep (the kernel's own limit). */
 #define REFSLAB_USERNS_DEPTH	33
@@ -146,13 +160,15 @@ static u32 charge_hash(const struct user_namespace *ns, kuid_t uid)
 	return hash_ptr(ns, 32) ^ __kuid_val(uid);
 }
 
+/* The entry of (@ns, @uid), under the lock or RCU. */
 static struct refslab_charge *charge_lookup(const struct user_namespace *ns,
 					    kuid_t uid)
 {
 	struct refslab_charge *c;
 
-	lockdep_assert_held(&refslab_users_lock);
-	hash_for_each_possible(refslab_charges, c, node, charge_hash(ns, uid))
+	hash_for_each_possible_rcu(refslab_charges, c, node,
+				   charge_hash(ns, uid),
+				   lockdep_is_held(&refslab_users_lock))
 		if (c->ns == ns && uid_eq(c->uid, uid))
 			return c;
 	return NULL;
@@ -172,7 +188,7 @@ static struct refslab_charge *charge_get(struct user_namespace *ns, kuid_t uid,
 	lockdep_assert_held(&refslab_users_lock);
 	c = charge_lookup(ns, uid);
 	if (c) {
-		c->refs++;
+		refcount_inc(&c->refs);
 		return c;
 	}
 	if (*nr_spares < (unsigned int)ns->level + 1)
@@ -183,8 +199,8 @@ static struct refslab_charge *charge_get(struct user_namespace *ns, kuid_t uid,
 	c->ns = get_user_ns(ns);
 	c->uid = uid;
 	c->parent = parent;
-	c->refs = 1;
-	hash_add(refslab_charges, &c->node, charge_hash(ns, uid));
+	refcount_set(&c->refs, 1);
+	hash_add_rcu(refslab_charges, &c->node, charge_hash(ns, uid));
 	return c;
 }
 
@@ -198,8 +214,8 @@ static unsigned int charge_put(struct refslab_charge *c)
 	unsigned int dead = 0;
 
 	lockdep_assert_held(&refslab_users_lock);
-	while (c && !--c->refs) {
-		hash_del(&c->node);
+	while (c && refcount_dec_and_test(&c->refs)) {
+		hash_del_rcu(&c->node);
 		dead++;
 		c = c->parent;
 	}
@@ -225,6 +241,15 @@ static void charge_put_unlock(struct refslab_charge *c)
 
 	spin_unlock(&refslab_users_lock);
 	charges_free(c, dead);
+}
+
+/* Drop a reference without the lock, unless it may be the last one. */
+static void charge_put_fast(struct refslab_charge *c)
+{
+	if (refcount_dec_not_one(&c->refs))
+		return;
+	spin_lock(&refslab_users_lock);
+	charge_put_unlock(c);
 }
 
 /*
@@ -276,85 +301,169 @@ static struct refslab_charge *charge_get_lock(kuid_t uid)
 	return c;
 }
 
-static void usage_add(struct refslab_usage *u, const struct refslab_usage *d,
-		      int sign)
+/*
+ * Take a reference to the entry of @uid in the current user namespace
+ * without the lock, if it is there and not going; else with it.  NULL if
+ * out of memory.
+ */
+static struct refslab_charge *charge_get_fast(kuid_t uid)
 {
-	u->objects += sign * d->objects;
-	u->pins += sign * d->pins;
-	u->watches += sign * d->watches;
-	u->bytes += sign * (s64)d->bytes;
+	struct refslab_charge *c;
+
+	rcu_read_lock();
+	c = charge_lookup(current_user_ns(), uid);
+	if (c && !refcount_inc_not_zero(&c->refs))
+		c = NULL;
+	rcu_read_unlock();
+	if (c)
+		return c;
+	c = charge_get_lock(uid);
+	spin_unlock(&refslab_users_lock);
+	return c;
 }
 
-/* Does @d fit into every level from @c up to, not including, @stop? */
-static bool charge_fits(const struct refslab_charge *c,
-			const struct refslab_charge *stop,
-			const struct refslab_usage *d, bool privileged)
-{
-	unsigned int max_obj, max_pins, max_watches;
-	u64 max_bytes;
+/* The limits a charge is held to. */
+struct refslab_limits {
+	unsigned int objects;
+	unsigned int pins;
+	unsigned int watches;
+	u64 bytes;
+};
 
+static void limits_read(struct refslab_limits *l, bool privileged)
+{
 	if (privileged) {
-		max_obj = READ_ONCE(priv_max_objects);
-		max_bytes = READ_ONCE(priv_max_bytes);
-		max_pins = READ_ONCE(priv_max_pins);
-		max_watches = READ_ONCE(priv_max_watches);
+		l->objects = READ_ONCE(priv_max_objects);
+		l->bytes = READ_ONCE(priv_max_bytes);
+		l->pins = READ_ONCE(priv_max_pins);
+		l->watches = READ_ONCE(priv_max_watches);
 	} else {
-		max_obj = READ_ONCE(user_max_objects);
-		max_bytes = READ_ONCE(user_max_bytes);
-		max_pins = READ_ONCE(user_max_pins);
-		max_watches = READ_ONCE(user_max_watches);
+		l->objects = READ_ONCE(user_max_objects);
+		l->bytes = READ_ONCE(user_max_bytes);
+		l->pins = READ_ONCE(user_max_pins);
+		l->watches = READ_ONCE(user_max_watches);
 	}
+}
+
+/* Take one object of @bytes off every level from @c up to, not including, @stop. */
+static void objects_sub(struct refslab_charge *c,
+			const struct refslab_charge *stop, unsigned int bytes)
+{
 	for (; c != stop; c = c->parent) {
-		const struct refslab_usage *u = &c->usage;
-
-		if ((d->objects && u->objects + d->objects > max_obj) ||
-		    (d->bytes && u->bytes + d->bytes > max_bytes) ||
-		    (d->pins && u->pins + d->pins > max_pins) ||
-		    (d->watches && u->watches + d->watches > max_watches))
-			return false;
+		atomic64_sub(bytes, &c->bytes);
+		atomic_dec(&c->objects);
 	}
-	return true;
-}
-
-static void charge_apply(struct refslab_charge *c,
-			 const struct refslab_charge *stop,
-			 const struct refslab_usage *d, int sign)
-{
-	for (; c != stop; c = c->parent)
-		usage_add(&c->usage, d, sign);
-}
-
-static bool total_fits(unsigned int objects)
-{
-	return refslab_total_objects + objects <= READ_ONCE(max_objects);
-}
-
-static void total_add(unsigned int objects)
-{
-	refslab_total_objects += objects;
-	if (refslab_total_objects > refslab_peak_objects)
-		WRITE_ONCE(refslab_peak_objects, refslab_total_objects);
 }
 
 /*
- * Charge @d to the chain of @c, within the unprivileged limits or, when
- * those refuse and the caller has CAP_SYS_RESOURCE, the privileged ones.
- * capable() is asked only then, so unprivileged callers are not audited
- * for a privilege they did not need, and a privileged caller may use the
- * larger of the two limits.  Called and returns with the lock
- * held; it is dropped around capable().
+ * Add one object of @bytes to every level from @c up to, not including,
+ * @stop, unless a level would pass @l: then nothing is added.  No lock.
  */
-static int charge_add_locked(struct refslab_charge *c,
-			     const struct refslab_usage *d)
-	__must_hold(&refslab_users_lock)
+static bool objects_try(struct refslab_charge *c,
+			const struct refslab_charge *stop, unsigned int bytes,
+			const struct refslab_limits *l)
 {
+	struct refslab_charge *p;
+
+	for (p = c; p != stop; p = p->parent) {
+		if ((unsigned int)atomic_inc_return(&p->objects) > l->objects)
+			goto undo_objects;
+		if ((u64)atomic64_add_return(bytes, &p->bytes) > l->bytes)
+			goto undo_bytes;
+	}
+	return true;
+
+undo_bytes:
+	atomic64_sub(bytes, &p->bytes);
+undo_objects:
+	atomic_dec(&p->objects);
+	objects_sub(c, p, bytes);
+	return false;
+}
+
+/* Count one more object over all users, within max_objects.  No lock. */
+static bool total_try(void)
+{
+	int total = atomic_inc_return(&refslab_total_objects);
+	int peak;
+
+	if ((unsigned int)total > READ_ONCE(max_objects)) {
+		atomic_dec(&refslab_total_objects);
+		return false;
+	}
+	peak = atomic_read(&refslab_peak_objects);
+	while (total > peak &&
+	       !atomic_try_cmpxchg_relaxed(&refslab_peak_objects, &peak, total))
+		;
+	return true;
+}
+
+/* Do @pins and @watches more fit every level from @c up to @stop? */
+static bool counts_fit(const struct refslab_charge *c,
+		       const struct refslab_charge *stop, unsigned int pins,
+		       unsigned int watches, const struct refslab_limits *l)
+{
+	lockdep_assert_held(&refslab_users_lock);
+	for (; c != stop; c = c->parent)
+		if ((pins && c->pins + pins > l->pins) ||
+		    (watches && c->watches + watches > l->watches))
+			return false;
+	return true;
+}
+
+static void counts_add(struct refslab_charge *c,
+		       const struct refslab_charge *stop, int pins, int watches)
+{
+	lockdep_assert_held(&refslab_users_lock);
+	for (; c != stop; c = c->parent) {
+		c->pins += pins;
+		c->watches += watches;
+	}
+}
+
+/*
+ * Charge one object of @bytes to the chain of @c, within the unprivileged
+ * limits or, when those refuse and the caller has CAP_SYS_RESOURCE, the
+ * privileged ones.  capable() is asked only then, so unprivileged callers
+ * are not audited for a privilege they did not need, and a privileged
+ * caller may use the larger of the two limits.  No lock.
+ */
+static int object_charge(struct refslab_charge *c, unsigned int bytes)
+{
+	struct refslab_limits l;
 	bool privileged = false;
 
 	for (;;) {
-		if ((!d->objects || total_fits(d->objects)) &&
-		    charge_fits(c, NULL, d, privileged)) {
-			charge_apply(c, NULL, d, 1);
-			total_add(d->objects);
+		limits_read(&l, privileged);
+		if (total_try()) {
+			if (objects_try(c, NULL, bytes, &l))
+				return 0;
+			atomic_dec(&refslab_total_objects);
+		}
+		if (privileged || !capable(CAP_SYS_RESOURCE))
+			break;
+		privileged = true;
+	}
+	refslab_stat_inc(REFSLAB_STAT_QUOTA_DENIALS);
+	return -EDQUOT;
+}
+
+/*
+ * Charge @pins and @watches to the chain of @c, with the privileged
+ * fallback of object_charge().  Called and returns with the lock held;
+ * it is dropped around capable().
+ */
+static int counts_charge_locked(struct refslab_charge *c, unsigned int pins,
+				unsigned int watches)
+	__must_hold(&refslab_users_lock)
+{
+	struct refslab_limits l;
+	bool privileged = false;
+
+	for (;;) {
+		limits_read(&l, privileged);
+		if (counts_fit(c, NULL, pins, watches, &l)) {
+			counts_add(c, NULL, pins, watches);
 			return 0;
 		}
 		if (privileged)
@@ -369,32 +478,13 @@ static int charge_add_locked(struct refslab_charge *c,
 	return -EDQUOT;
 }
 
-/* Charge @d to the calling user: its fsuid, in its user namespace. */
-static struct refslab_charge *charge_current(const struct refslab_usage *d)
-{
-	struct refslab_charge *c;
-	int ret;
-
-	c = charge_get_lock(current_fsuid());
-	if (!c) {
-		spin_unlock(&refslab_users_lock);
-		return ERR_PTR(-ENOMEM);
-	}
-	ret = charge_add_locked(c, d);
-	if (ret) {
-		charge_put_unlock(c);
-		return ERR_PTR(ret);
-	}
-	spin_unlock(&refslab_users_lock);
-	return c;
-}
-
 /**
  * refslab_quota_charge() - charge one object to the calling user
  * @bytes: the object's payload size
  *
  * The object belongs to the caller's fsuid; it is charged there, in the
- * caller's user namespace, and at every level above.
+ * caller's user namespace, and at every level above.  Once the user's
+ * entry exists, without a lock.
  *
  * Context: process context; may sleep.
  * Return: the charge, which the object keeps until refslab_quota_uncharge();
@@ -402,9 +492,18 @@ static struct refslab_charge *charge_current(const struct refslab_usage *d)
  */
 struct refslab_charge *refslab_quota_charge(unsigned int bytes)
 {
-	const struct refslab_usage d = { .objects = 1, .bytes = bytes };
+	struct refslab_charge *c;
+	int ret;
 
-	return charge_current(&d);
+	c = charge_get_fast(current_fsuid());
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	ret = object_charge(c, bytes);
+	if (ret) {
+		charge_put_fast(c);
+		return ERR_PTR(ret);
+	}
+	return c;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge);
 
@@ -417,12 +516,9 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge);
  */
 void refslab_quota_uncharge(struct refslab_charge *charge, unsigned int bytes)
 {
-	const struct refslab_usage d = { .objects = 1, .bytes = bytes };
-
-	spin_lock(&refslab_users_lock);
-	charge_apply(charge, NULL, &d, -1);
-	refslab_total_objects--;
-	charge_put_unlock(charge);
+	objects_sub(charge, NULL, bytes);
+	atomic_dec(&refslab_total_objects);
+	charge_put_fast(charge);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge);
 
@@ -457,10 +553,8 @@ struct refslab_charge *refslab_quota_transfer(struct refslab_charge *from,
 					      kuid_t uid, unsigned int bytes,
 					      bool pinned)
 {
-	const struct refslab_usage d = {
-		.objects = 1, .bytes = bytes, .pins = pinned,
-	};
 	struct refslab_charge *to, *meet;
+	struct refslab_limits l;
 	bool privileged = false;
 
 	to = charge_get_lock(uid);
@@ -469,7 +563,11 @@ struct refslab_charge *refslab_quota_transfer(struct refslab_charge *from,
 		return ERR_PTR(-ENOMEM);
 	}
 	meet = chains_meet(to, from);
-	while (!charge_fits(to, meet, &d, privileged)) {
+	for (;;) {
+		limits_read(&l, privileged);
+		if (counts_fit(to, meet, pinned, 0, &l) &&
+		    objects_try(to, meet, bytes, &l))
+			break;
 		if (!privileged) {
 			spin_unlock(&refslab_users_lock);
 			privileged = capable(CAP_SYS_RESOURCE);
@@ -481,8 +579,9 @@ struct refslab_charge *refslab_quota_transfer(struct refslab_charge *from,
 		charge_put_unlock(to);
 		return ERR_PTR(-EDQUOT);
 	}
-	charge_apply(to, meet, &d, 1);
-	charge_apply(from, meet, &d, -1);
+	counts_add(to, meet, pinned, 0);
+	counts_add(from, meet, -(int)pinned, 0);
+	objects_sub(from, meet, bytes);
 	charge_put_unlock(from);
 	return to;
 }
@@ -497,11 +596,10 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_quota_transfer);
  */
 int refslab_quota_charge_pin(struct refslab_charge *charge)
 {
-	const struct refslab_usage d = { .pins = 1 };
 	int ret;
 
 	spin_lock(&refslab_users_lock);
-	ret = charge_add_locked(charge, &d);
+	ret = counts_charge_locked(charge, 1, 0);
 	spin_unlock(&refslab_users_lock);
 	return ret;
 }
@@ -515,10 +613,8 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge_pin);
  */
 void refslab_quota_uncharge_pin(struct refslab_charge *charge)
 {
-	const struct refslab_usage d = { .pins = 1 };
-
 	spin_lock(&refslab_users_lock);
-	charge_apply(charge, NULL, &d, -1);
+	counts_add(charge, NULL, -1, 0);
 	spin_unlock(&refslab_users_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge_pin);
@@ -532,9 +628,21 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge_pin);
  */
 struct refslab_charge *refslab_quota_charge_watch(void)
 {
-	const struct refslab_usage d = { .watches = 1 };
+	struct refslab_charge *c;
+	int ret;
 
-	return charge_current(&d);
+	c = charge_get_lock(current_fsuid());
+	if (!c) {
+		spin_unlock(&refslab_users_lock);
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = counts_charge_locked(c, 0, 1);
+	if (ret) {
+		charge_put_unlock(c);
+		return ERR_PTR(ret);
+	}
+	spin_unlock(&refslab_users_lock);
+	return c;
 }
 
 /**
@@ -545,10 +653,8 @@ struct refslab_charge *refslab_quota_charge_watch(void)
  */
 void refslab_quota_uncharge_watch(struct refslab_charge *charge)
 {
-	const struct refslab_usage d = { .watches = 1 };
-
 	spin_lock(&refslab_users_lock);
-	charge_apply(charge, NULL, &d, -1);
+	counts_add(charge, NULL, 0, -1);
 	charge_put_unlock(charge);
 }
 
@@ -581,7 +687,14 @@ int refslab_quota_usage(struct user_namespace *ns, kuid_t uid,
 
 	spin_lock(&refslab_users_lock);
 	c = charge_lookup(ns, uid);
-	*usage = c ? c->usage : (struct refslab_usage){};
+	*usage = (struct refslab_usage){};
+	if (c)
+		*usage = (struct refslab_usage){
+			.objects = atomic_read(&c->objects),
+			.pins = c->pins,
+			.watches = c->watches,
+			.bytes = atomic64_read(&c->bytes),
+		};
 	spin_unlock(&refslab_users_lock);
 	return c ? 0 : -ENOENT;
 }
@@ -595,12 +708,7 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_quota_usage);
  */
 unsigned int refslab_quota_total_objects(void)
 {
-	unsigned int total;
-
-	spin_lock(&refslab_users_lock);
-	total = refslab_total_objects;
-	spin_unlock(&refslab_users_lock);
-	return total;
+	return atomic_read(&refslab_total_objects);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_total_objects);
 
@@ -629,8 +737,8 @@ void refslab_quota_show(struct seq_file *m)
 	spin_lock(&refslab_users_lock);
 	hash_for_each(refslab_charges, bkt, c, node)
 		seq_printf(m, "%u %u %u %llu %u %u\n", c->ns->ns.inum,
-			   from_kuid_munged(ns, c->uid), c->usage.objects,
-			   c->usage.bytes, c->usage.pins, c->usage.watches);
+			   from_kuid_munged(ns, c->uid), atomic_read(&c->objects),
+			   (u64)atomic64_read(&c->bytes), c->pins, c->watches);
 	spin_unlock(&refslab_users_lock);
 }
 
@@ -642,5 +750,5 @@ void refslab_quota_show(struct seq_file *m)
  */
 unsigned int refslab_quota_peak_objects(void)
 {
-	return READ_ONCE(refslab_peak_objects);
+	return atomic_read(&refslab_peak_objects);
 }
