@@ -12,6 +12,7 @@
  */
 #include <kunit/test.h>
 #include <linux/capability.h>
+#include <linux/completion.h>
 #include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -1011,6 +1012,89 @@ static void refslab_quota_charge_until_edquot(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, usage.bytes, 0ULL);
 }
 
+struct charge_race {
+	struct completion done;
+	struct refslab_charge *charge;
+	unsigned int n;
+	int err;
+};
+
+/* As charge_until_full(), as TEST_UID without privilege, on its own. */
+static int charge_race_thread(void *data)
+{
+	struct charge_race *race = data;
+	struct refslab_charge *c;
+	const struct cred *old;
+	struct cred *new;
+
+	race->err = -ENOMEM;
+	new = prepare_creds();
+	if (new) {
+		new->fsuid = TEST_UID;
+		cap_clear(new->cap_effective);
+		old = override_creds(new);
+		put_cred(new);
+		for (;;) {
+			c = refslab_quota_charge(1);
+			if (IS_ERR(c)) {
+				race->err = PTR_ERR(c);
+				break;
+			}
+			race->charge = c;
+			race->n++;
+		}
+		revert_creds(old);
+	}
+	complete(&race->done);
+	return 0;
+}
+
+/*
+ * Objects are charged without a lock: two tasks charging one user at once
+ * until it is full charge exactly what one task alone can, each counted
+ * once, and nothing is left when they are returned.
+ */
+static void refslab_quota_concurrent_charges_add_up(struct kunit *test)
+{
+	struct refslab_charge *charge;
+	struct charge_race *race;
+	struct task_struct *thread;
+	struct refslab_usage usage;
+	const struct cred *old;
+	unsigned int alone, n;
+	int err;
+
+	old = become(test, TEST_UID, false);
+	alone = charge_until_full(test, 1, &charge, &err);
+	revert_creds(old);
+	KUNIT_ASSERT_EQ(test, err, -EDQUOT);
+	uncharge_n(charge, 1, alone);
+
+	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, race);
+	init_completion(&race->done);
+	thread = kthread_run(charge_race_thread, race, "refslab_charge");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(thread));
+	old = become(test, TEST_UID, false);
+	n = charge_until_full(test, 1, &charge, &err);
+	revert_creds(old);
+	wait_for_completion(&race->done);
+
+	KUNIT_EXPECT_EQ(test, err, -EDQUOT);
+	KUNIT_EXPECT_EQ(test, race->err, -EDQUOT);
+	KUNIT_EXPECT_EQ(test, n + race->n, alone);
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID,
+						  &usage), 0);
+	KUNIT_EXPECT_EQ(test, usage.objects, n + race->n);
+	KUNIT_EXPECT_EQ(test, usage.bytes, (u64)(n + race->n));
+	if (n)
+		uncharge_n(charge, 1, n);
+	if (race->n)
+		uncharge_n(race->charge, 1, race->n);
+	KUNIT_EXPECT_EQ(test, refslab_quota_usage(&init_user_ns, TEST_UID,
+						  &usage), -ENOENT);
+}
+
 static void refslab_quota_counts_denials(struct kunit *test)
 {
 	struct refslab_charge *charge, *c;
@@ -1198,6 +1282,7 @@ static struct kunit_case refslab_quota_cases[] = {
 	KUNIT_CASE(refslab_quota_counts_denials),
 	KUNIT_CASE(refslab_quota_follows_objects),
 	KUNIT_CASE(refslab_quota_transfer_moves_whole),
+	KUNIT_CASE(refslab_quota_concurrent_charges_add_up),
 	KUNIT_CASE(refslab_object_setattr_moves_charge),
 	{}
 };
