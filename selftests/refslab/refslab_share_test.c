@@ -577,7 +577,7 @@ static void *export_racer(void *arg)
  * puts meanwhile: every EXPORT works (or finds the handle gone), and
  * every file and reference comes back (the fixture's teardown).
  */
-TEST_F_TIMEOUT(share, export_races_with_export_and_put, 60)
+TEST_F_TIMEOUT(share, export_races_with_export_and_put, 120)
 {
 	struct export_race r = { .fd = self->fd };
 	pthread_t t[2];
@@ -750,7 +750,7 @@ static int open_child(void *arg)
 	return ret == c->expect ? 0 : 1;
 }
 
-TEST_F(share, open_permission_matrix)
+TEST_F_TIMEOUT(share, open_permission_matrix, 120)
 {
 	static const unsigned int modes[] = {
 		0600, 0640, 0604, 0460, 0000, 0222, 0444, 0777, 0060, 0006,
