@@ -129,13 +129,16 @@ static void setup_batch_version(struct ctx *c, unsigned int k)
 static const unsigned int batch_sizes[] = { 1, 8, 32, 128 };
 #define NR_BATCH_SIZES	(sizeof(batch_sizes) / sizeof(batch_sizes[0]))
 
-/* --gate: the batches of 128 whose counts are deterministic. */
+/* --gate: the batches of 128 that the performance gate holds. */
 void bench_batch_hot(struct ctx *c)
 {
 	setup_batch_version(c, 128);
 	measure("batch", "version", 128, loop_batch_version, c, 128);
 	setup_batch_get_put(c, 128);
 	measure("batch", "get+put", 128, loop_batch_get_put, c, 2.0 * 128);
+	setup_batch_create_put(c, 128);
+	measure("batch", "create+put", 128, loop_batch_create_put, c,
+		2.0 * 128);
 }
 
 /* On the file and object of the single operations (@c). */

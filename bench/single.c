@@ -308,6 +308,7 @@ static void bench_hot(struct ctx *c)
 	measure("single", "export+close", 0, loop_export_close, c, 1);
 	measure("single", "export_new+close", 0, loop_export_new_close, c, 1);
 	measure("single", "open_id+put", 0, loop_open_put, c, 1);
+	measure("single", "create+put", 0, loop_create_put, c, 1);
 }
 
 /* --trace: the single operation or baseline @name, or NULL. */
