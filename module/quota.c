@@ -435,10 +435,11 @@ static int object_charge(struct refslab_charge *c, unsigned int bytes)
 
 	for (;;) {
 		limits_read(&l, privileged);
-		if (total_try()) {
-			if (objects_try(c, NULL, bytes, &l))
+		/* The user's levels first: the peak counts only charges made. */
+		if (objects_try(c, NULL, bytes, &l)) {
+			if (total_try())
 				return 0;
-			atomic_dec(&refslab_total_objects);
+			objects_sub(c, NULL, bytes);
 		}
 		if (privileged || !capable(CAP_SYS_RESOURCE))
 			break;
