@@ -1287,6 +1287,50 @@ static void one_single(struct thr *t)
 
 #define BATCH_CAP	REFSLAB_BATCH_MAX
 
+/*
+ * Half the GETs and PUTs whose structure a record can carry (this
+ * version's size, no flags, a normal place) go in the record instead,
+ * with the same expectation; one in eight of those with a bad form (a
+ * flag or a tail byte the form does not have: EINVAL).  Returns whether
+ * @op is now in-record.
+ */
+static bool inline_ref(struct thr *t, struct call *c,
+		       struct refslab_batch_op *op)
+{
+	const struct refslab_ref *r = &c->v.ref;
+
+	if ((c->nr != REFSLAB_CMD_GET && c->nr != REFSLAB_CMD_PUT) ||
+	    c->place != P_NORMAL || c->usize != c->ksize || r->flags ||
+	    chance(t, 50))
+		return false;
+	*op = (struct refslab_batch_op){
+		.cmd = c->nr,
+		.flags = REFSLAB_BATCH_OP_INLINE,
+		.result = 12345,
+		.ref = {
+			.handle = r->handle,
+			.count = r->count,
+			.refs = garbage32(t),	/* output */
+			.__reserved = r->__reserved,
+		},
+	};
+	switch (rn(t, 16)) {
+	case 0:
+		op->flags |= chance(t, 50) ? REFSLAB_BATCH_OP_MODE :
+			     1U << (2 + rn(t, 14));
+		break;
+	case 1:
+		op->__size[sizeof(op->ref) + rn(t, sizeof(op->__size) -
+					      sizeof(op->ref))] = 1 + rn(t, 255);
+		break;
+	default:
+		return true;
+	}
+	c->allowed = M(EINVAL);
+	c->exact = true;
+	return true;
+}
+
 /* A BATCH of calls made by the same generator. */
 static void one_batch(struct thr *t, struct call *calls)
 {
@@ -1333,6 +1377,7 @@ static void one_batch(struct thr *t, struct call *calls)
 			.result = 12345,
 			.arg = (uintptr_t)c->arg,
 		};
+		inline_ref(t, c, &ops[i]);
 	}
 
 	memset(&bc, 0, sizeof(bc));
@@ -1438,6 +1483,15 @@ static void one_batch(struct thr *t, struct call *calls)
 				 i, done, calls[i].nr < NR_CMDS ?
 				 cmd_name[calls[i].nr] : "unknown command");
 			judge(t, &calls[i], r, what);
+			if (ops[i].flags & REFSLAB_BATCH_OP_INLINE &&
+			    (ops[i].ref.handle != calls[i].v.ref.handle ||
+			     ops[i].ref.count != calls[i].v.ref.count))
+				failure(t, "BATCH", &bc, ret,
+					"an in-record GET or PUT's inputs changed");
+			/* Its output where learn() reads the structure's. */
+			if (ops[i].flags & REFSLAB_BATCH_OP_INLINE && !r)
+				((struct refslab_ref *)calls[i].arg)->refs =
+					ops[i].ref.refs;
 			if (r && !(bc.v.batch.flags & REFSLAB_BATCH_CONTINUE) &&
 			    i + 1 != done)
 				failure(t, "BATCH", &bc, ret,
