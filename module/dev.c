@@ -221,12 +221,8 @@ out_put_ns:
 static int refslab_ref_apply(struct refslab_file *rf, bool get, u32 hid,
 			     u32 count, u32 *refs)
 {
-	if (!count)
-		return -EINVAL;
-	if (get) {
-		refslab_fault_slow();
+	if (get)
 		return refslab_handle_get(&rf->handles, hid, count, refs);
-	}
 	return refslab_handle_put(&rf->handles, hid, count, refs);
 }
 

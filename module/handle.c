@@ -572,9 +572,8 @@ static noinline void handle_remove(struct refslab_handle_table *table,
 }
 
 /*
- * GET's work on the slot of @hid, in the caller's RCU read-side section;
- * the caller checked that @count is at least 1 and at most
- * REFSLAB_HANDLE_REFS_MAX, and counts the references taken.
+ * GET's work on the slot of @hid, in the caller's RCU read-side section,
+ * once handle_ref() checked @count.
  */
 static __always_inline int handle_get(struct refslab_handle_table *table,
 				      u32 hid, u32 count, u32 *refs)
@@ -622,9 +621,8 @@ err_held:
 }
 
 /*
- * PUT's work on the slot of @hid, in the caller's RCU read-side section;
- * the caller checked that @count is at least 1, and counts the references
- * dropped.
+ * PUT's work on the slot of @hid, in the caller's RCU read-side section,
+ * once handle_ref() checked @count.
  */
 static __always_inline int handle_put(struct refslab_handle_table *table,
 				      u32 hid, u32 count, u32 *refs)
@@ -654,6 +652,24 @@ static __always_inline int handle_put(struct refslab_handle_table *table,
 	return 0;
 }
 
+/*
+ * GET (@get) or PUT of @count references on @hid, in the caller's RCU
+ * read-side section: the checks and errnos of the ioctls, which every
+ * path to a handle's count shares.  The caller counts the references.
+ */
+static __always_inline int handle_ref(struct refslab_handle_table *table,
+				      bool get, u32 hid, u32 count, u32 *refs)
+{
+	if (!count)
+		return -EINVAL;
+	if (!get)
+		return handle_put(table, hid, count, refs);
+	if (count > REFSLAB_HANDLE_REFS_MAX)
+		return -EOVERFLOW;
+	refslab_fault_slow();
+	return handle_get(table, hid, count, refs);
+}
+
 /**
  * refslab_handle_get() - add references to a handle and its object
  * @table: the table
@@ -662,18 +678,17 @@ static __always_inline int handle_put(struct refslab_handle_table *table,
  * @refs: set to the handle's references after the call
  *
  * Context: any context.
- * Return: 0, -ENOENT for no such handle, or -EOVERFLOW if the handle's or
- * the object's reference cap would be exceeded.
+ * Return: 0, -EINVAL if @count is 0, -ENOENT for no such handle, or
+ * -EOVERFLOW if the handle's or the object's reference cap would be
+ * exceeded.
  */
 int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs)
 {
 	int ret;
 
-	if (count > REFSLAB_HANDLE_REFS_MAX)
-		return -EOVERFLOW;
 	rcu_read_lock();
-	ret = handle_get(table, hid, count, refs);
+	ret = handle_ref(table, true, hid, count, refs);
 	rcu_read_unlock();
 	if (!ret)
 		refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, count);
@@ -690,8 +705,8 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_get);
  *	is gone
  *
  * Context: any context but hard interrupt.
- * Return: 0, -ENOENT for no such handle, or -EINVAL if @count is more than
- * the handle holds.
+ * Return: 0, -ENOENT for no such handle, or -EINVAL if @count is 0 or
+ * more than the handle holds.
  */
 int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 		       u32 count, u32 *refs)
@@ -699,7 +714,7 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 	int ret;
 
 	rcu_read_lock();
-	ret = handle_put(table, hid, count, refs);
+	ret = handle_ref(table, false, hid, count, refs);
 	rcu_read_unlock();
 	if (!ret)
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
@@ -732,6 +747,7 @@ unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
 	u64 taken = 0, dropped = 0;
 	struct refslab_batch_op *op;
 	unsigned int i;
+	bool get;
 	int ret;
 
 	rcu_read_lock();
@@ -739,23 +755,15 @@ unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
 		op = &ops[i];
 		if (!refslab_batch_is_ref(op))
 			break;
-		if (!refslab_batch_ref_clean(op) || !op->ref.count) {
-			ret = -EINVAL;
-		} else if (op->cmd == REFSLAB_CMD_GET) {
-			ret = -EOVERFLOW;
-			if (op->ref.count <= REFSLAB_HANDLE_REFS_MAX) {
-				refslab_fault_slow();
-				ret = handle_get(table, op->ref.handle,
-						 op->ref.count, &op->ref.refs);
-			}
-			if (!ret)
-				taken += op->ref.count;
-		} else {
-			ret = handle_put(table, op->ref.handle, op->ref.count,
-					 &op->ref.refs);
-			if (!ret)
-				dropped += op->ref.count;
-		}
+		get = op->cmd == REFSLAB_CMD_GET;
+		ret = -EINVAL;
+		if (refslab_batch_ref_clean(op))
+			ret = handle_ref(table, get, op->ref.handle,
+					 op->ref.count, &op->ref.refs);
+		if (!ret && get)
+			taken += op->ref.count;
+		else if (!ret)
+			dropped += op->ref.count;
 		op->result = ret;
 		if (ret && stop) {
 			i++;
