@@ -41,10 +41,18 @@
 #include "stats.h"
 #include "testfault.h"
 
+/*
+ * A command being run: its structure, copied in (@cmd), and the caller's
+ * (@ubuffer, @user_size bytes; NULL for an in-record batch operation).
+ * In a batch @ns points to the batch's own reference to the caller's
+ * namespace state, looked up once by the first operation that needs it
+ * (refslab_ucmd_ns()); outside one it is NULL.
+ */
 struct refslab_ucmd {
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
+	struct refslab_ns **ns;
 };
 
 union refslab_ucmd_buffer {
@@ -131,6 +139,33 @@ static int refslab_ucmd_set_u64(struct refslab_ucmd *ucmd, size_t offset,
 	return put_user(val, (u64 __user *)((u8 __user *)ucmd->ubuffer + offset));
 }
 
+/*
+ * The caller's namespace state (made if @create and there is none yet),
+ * as refslab_ns_get_current() gives it, for a command to use until
+ * refslab_ucmd_ns_put().  A batch looks it up once: only the task itself
+ * can move to another IPC namespace, and not while it runs a batch.
+ */
+static struct refslab_ns *refslab_ucmd_ns(struct refslab_ucmd *ucmd,
+					  bool create)
+{
+	struct refslab_ns *rns;
+
+	if (ucmd->ns && *ucmd->ns)
+		return *ucmd->ns;
+	rns = refslab_ns_get_current(create);
+	if (ucmd->ns && !IS_ERR_OR_NULL(rns))
+		*ucmd->ns = rns;
+	return rns;
+}
+
+/* Done with what refslab_ucmd_ns() gave; a batch keeps it to its end. */
+static void refslab_ucmd_ns_put(struct refslab_ucmd *ucmd,
+				struct refslab_ns *rns)
+{
+	if (!ucmd->ns)
+		refslab_ns_put(rns);
+}
+
 static int refslab_ioc_version(struct refslab_file *rf,
 			       struct refslab_ucmd *ucmd)
 {
@@ -176,7 +211,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	    cmd->data_len > cmd->payload_size || (!cmd->data && cmd->data_len))
 		return -EINVAL;
 
-	rns = refslab_ns_get_current(true);
+	rns = refslab_ucmd_ns(ucmd, true);
 	if (IS_ERR(rns))
 		return PTR_ERR(rns);
 	obj = refslab_object_alloc(rns, cmd->payload_size, mode);
@@ -205,7 +240,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	refslab_object_publish(obj);
 	refslab_handle_publish(&rf->handles, hid, obj, REFSLAB_RIGHTS_ALL);
 	atomic_long_inc(&rf->created);
-	refslab_ns_put(rns);
+	refslab_ucmd_ns_put(ucmd, rns);
 	return 0;
 
 err_abort_handle:
@@ -213,7 +248,7 @@ err_abort_handle:
 err_abort_object:
 	refslab_object_abort(obj);
 out_put_ns:
-	refslab_ns_put(rns);
+	refslab_ucmd_ns_put(ucmd, rns);
 	return ret;
 }
 
@@ -257,7 +292,7 @@ static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 }
 
 static int refslab_run(struct refslab_file *rf, unsigned int nr,
-		       void __user *arg);
+		       void __user *arg, struct refslab_ns **ns);
 
 static_assert(sizeof(struct refslab_ref) == 3 * sizeof(u64));
 
@@ -307,7 +342,7 @@ fallback:
 	user_access_end();
 common:
 	/* Then it finds out why, and gives the errno it always gives. */
-	return refslab_run(rf, nr, uref);
+	return refslab_run(rf, nr, uref, NULL);
 }
 
 /*
@@ -642,16 +677,17 @@ static struct refslab_ns *refslab_ns_of(bool named, u64 inum, int *err)
 }
 
 /* A short-lived reference to object @id of the caller's namespace. */
-static struct refslab_object *refslab_lookup_current(u64 id)
+static struct refslab_object *refslab_lookup_current(struct refslab_ucmd *ucmd,
+						     u64 id)
 {
 	struct refslab_object *obj;
 	struct refslab_ns *rns;
 
-	rns = refslab_ns_get_current(false);
+	rns = refslab_ucmd_ns(ucmd, false);
 	if (!rns)
 		return NULL;
 	obj = refslab_object_lookup(rns, id);
-	refslab_ns_put(rns);
+	refslab_ucmd_ns_put(ucmd, rns);
 	return obj;
 }
 
@@ -664,7 +700,7 @@ static int refslab_ioc_open(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	if (cmd->flags || cmd->rights & ~REFSLAB_RIGHTS_ALL)
 		return -EINVAL;
 
-	obj = refslab_lookup_current(cmd->id);
+	obj = refslab_lookup_current(ucmd, cmd->id);
 	if (!obj)
 		return -ENOENT;
 	ret = refslab_object_permission(obj, cmd->rights);
@@ -835,7 +871,7 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 	if (cmd->flags & REFSLAB_SUBSCRIBE_ID) {
 		if (cmd->handle)
 			return -EINVAL;
-		obj = refslab_lookup_current(cmd->id);
+		obj = refslab_lookup_current(ucmd, cmd->id);
 		if (!obj)
 			return -ENOENT;
 		/* Watching tells when an object dies: owners and readers only. */
@@ -866,10 +902,10 @@ static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) <= PAGE_SIZE
  * (with no user structure to answer to), and its outputs come back.
  */
 static int batch_run_inline(struct refslab_file *rf,
-			    struct refslab_batch_op *op)
+			    struct refslab_batch_op *op, struct refslab_ns **ns)
 {
 	union refslab_ucmd_buffer buf;
-	struct refslab_ucmd ucmd = { .cmd = &buf };
+	struct refslab_ucmd ucmd = { .cmd = &buf, .ns = ns };
 	int ret;
 
 	if (op->flags & ~REFSLAB_BATCH_OP_ALL)
@@ -923,15 +959,16 @@ static int batch_run_inline(struct refslab_file *rf,
 }
 
 /* An operation other than an in-record GET or PUT (refslab_handle_ref_batch()). */
-static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op)
+static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op,
+			struct refslab_ns **ns)
 {
 	if (op->cmd == REFSLAB_CMD_BATCH)
 		return -EINVAL;
 	if (op->flags & REFSLAB_BATCH_OP_INLINE)
-		return batch_run_inline(rf, op);
+		return batch_run_inline(rf, op, ns);
 	if (op->flags || !refslab_batch_tail_clear(op, sizeof(op->arg)))
 		return -EINVAL;
-	return refslab_run(rf, op->cmd, u64_to_user_ptr(op->arg));
+	return refslab_run(rf, op->cmd, u64_to_user_ptr(op->arg), ns);
 }
 
 static_assert(sizeof(struct refslab_batch_op) == 5 * sizeof(u64));
@@ -1051,6 +1088,7 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	struct refslab_batch *cmd = ucmd->cmd;
 	struct refslab_batch_op __user *uops = u64_to_user_ptr(cmd->ops);
 	bool cont = cmd->flags & REFSLAB_BATCH_CONTINUE;
+	struct refslab_ns *rns = NULL;
 	bool stop = false;
 	struct refslab_batch_op *ops;
 	unsigned int n, ran;
@@ -1086,7 +1124,8 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 								n - ran,
 								!cont) - 1;
 			else
-				ops[ran].result = batch_run_op(rf, &ops[ran]);
+				ops[ran].result = batch_run_op(rf, &ops[ran],
+							       &rns);
 			stop = ops[ran].result && !cont;
 		}
 		/*
@@ -1107,6 +1146,8 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 		done += ran;
 		cond_resched();
 	}
+	if (rns)
+		refslab_ns_put(rns);
 	kfree(ops);
 	if (ret)
 		return ret;
@@ -1199,10 +1240,11 @@ efault:
 
 /*
  * Run command @nr on the argument at @arg: shared by the ioctl and by each
- * operation of a batch, so both check exactly the same things.
+ * operation of a batch, so both check exactly the same things.  @ns is the
+ * batch's namespace reference (struct refslab_ucmd), NULL for the ioctl.
  */
 static int refslab_run(struct refslab_file *rf, unsigned int nr,
-		       void __user *arg)
+		       void __user *arg, struct refslab_ns **ns)
 {
 	const struct refslab_ioctl_op *op;
 	union refslab_ucmd_buffer buf;
@@ -1219,6 +1261,7 @@ static int refslab_run(struct refslab_file *rf, unsigned int nr,
 	refslab_fault_race();
 	ucmd.ubuffer = arg;
 	ucmd.cmd = &buf;
+	ucmd.ns = ns;
 	ret = refslab_ucmd_copy_in(&ucmd, op);
 	if (ret)
 		return ret;
@@ -1235,7 +1278,7 @@ static long refslab_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (nr == REFSLAB_CMD_GET || nr == REFSLAB_CMD_PUT)
 		return refslab_ref_ioctl(filp->private_data, nr,
 					 (void __user *)arg);
-	return refslab_run(filp->private_data, nr, (void __user *)arg);
+	return refslab_run(filp->private_data, nr, (void __user *)arg, NULL);
 }
 
 static int refslab_fops_open(struct inode *inode, struct file *filp)

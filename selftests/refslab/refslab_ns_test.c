@@ -6,7 +6,8 @@
  *   open, pin, unpin, watch or list the parent's objects by id, also
  *   through the device file it inherited, and counts its own ids from 1;
  *   objects still cross as files (SCM_RIGHTS), and INFO of one reports id
- *   0 and REFSLAB_INFO_FOREIGN.
+ *   0 and REFSLAB_INFO_FOREIGN.  A batch names ids in its caller's
+ *   namespace, also when its first operation finds no state there yet.
  * - Pins of a namespace whose processes are all gone are no leak: root
  *   finds the namespace, lists its pins and unpins them; nobody else may.
  * - Quotas are charged up the user-namespace chain: a user who maps 64
@@ -252,6 +253,66 @@ TEST_F_TIMEOUT(ns, ids_are_per_ipc_namespace, 60)
 	close(sv[0]);
 	close(sv[1]);
 	munmap(c, sizeof(*c));
+}
+
+/* --- A batch's namespace ------------------------------------------------- */
+
+#define INLINE_OPEN(_id) {						\
+	.cmd = REFSLAB_CMD_OPEN, .flags = REFSLAB_BATCH_OP_INLINE,	\
+	.open = { .id = (_id), .rights = REFSLAB_RIGHT_READ },		\
+}
+
+/*
+ * A batch names ids in its caller's namespace, whatever the file: here a
+ * new one, with no refslab state yet, through the parent's file.  OPEN of
+ * id 1 finds nothing; the CREATE after it makes the state and id 1, which
+ * the next OPEN finds; a CREATE by pointer and an OPEN of its id follow.
+ */
+static int batch_namespace_child(void *arg)
+{
+	struct refslab_create cr = { .size = sizeof(cr), .payload_size = 8 };
+	struct refslab_batch_op ops[] = {
+		INLINE_OPEN(1),
+		{
+			.cmd = REFSLAB_CMD_CREATE,
+			.flags = REFSLAB_BATCH_OP_INLINE,
+			.create = { .payload_size = 8 },
+		},
+		INLINE_OPEN(1),
+		{ .cmd = REFSLAB_CMD_CREATE, .arg = (uintptr_t)&cr },
+		INLINE_OPEN(2),
+	};
+	struct refslab_info info;
+	int fd = *(int *)arg;
+	uint32_t done = 0;
+
+	CHILD_CHECK(unshare(CLONE_NEWIPC), 0);
+	CHILD_CHECK(rs_batch(fd, REFSLAB_BATCH_CONTINUE, ops, ARRAY_SIZE(ops),
+			     &done), 0);
+	CHILD_CHECK(done, ARRAY_SIZE(ops));
+	CHILD_CHECK(ops[0].result, -ENOENT);
+	CHILD_CHECK(ops[1].result, 0);
+	CHILD_CHECK(ops[1].create.id, 1);
+	CHILD_CHECK(ops[2].result, 0);
+	CHILD_CHECK(ops[3].result, 0);
+	CHILD_CHECK(cr.id, 2);
+	CHILD_CHECK(ops[4].result, 0);
+	CHILD_CHECK(rs_info(fd, ops[2].open.handle, &info), 0);
+	CHILD_CHECK(info.id, 1);
+	CHILD_CHECK(info.state, 0);
+	CHILD_CHECK(rs_info(fd, ops[4].open.handle, &info), 0);
+	CHILD_CHECK(info.id, 2);
+	/* The file is the parent's too: nothing may stay in its table. */
+	CHILD_CHECK(rs_put(fd, ops[1].create.handle, 1, NULL), 0);
+	CHILD_CHECK(rs_put(fd, ops[2].open.handle, 1, NULL), 0);
+	CHILD_CHECK(rs_put(fd, cr.handle, 1, NULL), 0);
+	CHILD_CHECK(rs_put(fd, ops[4].open.handle, 1, NULL), 0);
+	return 0;
+}
+
+TEST_F_TIMEOUT(ns, batch_names_ids_in_the_callers_namespace, 60)
+{
+	EXPECT_CHILD(run_child(batch_namespace_child, &self->fd));
 }
 
 /* --- Pins of an orphaned namespace -------------------------------------- */
