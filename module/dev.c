@@ -676,9 +676,13 @@ static struct refslab_ns *refslab_ns_of(bool named, u64 inum, int *err)
 		       refslab_ns_get_current(false);
 }
 
-/* A short-lived reference to object @id of the caller's namespace. */
-static struct refslab_object *refslab_lookup_current(struct refslab_ucmd *ucmd,
-						     u64 id)
+/*
+ * A short-lived reference to object @id of the caller's namespace.  Inline:
+ * as a call of its own it cost OPEN by id 16 instructions more (the gate,
+ * 2507 against 2491).
+ */
+static __always_inline struct refslab_object *
+refslab_lookup_current(struct refslab_ucmd *ucmd, u64 id)
 {
 	struct refslab_object *obj;
 	struct refslab_ns *rns;
