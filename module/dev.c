@@ -142,27 +142,47 @@ static int refslab_ucmd_set_u64(struct refslab_ucmd *ucmd, size_t offset,
 /*
  * The caller's namespace state (made if @create and there is none yet),
  * as refslab_ns_get_current() gives it, for a command to use until
- * refslab_ucmd_ns_put().  A batch looks it up once: only the task itself
- * can move to another IPC namespace, and not while it runs a batch.
+ * refslab_ucmd_ns_put().  Cheapest first: the file's own, which is the
+ * state of the first namespace a command needed one in through this file
+ * and is kept until the file is released; the batch's, looked up once
+ * (only the task itself can move to another IPC namespace, and not while
+ * it runs a batch); the namespace table.
  */
-static struct refslab_ns *refslab_ucmd_ns(struct refslab_ucmd *ucmd,
+static struct refslab_ns *refslab_ucmd_ns(struct refslab_file *rf,
+					  struct refslab_ucmd *ucmd,
 					  bool create)
 {
-	struct refslab_ns *rns;
+	struct refslab_ns *rns = READ_ONCE(rf->ns), *old;
 
+	if (rns && refslab_ns_is_current(rns))
+		return rns;
 	if (ucmd->ns && *ucmd->ns)
 		return *ucmd->ns;
 	rns = refslab_ns_get_current(create);
-	if (ucmd->ns && !IS_ERR_OR_NULL(rns))
+	if (IS_ERR_OR_NULL(rns))
+		return rns;
+	/* The file's first: the file takes over this reference. */
+	old = READ_ONCE(rf->ns);
+	if (!old)
+		old = cmpxchg(&rf->ns, NULL, rns);
+	if (!old)
+		return rns;
+	if (old == rns) {
+		/* Another task of this namespace was first: the file holds it. */
+		refslab_ns_put(rns);
+		return rns;
+	}
+	if (ucmd->ns)
 		*ucmd->ns = rns;
 	return rns;
 }
 
-/* Done with what refslab_ucmd_ns() gave; a batch keeps it to its end. */
-static void refslab_ucmd_ns_put(struct refslab_ucmd *ucmd,
+/* Done with what refslab_ucmd_ns() gave; the file and a batch keep theirs. */
+static void refslab_ucmd_ns_put(struct refslab_file *rf,
+				struct refslab_ucmd *ucmd,
 				struct refslab_ns *rns)
 {
-	if (!ucmd->ns)
+	if (rns != READ_ONCE(rf->ns) && !ucmd->ns)
 		refslab_ns_put(rns);
 }
 
@@ -211,7 +231,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	    cmd->data_len > cmd->payload_size || (!cmd->data && cmd->data_len))
 		return -EINVAL;
 
-	rns = refslab_ucmd_ns(ucmd, true);
+	rns = refslab_ucmd_ns(rf, ucmd, true);
 	if (IS_ERR(rns))
 		return PTR_ERR(rns);
 	obj = refslab_object_alloc(rns, cmd->payload_size, mode);
@@ -240,7 +260,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	refslab_object_publish(obj);
 	refslab_handle_publish(&rf->handles, hid, obj, REFSLAB_RIGHTS_ALL);
 	atomic_long_inc(&rf->created);
-	refslab_ucmd_ns_put(ucmd, rns);
+	refslab_ucmd_ns_put(rf, ucmd, rns);
 	return 0;
 
 err_abort_handle:
@@ -248,7 +268,7 @@ err_abort_handle:
 err_abort_object:
 	refslab_object_abort(obj);
 out_put_ns:
-	refslab_ucmd_ns_put(ucmd, rns);
+	refslab_ucmd_ns_put(rf, ucmd, rns);
 	return ret;
 }
 
@@ -682,16 +702,17 @@ static struct refslab_ns *refslab_ns_of(bool named, u64 inum, int *err)
  * 2507 against 2491).
  */
 static __always_inline struct refslab_object *
-refslab_lookup_current(struct refslab_ucmd *ucmd, u64 id)
+refslab_lookup_current(struct refslab_file *rf, struct refslab_ucmd *ucmd,
+		       u64 id)
 {
 	struct refslab_object *obj;
 	struct refslab_ns *rns;
 
-	rns = refslab_ucmd_ns(ucmd, false);
+	rns = refslab_ucmd_ns(rf, ucmd, false);
 	if (!rns)
 		return NULL;
 	obj = refslab_object_lookup(rns, id);
-	refslab_ucmd_ns_put(ucmd, rns);
+	refslab_ucmd_ns_put(rf, ucmd, rns);
 	return obj;
 }
 
@@ -704,7 +725,7 @@ static int refslab_ioc_open(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	if (cmd->flags || cmd->rights & ~REFSLAB_RIGHTS_ALL)
 		return -EINVAL;
 
-	obj = refslab_lookup_current(ucmd, cmd->id);
+	obj = refslab_lookup_current(rf, ucmd, cmd->id);
 	if (!obj)
 		return -ENOENT;
 	ret = refslab_object_permission(obj, cmd->rights);
@@ -875,7 +896,7 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 	if (cmd->flags & REFSLAB_SUBSCRIBE_ID) {
 		if (cmd->handle)
 			return -EINVAL;
-		obj = refslab_lookup_current(ucmd, cmd->id);
+		obj = refslab_lookup_current(rf, ucmd, cmd->id);
 		if (!obj)
 			return -ENOENT;
 		/* Watching tells when an object dies: owners and readers only. */
@@ -1309,6 +1330,8 @@ static int refslab_fops_release(struct inode *inode, struct file *filp)
 
 	refslab_notifier_destroy(rf->notifier);
 	refslab_handle_table_destroy(&rf->handles);
+	if (rf->ns)
+		refslab_ns_put(rf->ns);
 	kfree(rf);
 	refslab_stat_inc(REFSLAB_STAT_FILES_CLOSED);
 	return 0;

@@ -7,17 +7,21 @@
 #include "handle.h"
 
 struct refslab_notifier;
+struct refslab_ns;
 
 /**
  * struct refslab_file - the state of one open /dev/refslab
  * @handles: the file's handle table
  * @notifier: the file's queue of release events
  * @created: objects created through this file, for fdinfo
+ * @ns: the state of the first IPC namespace a command needed one in
+ *	through this file, with a reference, set once; NULL until then
  */
 struct refslab_file {
 	struct refslab_handle_table handles;
 	struct refslab_notifier *notifier;
 	atomic_long_t created;
+	struct refslab_ns *ns;
 };
 
 int refslab_dev_init(void);

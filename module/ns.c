@@ -12,7 +12,9 @@
  *
  * A state goes when nothing of it is left and nobody can enter its
  * namespace any more: no object (held or pinned), no operation in
- * progress, and no reference to the namespace but refslab's.  The last put
+ * progress, no device file that keeps it (a file keeps the state of the
+ * first namespace it was used in), and no reference to the namespace but
+ * refslab's.  The last put
  * of a state with no users checks that at once; a namespace that still had
  * tasks then is checked again by a deferrable work item, every
  * REFSLAB_NS_GC_DELAY, until it is gone.  The initial namespace's state is
@@ -254,18 +256,6 @@ void refslab_ns_put(struct refslab_ns *rns)
 	rcu_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_ns_put);
-
-/**
- * refslab_ns_is_current() - is this the caller's IPC namespace?
- * @rns: a namespace's state
- *
- * Context: process context.
- * Return: true if the calling task is in @rns's namespace.
- */
-bool refslab_ns_is_current(const struct refslab_ns *rns)
-{
-	return rns->ipc == current_ipc_ns();
-}
 
 /**
  * refslab_ns_list_pinned() - IPC namespaces that hold pinned objects

@@ -3,8 +3,10 @@
 #define _REFSLAB_NS_H
 
 #include <linux/atomic.h>
+#include <linux/nsproxy.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -43,8 +45,22 @@ struct refslab_ns *refslab_ns_get_by_inum(u64 inum);
 struct refslab_ns *refslab_ns_get_next(unsigned long *inum);
 void refslab_ns_get(struct refslab_ns *rns);
 void refslab_ns_put(struct refslab_ns *rns);
-bool refslab_ns_is_current(const struct refslab_ns *rns);
 unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max);
+
+/**
+ * refslab_ns_is_current() - is this the caller's IPC namespace?
+ * @rns: a namespace's state
+ *
+ * Inline: the device asks it of its file's namespace on every CREATE and
+ * every command that names an id.
+ *
+ * Context: process context.
+ * Return: true if the calling task is in @rns's namespace.
+ */
+static inline bool refslab_ns_is_current(const struct refslab_ns *rns)
+{
+	return rns->ipc == current->nsproxy->ipc_ns;
+}
 
 int refslab_ns_init(void);
 void refslab_ns_exit(void);

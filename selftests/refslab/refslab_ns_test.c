@@ -8,6 +8,8 @@
  *   objects still cross as files (SCM_RIGHTS), and INFO of one reports id
  *   0 and REFSLAB_INFO_FOREIGN.  A batch names ids in its caller's
  *   namespace, also when its first operation finds no state there yet.
+ *   A device file keeps the state of the first namespace it was used in
+ *   until it is closed, and names the ids of wherever it is used.
  * - Pins of a namespace whose processes are all gone are no leak: root
  *   finds the namespace, lists its pins and unpins them; nobody else may.
  * - Quotas are charged up the user-namespace chain: a user who maps 64
@@ -264,9 +266,11 @@ TEST_F_TIMEOUT(ns, ids_are_per_ipc_namespace, 60)
 
 /*
  * A batch names ids in its caller's namespace, whatever the file: here a
- * new one, with no refslab state yet, through the parent's file.  OPEN of
- * id 1 finds nothing; the CREATE after it makes the state and id 1, which
- * the next OPEN finds; a CREATE by pointer and an OPEN of its id follow.
+ * new one, with no refslab state yet, through the parent's file, which
+ * keeps the parent's namespace state (the batch looks the child's up
+ * itself).  OPEN of id 1 finds nothing; the CREATE after it makes the
+ * state and id 1, which the next OPEN finds; a CREATE by pointer and an
+ * OPEN of its id follow.
  */
 static int batch_namespace_child(void *arg)
 {
@@ -312,7 +316,68 @@ static int batch_namespace_child(void *arg)
 
 TEST_F_TIMEOUT(ns, batch_names_ids_in_the_callers_namespace, 60)
 {
+	uint32_t h;
+	uint64_t id;
+
+	/* The file's first use, here: it keeps this namespace's state. */
+	ASSERT_EQ(0, create_mode(self->fd, NULL, 0600, &h, &id));
+	ASSERT_EQ(0, rs_put(self->fd, h, 1, NULL));
 	EXPECT_CHILD(run_child(batch_namespace_child, &self->fd));
+}
+
+/*
+ * A device file keeps the state of the first namespace a command needed
+ * one in through it, until it is released: here a child's, whose last
+ * task has gone while the parent holds the file.  Used in the parent's
+ * namespace, the same file names the parent's ids.
+ */
+static int file_namespace_child(void *arg)
+{
+	int sock = *(int *)arg;
+	uint32_t h;
+	uint64_t id;
+	int fd;
+
+	CHILD_CHECK(unshare(CLONE_NEWIPC), 0);
+	fd = open(DEV, O_RDWR);
+	CHILD_CHECK(fd >= 0, 1);
+	CHILD_CHECK(create_mode(fd, NULL, 0600, &h, &id), 0);
+	CHILD_CHECK(id, 1);
+	CHILD_CHECK(rs_put(fd, h, 1, NULL), 0);
+	CHILD_CHECK(send_fd(sock, fd), 0);
+	return 0;
+}
+
+TEST_F_TIMEOUT(ns, a_file_keeps_its_first_namespace_state, 60)
+{
+	struct refslab_info info;
+	uint32_t h, opened;
+	long long live;
+	uint64_t id;
+	int sv[2], fd;
+
+	/* What earlier tests left may still be going: from a settled count. */
+	live = wait_namespaces(self->namespaces);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	EXPECT_CHILD(run_child(file_namespace_child, &sv[0]));
+	fd = recv_fd(sv[1]);
+	ASSERT_LE(0, fd);
+	/* Longer than the empty states' recheck (a second). */
+	usleep(1500 * 1000);
+	EXPECT_EQ(live + 1, stat_read("namespaces_live"));
+
+	ASSERT_EQ(0, create_mode(fd, "here", 0600, &h, &id));
+	ASSERT_EQ(0, rs_open(self->fd, id, REFSLAB_RIGHT_READ, &opened));
+	ASSERT_EQ(0, rs_info(fd, h, &info));
+	EXPECT_EQ(id, info.id);
+	EXPECT_EQ(0, info.state);
+	EXPECT_EQ(0, rs_put(fd, h, 1, NULL));
+	EXPECT_EQ(0, rs_put(self->fd, opened, 1, NULL));
+
+	close(fd);
+	EXPECT_GE(live, wait_namespaces(live));
+	close(sv[0]);
+	close(sv[1]);
 }
 
 /* --- Pins of an orphaned namespace -------------------------------------- */
