@@ -65,15 +65,21 @@ counter() {
 	refslabctl stats --json "$1" 3>&- | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"
 }
 
-# storm N: one refslabctl creates N objects and exits, in the background;
-# meanwhile objects_live and reclaim_pending are read every 0.1 s and
-# shown when they change, until the storm is over and nothing is pending
-# (30 s at most).
+# storm N: one refslabctl creates N objects and exits, in the background,
+# its output (the ids) read only after 2 s: it fills the pipe and waits
+# with the objects it made, so that the samples see them live however
+# fast the rest goes.  Meanwhile objects_live and reclaim_pending are read
+# every 0.1 s and shown when they change, until the storm is over and
+# nothing is pending (30 s at most).
 storm() {
 	local i=0 pid live pending line last='' done=0
-	out "  \$ refslabctl create 256 --count $1 >/dev/null &"
+	out "  \$ refslabctl create 256 --count $1 | (sleep 2; cat >/dev/null) &"
 	out "  \$ refslabctl stats objects_live reclaim_pending   # every 0.1 s"
-	refslabctl create 256 --count "$1" >/dev/null 2>/tmp/storm.err 3>&- &
+	rm -f /tmp/storm.rc
+	{
+		refslabctl create 256 --count "$1" 2>/tmp/storm.err 3>&-
+		echo $? >/tmp/storm.rc
+	} | (sleep 2; cat >/dev/null) 3>&- &
 	pid=$!
 	while :; do
 		[ $done = 1 ] || kill -0 "$pid" 2>/dev/null || done=1
@@ -92,7 +98,9 @@ storm() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	wait "$pid" || { indent /tmp/storm.err; failed=1; }
+	wait "$pid"
+	[ "$(cat /tmp/storm.rc 2>/dev/null)" = 0 ] ||
+		{ indent /tmp/storm.err; failed=1; }
 }
 
 # A user to share with.  busybox su (run by root) needs no password.
@@ -159,7 +167,8 @@ say "Unpin: that was the last reference. The object is released at once, and rec
 show refslabctl unpin "$id" --wait --timeout 10
 
 say "Reclamation is deferred. In the background, one refslabctl creates 20000 objects and" \
-	"exits: closing its file releases them all, but their memory is freed only after an RCU" \
+	"exits (its output is read only after 2 s: until then it waits with what it made):" \
+	"closing its file releases them all, but their memory is freed only after an RCU" \
 	"grace period. reclaim_pending counts the released objects still waiting:"
 show_sh "echo 0 >/sys/kernel/refslab/reclaim_pending_peak"
 storm 20000
