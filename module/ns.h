@@ -51,8 +51,8 @@ unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max);
  * refslab_ns_is_current() - is this the caller's IPC namespace?
  * @rns: a namespace's state
  *
- * Inline: the device asks it of its file's namespace on every CREATE and
- * every command that names an id.
+ * Inline: the device asks it of its file's namespace on every CREATE, and
+ * every OPEN and SUBSCRIBE by id.
  *
  * Context: process context.
  * Return: true if the calling task is in @rns's namespace.
