@@ -41,18 +41,10 @@
 #include "stats.h"
 #include "testfault.h"
 
-/*
- * A command being run: its structure, copied in (@cmd), and the caller's
- * (@ubuffer, @user_size bytes; NULL for an in-record batch operation).
- * In a batch @ns points to the batch's own reference to the caller's
- * namespace state, looked up once by the first operation that needs it
- * (refslab_ucmd_ns()); outside one it is NULL.
- */
 struct refslab_ucmd {
 	void __user *ubuffer;
 	u32 user_size;
 	void *cmd;
-	struct refslab_ns **ns;
 };
 
 union refslab_ucmd_buffer {
@@ -141,48 +133,36 @@ static int refslab_ucmd_set_u64(struct refslab_ucmd *ucmd, size_t offset,
 
 /*
  * The caller's namespace state (made if @create and there is none yet),
- * as refslab_ns_get_current() gives it, for a command to use until
- * refslab_ucmd_ns_put().  Cheapest first: the file's own, which is the
- * state of the first namespace a command needed one in through this file
- * and is kept until the file is released; the batch's, looked up once
- * (only the task itself can move to another IPC namespace, and not while
- * it runs a batch); the namespace table.
+ * as refslab_ns_get_current() gives it, until refslab_file_ns_put().  The
+ * file keeps the state of the first namespace a command needed one in
+ * through it, until it is released; a caller in that namespace uses it as
+ * it is, and only a caller elsewhere looks its own up.
  */
-static struct refslab_ns *refslab_ucmd_ns(struct refslab_file *rf,
-					  struct refslab_ucmd *ucmd,
+static struct refslab_ns *refslab_file_ns(struct refslab_file *rf,
 					  bool create)
 {
 	struct refslab_ns *rns = READ_ONCE(rf->ns), *old;
 
 	if (rns && refslab_ns_is_current(rns))
 		return rns;
-	if (ucmd->ns && *ucmd->ns)
-		return *ucmd->ns;
 	rns = refslab_ns_get_current(create);
 	if (IS_ERR_OR_NULL(rns))
 		return rns;
-	/* The file's first: the file takes over this reference. */
+	/* The file's first (@old NULL): it takes this reference over. */
 	old = READ_ONCE(rf->ns);
 	if (!old)
 		old = cmpxchg(&rf->ns, NULL, rns);
-	if (!old)
-		return rns;
-	if (old == rns) {
-		/* Another task of this namespace was first: the file holds it. */
+	/* Another task of this namespace was first: the file holds it. */
+	if (old == rns)
 		refslab_ns_put(rns);
-		return rns;
-	}
-	if (ucmd->ns)
-		*ucmd->ns = rns;
 	return rns;
 }
 
-/* Done with what refslab_ucmd_ns() gave; the file and a batch keep theirs. */
-static void refslab_ucmd_ns_put(struct refslab_file *rf,
-				struct refslab_ucmd *ucmd,
+/* Done with what refslab_file_ns() gave: only a lookup's is dropped. */
+static void refslab_file_ns_put(struct refslab_file *rf,
 				struct refslab_ns *rns)
 {
-	if (rns != READ_ONCE(rf->ns) && !ucmd->ns)
+	if (rns != READ_ONCE(rf->ns))
 		refslab_ns_put(rns);
 }
 
@@ -231,7 +211,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	    cmd->data_len > cmd->payload_size || (!cmd->data && cmd->data_len))
 		return -EINVAL;
 
-	rns = refslab_ucmd_ns(rf, ucmd, true);
+	rns = refslab_file_ns(rf, true);
 	if (IS_ERR(rns))
 		return PTR_ERR(rns);
 	obj = refslab_object_alloc(rns, cmd->payload_size, mode);
@@ -260,7 +240,7 @@ static int refslab_ioc_create(struct refslab_file *rf,
 	refslab_object_publish(obj);
 	refslab_handle_publish(&rf->handles, hid, obj, REFSLAB_RIGHTS_ALL);
 	atomic_long_inc(&rf->created);
-	refslab_ucmd_ns_put(rf, ucmd, rns);
+	refslab_file_ns_put(rf, rns);
 	return 0;
 
 err_abort_handle:
@@ -268,7 +248,7 @@ err_abort_handle:
 err_abort_object:
 	refslab_object_abort(obj);
 out_put_ns:
-	refslab_ucmd_ns_put(rf, ucmd, rns);
+	refslab_file_ns_put(rf, rns);
 	return ret;
 }
 
@@ -312,7 +292,7 @@ static int refslab_ioc_put(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 }
 
 static int refslab_run(struct refslab_file *rf, unsigned int nr,
-		       void __user *arg, struct refslab_ns **ns);
+		       void __user *arg);
 
 static_assert(sizeof(struct refslab_ref) == 3 * sizeof(u64));
 
@@ -362,7 +342,7 @@ fallback:
 	user_access_end();
 common:
 	/* Then it finds out why, and gives the errno it always gives. */
-	return refslab_run(rf, nr, uref, NULL);
+	return refslab_run(rf, nr, uref);
 }
 
 /*
@@ -702,17 +682,16 @@ static struct refslab_ns *refslab_ns_of(bool named, u64 inum, int *err)
  * 2507 against 2491).
  */
 static __always_inline struct refslab_object *
-refslab_lookup_current(struct refslab_file *rf, struct refslab_ucmd *ucmd,
-		       u64 id)
+refslab_lookup_current(struct refslab_file *rf, u64 id)
 {
 	struct refslab_object *obj;
 	struct refslab_ns *rns;
 
-	rns = refslab_ucmd_ns(rf, ucmd, false);
+	rns = refslab_file_ns(rf, false);
 	if (!rns)
 		return NULL;
 	obj = refslab_object_lookup(rns, id);
-	refslab_ucmd_ns_put(rf, ucmd, rns);
+	refslab_file_ns_put(rf, rns);
 	return obj;
 }
 
@@ -725,7 +704,7 @@ static int refslab_ioc_open(struct refslab_file *rf, struct refslab_ucmd *ucmd)
 	if (cmd->flags || cmd->rights & ~REFSLAB_RIGHTS_ALL)
 		return -EINVAL;
 
-	obj = refslab_lookup_current(rf, ucmd, cmd->id);
+	obj = refslab_lookup_current(rf, cmd->id);
 	if (!obj)
 		return -ENOENT;
 	ret = refslab_object_permission(obj, cmd->rights);
@@ -896,7 +875,7 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 	if (cmd->flags & REFSLAB_SUBSCRIBE_ID) {
 		if (cmd->handle)
 			return -EINVAL;
-		obj = refslab_lookup_current(rf, ucmd, cmd->id);
+		obj = refslab_lookup_current(rf, cmd->id);
 		if (!obj)
 			return -ENOENT;
 		/* Watching tells when an object dies: owners and readers only. */
@@ -927,10 +906,10 @@ static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) <= PAGE_SIZE
  * (with no user structure to answer to), and its outputs come back.
  */
 static int batch_run_inline(struct refslab_file *rf,
-			    struct refslab_batch_op *op, struct refslab_ns **ns)
+			    struct refslab_batch_op *op)
 {
 	union refslab_ucmd_buffer buf;
-	struct refslab_ucmd ucmd = { .cmd = &buf, .ns = ns };
+	struct refslab_ucmd ucmd = { .cmd = &buf };
 	int ret;
 
 	if (op->flags & ~REFSLAB_BATCH_OP_ALL)
@@ -984,16 +963,15 @@ static int batch_run_inline(struct refslab_file *rf,
 }
 
 /* An operation other than an in-record GET or PUT (refslab_handle_ref_batch()). */
-static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op,
-			struct refslab_ns **ns)
+static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op)
 {
 	if (op->cmd == REFSLAB_CMD_BATCH)
 		return -EINVAL;
 	if (op->flags & REFSLAB_BATCH_OP_INLINE)
-		return batch_run_inline(rf, op, ns);
+		return batch_run_inline(rf, op);
 	if (op->flags || !refslab_batch_tail_clear(op, sizeof(op->arg)))
 		return -EINVAL;
-	return refslab_run(rf, op->cmd, u64_to_user_ptr(op->arg), ns);
+	return refslab_run(rf, op->cmd, u64_to_user_ptr(op->arg));
 }
 
 static_assert(sizeof(struct refslab_batch_op) == 5 * sizeof(u64));
@@ -1113,7 +1091,6 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	struct refslab_batch *cmd = ucmd->cmd;
 	struct refslab_batch_op __user *uops = u64_to_user_ptr(cmd->ops);
 	bool cont = cmd->flags & REFSLAB_BATCH_CONTINUE;
-	struct refslab_ns *rns = NULL;
 	bool stop = false;
 	struct refslab_batch_op *ops;
 	unsigned int n, ran;
@@ -1149,8 +1126,7 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 								n - ran,
 								!cont) - 1;
 			else
-				ops[ran].result = batch_run_op(rf, &ops[ran],
-							       &rns);
+				ops[ran].result = batch_run_op(rf, &ops[ran]);
 			stop = ops[ran].result && !cont;
 		}
 		/*
@@ -1171,8 +1147,6 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 		done += ran;
 		cond_resched();
 	}
-	if (rns)
-		refslab_ns_put(rns);
 	kfree(ops);
 	if (ret)
 		return ret;
@@ -1265,11 +1239,10 @@ efault:
 
 /*
  * Run command @nr on the argument at @arg: shared by the ioctl and by each
- * operation of a batch, so both check exactly the same things.  @ns is the
- * batch's namespace reference (struct refslab_ucmd), NULL for the ioctl.
+ * operation of a batch, so both check exactly the same things.
  */
 static int refslab_run(struct refslab_file *rf, unsigned int nr,
-		       void __user *arg, struct refslab_ns **ns)
+		       void __user *arg)
 {
 	const struct refslab_ioctl_op *op;
 	union refslab_ucmd_buffer buf;
@@ -1286,7 +1259,6 @@ static int refslab_run(struct refslab_file *rf, unsigned int nr,
 	refslab_fault_race();
 	ucmd.ubuffer = arg;
 	ucmd.cmd = &buf;
-	ucmd.ns = ns;
 	ret = refslab_ucmd_copy_in(&ucmd, op);
 	if (ret)
 		return ret;
@@ -1303,7 +1275,7 @@ static long refslab_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (nr == REFSLAB_CMD_GET || nr == REFSLAB_CMD_PUT)
 		return refslab_ref_ioctl(filp->private_data, nr,
 					 (void __user *)arg);
-	return refslab_run(filp->private_data, nr, (void __user *)arg, NULL);
+	return refslab_run(filp->private_data, nr, (void __user *)arg);
 }
 
 static int refslab_fops_open(struct inode *inode, struct file *filp)

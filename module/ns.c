@@ -43,11 +43,6 @@ static DEFINE_XARRAY(refslab_namespaces);
 static void refslab_ns_gc(struct work_struct *work);
 static DECLARE_DEFERRABLE_WORK(refslab_ns_gc_work, refslab_ns_gc);
 
-static struct ipc_namespace *current_ipc_ns(void)
-{
-	return current->nsproxy->ipc_ns;
-}
-
 static void ns_free(struct refslab_ns *rns)
 {
 	unsigned long id = 0;
@@ -149,7 +144,7 @@ static struct refslab_ns *ns_lookup(unsigned long inum,
  */
 struct refslab_ns *refslab_ns_get_current(bool create)
 {
-	struct ipc_namespace *ipc = current_ipc_ns();
+	struct ipc_namespace *ipc = refslab_current_ipc_ns();
 	struct refslab_ns *rns, *old;
 	int ret;
 

@@ -47,6 +47,12 @@ void refslab_ns_get(struct refslab_ns *rns);
 void refslab_ns_put(struct refslab_ns *rns);
 unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max);
 
+/* The calling task's IPC namespace. */
+static inline struct ipc_namespace *refslab_current_ipc_ns(void)
+{
+	return current->nsproxy->ipc_ns;
+}
+
 /**
  * refslab_ns_is_current() - is this the caller's IPC namespace?
  * @rns: a namespace's state
@@ -59,7 +65,7 @@ unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max);
  */
 static inline bool refslab_ns_is_current(const struct refslab_ns *rns)
 {
-	return rns->ipc == current->nsproxy->ipc_ns;
+	return rns->ipc == refslab_current_ipc_ns();
 }
 
 int refslab_ns_init(void);

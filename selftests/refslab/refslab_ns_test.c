@@ -267,8 +267,8 @@ TEST_F_TIMEOUT(ns, ids_are_per_ipc_namespace, 60)
 /*
  * A batch names ids in its caller's namespace, whatever the file: here a
  * new one, with no refslab state yet, through the parent's file, which
- * keeps the parent's namespace state (the batch looks the child's up
- * itself).  OPEN of id 1 finds nothing; the CREATE after it makes the
+ * keeps the parent's namespace state (each operation looks the child's
+ * up).  OPEN of id 1 finds nothing; the CREATE after it makes the
  * state and id 1, which the next OPEN finds; a CREATE by pointer and an
  * OPEN of its id follow.
  */
