@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * refslab_bench: BATCH of 1, 8, 32 and 128 operations (VERSION, GET and
- * PUT, CREATE and PUT), timed per operation, and the BATCH of CREATEs
- * that fills the live section: with batch_run() in ops.c, the only users
- * of the BATCH ABI.  GET, PUT and CREATE go inline in their records, as
- * librefslab sends them; VERSION, which has no inline form, by pointer.
+ * PUT, CREATE and PUT, and GET and PUT as REFSLAB_BATCH_REFS records),
+ * timed per operation, and the BATCH of CREATEs that fills the live
+ * section: with batch_run() in ops.c, the only users of the BATCH ABI.
+ * GET, PUT and CREATE go inline in their records, as librefslab sends
+ * them; VERSION, which has no inline form, by pointer.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,6 +73,78 @@ int loop_batch_get_put(void *p, uint64_t n)
 	return 0;
 }
 
+/*
+ * The records of REFSLAB_BATCH_REFS batches: [0] = gets of one handle,
+ * [1] = puts of it.
+ */
+static struct refslab_ref_change changes[2][REFSLAB_BATCH_MAX];
+
+/* A REFSLAB_BATCH_REFS batch of the @k records of @rc, all checked. */
+static int changes_run(int fd, struct refslab_ref_change *rc, unsigned int k,
+		       const char *what)
+{
+	struct refslab_batch req = {
+		.size = sizeof(req),
+		.flags = REFSLAB_BATCH_REFS,
+		.ops = (uintptr_t)rc,
+		.count = k,
+	};
+	unsigned int i;
+
+	if (ioctl(fd, REFSLAB_IOC_BATCH, &req)) {
+		error_msg("BATCH of %u %s: %s", k, what, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < req.done; i++)
+		if (rc[i].result) {
+			error_msg("BATCH of %u %s: record %u: %s", k, what, i,
+				  strerror(-rc[i].result));
+			return -1;
+		}
+	if (req.done != k) {
+		error_msg("BATCH of %u %s: done %u", k, what, req.done);
+		return -1;
+	}
+	return 0;
+}
+
+/* Batched in 16-byte records: B gets of one handle, then B puts of it. */
+int loop_batch_refs(void *p, uint64_t n)
+{
+	struct ctx *c = p;
+	unsigned int k = c->b1.count;
+
+	while (n--) {
+		if (changes_run(c->fd, changes[0], k, "gets"))
+			return -1;
+		if (changes[0][k - 1].refs != k + 1) {
+			error_msg("batched GET: refs %u, expected %u",
+				  changes[0][k - 1].refs, k + 1);
+			return -1;
+		}
+		if (changes_run(c->fd, changes[1], k, "puts"))
+			return -1;
+		if (changes[1][k - 1].refs != 1) {
+			error_msg("batched PUT: refs %u, expected 1",
+				  changes[1][k - 1].refs);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void setup_batch_refs(struct ctx *c, unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2 * k; i++)
+		changes[i / k][i % k] = (struct refslab_ref_change){
+			.handle = c->handle,
+			.delta = i < k ? 1 : -1,
+		};
+	c->b1 = (struct batch){ NULL, k };
+}
+
 static struct refslab_batch_op batch_ops[2][REFSLAB_BATCH_MAX];
 
 void setup_batch_create_put(struct ctx *c, unsigned int k)
@@ -136,6 +209,8 @@ void bench_batch_hot(struct ctx *c)
 	measure("batch", "version", 128, loop_batch_version, c, 128);
 	setup_batch_get_put(c, 128);
 	measure("batch", "get+put", 128, loop_batch_get_put, c, 2.0 * 128);
+	setup_batch_refs(c, 128);
+	measure("batch", "refs", 128, loop_batch_refs, c, 2.0 * 128);
 	setup_batch_create_put(c, 128);
 	measure("batch", "create+put", 128, loop_batch_create_put, c,
 		2.0 * 128);
@@ -160,6 +235,11 @@ void bench_batch(struct ctx *c)
 		setup_batch_get_put(c, batch_sizes[i]);
 		measure("batch", "get+put", batch_sizes[i],
 			loop_batch_get_put, c, 2.0 * batch_sizes[i]);
+	}
+	for (i = 0; i < NR_BATCH_SIZES; i++) {
+		setup_batch_refs(c, batch_sizes[i]);
+		measure("batch", "refs", batch_sizes[i], loop_batch_refs, c,
+			2.0 * batch_sizes[i]);
 	}
 }
 

@@ -186,6 +186,8 @@ void setup_batch_create_put(struct ctx *c, unsigned int k);
 void setup_batch_get_put(struct ctx *c, unsigned int k);
 int loop_batch_create_put(void *p, uint64_t n);
 int loop_batch_get_put(void *p, uint64_t n);
+void setup_batch_refs(struct ctx *c, unsigned int k);
+int loop_batch_refs(void *p, uint64_t n);
 long batch_create_n(int fd, uint32_t *handles, long n, char *why,
 		    size_t whylen);
 void bench_batch(struct ctx *c);

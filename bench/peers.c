@@ -420,6 +420,7 @@ loop_fn peer_loop(const char *name, void **ctx)
 const struct comparison comparisons[] = {
 	{ "single", "get+put", 0, "baseline", "dup+close" },
 	{ "batch", "get+put", 128, "baseline", "dup+close" },
+	{ "batch", "refs", 128, "baseline", "dup+close" },
 	{ "single", "export+close", 0, "peer", "gem_prime_export+close" },
 	{ "single", "export+import", 0, "peer", "gem_prime_export+import" },
 	{ "single", "open_id+put", 0, "peer", "gem_flink_open+close" },

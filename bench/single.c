@@ -349,6 +349,9 @@ static void trace_one(struct ctx *c, const char *name)
 	if (!strcmp(name, "batch_get+put@128")) {
 		setup_batch_get_put(c, 128);
 		fn = loop_batch_get_put;
+	} else if (!strcmp(name, "batch_refs@128")) {
+		setup_batch_refs(c, 128);
+		fn = loop_batch_refs;
 	} else if (!strcmp(name, "batch_create+put@128")) {
 		setup_batch_create_put(c, 128);
 		fn = loop_batch_create_put;

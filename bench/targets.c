@@ -56,7 +56,7 @@ void compute_targets(void)
 {
 	double gp = xnull_of("single", "get+put", 0);
 	double bcp = xnull_of("batch", "create+put", 128);
-	double bgp = xnull_of("batch", "get+put", 128);
+	double bgp = xnull_of("batch", "refs", 128);
 	long top = nr_live_rows ? live_rows[nr_live_rows - 1].reached : 0;
 	double l1s = xnull_of("live", "get+put_spread", 1);
 	double lNs = xnull_of("live", "get+put_spread", top);
@@ -71,7 +71,7 @@ void compute_targets(void)
 	add_target("get+put / (2 x null ioctl)", "<= 1.3",
 		   gp > 0 ? gp / 2 : -1, 1.3, true, "");
 	add_target("batched get+put @128, per op / null", "<= 0.15",
-		   bgp, 0.15, true, "");
+		   bgp, 0.15, true, "REFSLAB_BATCH_REFS records");
 	add_target("batched create+put @128, per op / null", "<= 1.0",
 		   bcp, 1.0, true, "");
 	add_target("create+put / eventfd+close", "<= 1.0",

@@ -899,6 +899,34 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 /* Records a batch reads, runs and writes back at a time: 2560 bytes. */
 #define REFSLAB_BATCH_CHUNK	64
 static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) <= PAGE_SIZE);
+/* Records of reference changes a batch runs at a time: 2048 bytes. */
+#define REFSLAB_BATCH_CHANGES	128
+static_assert(REFSLAB_BATCH_CHANGES * sizeof(struct refslab_ref_change) <=
+	      PAGE_SIZE);
+
+/* The run buffer of a BATCH, of either kind of record. */
+#define REFSLAB_BATCH_BUF_SIZE \
+	max(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op), \
+	    REFSLAB_BATCH_CHANGES * sizeof(struct refslab_ref_change))
+
+/*
+ * A run buffer for a BATCH: the one the file kept from its last BATCH, or
+ * a new one if another BATCH of the file has it.  Kept, a buffer is not
+ * allocated (and, with init_on_alloc, cleared) again for every BATCH.
+ */
+static void *batch_buf_get(struct refslab_file *rf)
+{
+	void *buf = xchg(&rf->batch_buf, NULL);
+
+	return buf ?: kmalloc(REFSLAB_BATCH_BUF_SIZE, REFSLAB_GFP);
+}
+
+/* The file keeps @buf for its next BATCH, unless it already keeps one. */
+static void batch_buf_put(struct refslab_file *rf, void *buf)
+{
+	if (cmpxchg(&rf->batch_buf, NULL, buf))
+		kfree(buf);
+}
 
 /*
  * An inline operation: its fields go into the command's own structure,
@@ -1009,17 +1037,17 @@ efault:
 
 /*
  * Make sure a run of records can be written back before any of them runs:
- * a run is at most 2560 bytes, so it lies on at most two pages, and a
- * write to its first and to its last bytes reaches both.  The first
- * record's result becomes -EINPROGRESS, the last bytes keep their value.
+ * a run is at most a page, so it lies on at most two pages, and a write
+ * to its first and to its last bytes reaches both.  The first record's
+ * result (@result, in the user's run @urun) becomes -EINPROGRESS, the
+ * run's last byte keeps its value (@last, from the kernel's copy).
  */
-static int batch_claim(struct refslab_batch_op __user *uops,
-		       const struct refslab_batch_op *ops, unsigned int n)
+static int batch_claim(s32 __user *result, void __user *urun, size_t len,
+		       u8 last)
 {
-	if (put_user(-EINPROGRESS, &uops[0].result))
+	if (put_user(-EINPROGRESS, result))
 		return -EFAULT;
-	return put_user(ops[n - 1].__size[sizeof(ops->__size) - 1],
-			&uops[n - 1].__size[sizeof(ops->__size) - 1]);
+	return put_user(last, (u8 __user *)urun + len - 1);
 }
 
 /*
@@ -1072,17 +1100,121 @@ efault:
 	return i;
 }
 
-/* Write back @n whole records one at a time; return how many were written. */
-static unsigned int batch_answer_each(struct refslab_batch_op __user *uops,
-				      const struct refslab_batch_op *ops,
-				      unsigned int n)
+/*
+ * Write back @n whole records of @size bytes one at a time; return how
+ * many were written.
+ */
+static unsigned int batch_answer_each(void __user *urecs, const void *recs,
+				      size_t size, unsigned int n)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (copy_to_user(&uops[i], &ops[i], sizeof(*ops)))
+		if (copy_to_user(urecs + i * size, recs + i * size, size))
 			break;
 	return i;
+}
+
+/*
+ * A record of reference changes is two words: its inputs (@handle and
+ * @delta), then its outputs (@result and @refs).  They move as words,
+ * with the fields in them as in memory.
+ */
+static_assert(sizeof(struct refslab_ref_change) == 2 * sizeof(u64));
+static_assert(offsetof(struct refslab_ref_change, delta) == 4);
+static_assert(offsetof(struct refslab_ref_change, result) == 8);
+static_assert(offsetof(struct refslab_ref_change, refs) == 12);
+
+/*
+ * Read the inputs of @n records of reference changes in one window, and
+ * the last record's outputs, which batch_claim() writes back a byte of.
+ */
+static int changes_copy_in(struct refslab_ref_change *rc,
+			   const struct refslab_ref_change __user *urc,
+			   unsigned int n)
+{
+	const u64 __user *from = (const u64 __user *)urc;
+	u64 *to = (u64 *)rc;
+	unsigned int i;
+
+	might_fault();
+	if (should_fail_usercopy() ||
+	    !user_read_access_begin(urc, n * sizeof(*urc)))
+		return -EFAULT;
+	for (i = 0; i < 2 * n; i += 2)
+		unsafe_get_user(to[i], &from[i], efault);
+	unsafe_get_user(to[2 * n - 1], &from[2 * n - 1], efault);
+	user_read_access_end();
+	return 0;
+
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
+/* Write the outputs of @n records; return how many were written. */
+static unsigned int changes_answer(struct refslab_ref_change __user *urc,
+				   const struct refslab_ref_change *rc,
+				   unsigned int n)
+{
+	const struct refslab_ref_change *end = rc + n, *first = rc;
+
+	might_fault();
+	if (should_fail_usercopy() ||
+	    !user_write_access_begin(urc, n * sizeof(*urc)))
+		return 0;
+	for (; rc < end; rc++, urc++)
+		unsafe_put_user(*((const u64 *)rc + 1), (u64 __user *)urc + 1,
+				efault);
+efault:
+	user_write_access_end();
+	return rc - first;
+}
+
+/*
+ * BATCH with REFSLAB_BATCH_REFS: @count records of reference changes at
+ * @urc, run as refslab_ioc_batch() runs its records, 128 at a time.
+ * Return: how many ran and were answered, or -EFAULT if the first run
+ * could not be read or written, or -ENOMEM.
+ */
+static int batch_changes(struct refslab_file *rf,
+			 struct refslab_ref_change __user *urc, u32 count,
+			 bool cont)
+{
+	struct refslab_ref_change *rc;
+	unsigned int n, ran;
+	u32 done = 0;
+	int ret = 0;
+
+	rc = batch_buf_get(rf);
+	if (!rc)
+		return -ENOMEM;
+	while (done < count) {
+		n = min_t(u32, count - done, REFSLAB_BATCH_CHANGES);
+		if (changes_copy_in(rc, urc + done, n) ||
+		    batch_claim(&urc[done].result, urc + done, n * sizeof(*rc),
+				((u8 *)&rc[n - 1])[sizeof(*rc) - 1])) {
+			if (!done)
+				ret = -EFAULT;
+			break;
+		}
+		ran = refslab_handle_changes(&rf->handles, rc, n, !cont);
+		n = changes_answer(urc + done, rc, ran);
+		if (n < ran)
+			n += batch_answer_each(urc + done + n, rc + n,
+					       sizeof(*rc), ran - n);
+		done += n;
+		if (n < ran) {
+			if (!done)
+				ret = -EFAULT;
+			break;
+		}
+		if (ran && rc[ran - 1].result && !cont)
+			break;
+		cond_resched();
+	}
+	batch_buf_put(rf, rc);
+	return ret ? ret : done;
 }
 
 static int refslab_ioc_batch(struct refslab_file *rf,
@@ -1106,14 +1238,24 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	if (refslab_ucmd_respond(ucmd, sizeof(*cmd)))
 		return -EFAULT;
 
-	ops = kmalloc_array(min_t(u32, cmd->count, REFSLAB_BATCH_CHUNK),
-			    sizeof(*ops), GFP_KERNEL);
+	if (cmd->flags & REFSLAB_BATCH_REFS) {
+		ret = batch_changes(rf, u64_to_user_ptr(cmd->ops), cmd->count,
+				    cont);
+		if (ret < 0)
+			return ret;
+		done = ret;
+		ret = 0;
+		goto out;
+	}
+	ops = batch_buf_get(rf);
 	if (!ops)
 		return -ENOMEM;
 	while (done < cmd->count && !stop) {
 		n = min_t(u32, cmd->count - done, REFSLAB_BATCH_CHUNK);
 		if (batch_copy_in(ops, uops + done, n) ||
-		    batch_claim(uops + done, ops, n)) {
+		    batch_claim(&uops[done].result, uops + done,
+				n * sizeof(*ops),
+				ops[n - 1].__size[sizeof(ops->__size) - 1])) {
 			if (!done)
 				ret = -EFAULT;
 			break;
@@ -1137,7 +1279,8 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 		 */
 		n = batch_answer(uops + done, ops, ran);
 		if (n < ran)
-			n += batch_answer_each(uops + done + n, ops + n, ran - n);
+			n += batch_answer_each(uops + done + n, ops + n,
+					       sizeof(*ops), ran - n);
 		if (n < ran) {
 			done += n;
 			if (!done)
@@ -1147,9 +1290,10 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 		done += ran;
 		cond_resched();
 	}
-	kfree(ops);
+	batch_buf_put(rf, ops);
 	if (ret)
 		return ret;
+out:
 	return refslab_ucmd_set_u32(ucmd, offsetof(struct refslab_batch, done),
 				    done);
 }
@@ -1304,6 +1448,7 @@ static int refslab_fops_release(struct inode *inode, struct file *filp)
 	refslab_handle_table_destroy(&rf->handles);
 	if (rf->ns)
 		refslab_ns_put(rf->ns);
+	kfree(rf->batch_buf);
 	kfree(rf);
 	refslab_stat_inc(REFSLAB_STAT_FILES_CLOSED);
 	return 0;

@@ -16,12 +16,16 @@ struct refslab_ns;
  * @created: objects created through this file, for fdinfo
  * @ns: the state of the first IPC namespace a command needed one in
  *	through this file, with a reference, set once; NULL until then
+ * @batch_buf: the run buffer of the file's last BATCH, kept for the next
+ *	one (a BATCH takes it, or allocates one if another has it); NULL
+ *	until a BATCH is made
  */
 struct refslab_file {
 	struct refslab_handle_table handles;
 	struct refslab_notifier *notifier;
 	atomic_long_t created;
 	struct refslab_ns *ns;
+	void *batch_buf;
 };
 
 int refslab_dev_init(void);

@@ -777,6 +777,57 @@ unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
 }
 
 /**
+ * refslab_handle_changes() - run the records of a BATCH of reference changes
+ * @table: the table
+ * @changes: the records, copied into the kernel
+ * @n: how many there are, at least 1
+ * @stop: end the run after the first record that fails
+ *
+ * Each record is a GET (positive delta) or a PUT (negative delta) with
+ * the checks, order and errnos of the ioctls; its @result and @refs are
+ * set.  One RCU read-side section for the run, the statistics counted
+ * once.
+ *
+ * Context: process context; a PUT may remove a handle.
+ * Return: how many records ran: all @n, or fewer if @stop is set and the
+ * last one run failed.
+ */
+unsigned int refslab_handle_changes(struct refslab_handle_table *table,
+				    struct refslab_ref_change *changes,
+				    unsigned int n, bool stop)
+{
+	struct refslab_ref_change *rc, *end = changes + n;
+	u64 taken = 0, dropped = 0;
+	bool get;
+	u32 count;
+	int ret;
+
+	rcu_read_lock();
+	for (rc = changes; rc < end; rc++) {
+		get = rc->delta > 0;
+		/* Unsigned negation: S32_MIN gives 2^31, more than any cap. */
+		count = get ? rc->delta : 0U - (u32)rc->delta;
+		ret = handle_ref(table, get, rc->handle, count, &rc->refs);
+		rc->result = ret;
+		if (ret) {
+			rc->refs = 0;
+			if (stop) {
+				rc++;
+				break;
+			}
+		} else if (get) {
+			taken += count;
+		} else {
+			dropped += count;
+		}
+	}
+	rcu_read_unlock();
+	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, taken);
+	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, dropped);
+	return rc - changes;
+}
+
+/**
  * refslab_handle_export_find() - what EXPORT of a handle starts from
  * @table: the table
  * @hid: the handle number

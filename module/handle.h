@@ -10,6 +10,7 @@
 
 struct file;
 struct refslab_batch_op;
+struct refslab_ref_change;
 struct refslab_object;
 
 /*
@@ -118,6 +119,9 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
 				      struct refslab_batch_op *ops,
 				      unsigned int n, bool stop);
+unsigned int refslab_handle_changes(struct refslab_handle_table *table,
+				    struct refslab_ref_change *changes,
+				    unsigned int n, bool stop);
 
 int refslab_handle_export_find(struct refslab_handle_table *table, u32 hid,
 			       u32 *rights, struct file **file,

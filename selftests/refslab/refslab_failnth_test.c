@@ -312,6 +312,28 @@ static int op_batch(struct ctx *c)
 	return ops[0].result ? ops[0].result : ops[1].result;
 }
 
+/* A GET and a PUT as reference changes: both ran, or the GET is undone. */
+static int op_batch_refs(struct ctx *c)
+{
+	struct refslab_ref_change rc[2] = {
+		{ .handle = c->handle, .delta = 1 },
+		{ .handle = c->handle, .delta = -1 },
+	};
+	struct refslab_batch b = {
+		.size = sizeof(b), .flags = REFSLAB_BATCH_REFS,
+		.ops = (uintptr_t)rc, .count = 2,
+	};
+	int ret = rs_ioctl(c->fd, REFSLAB_IOC_BATCH, &b);
+
+	if (ret)
+		return ret;
+	if (b.done == 1 && rc[0].result == 0)
+		rs_put(c->fd, c->handle, 1, NULL);
+	if (b.done < 2)
+		return b.done && rc[0].result ? rc[0].result : -EFAULT;
+	return rc[0].result ? rc[0].result : rc[1].result;
+}
+
 static const struct op ops[] = {
 	{ "open", NULL, op_open, undo_newfd },
 	{ "close", prepare_close, op_close, NULL },
@@ -336,6 +358,7 @@ static const struct op ops[] = {
 	{ "create_leaf", prepare_create_leaf, op_create, undo_new_handle },
 	{ "export_new", NULL, op_export_new, undo_newfd },
 	{ "first_handle", NULL, op_first_handle, undo_newfd },
+	{ "batch_refs", NULL, op_batch_refs, NULL },
 };
 
 /* Everything a failed call must leave exactly as it was. */
@@ -441,6 +464,7 @@ FAILNTH_VARIANT(18, list_namespaces);
 FAILNTH_VARIANT(19, create_leaf);
 FAILNTH_VARIANT(20, export_new);
 FAILNTH_VARIANT(21, first_handle);
+FAILNTH_VARIANT(22, batch_refs);
 
 FIXTURE_SETUP(failnth)
 {

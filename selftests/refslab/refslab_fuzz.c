@@ -100,7 +100,7 @@ static bool opt_guide = true, opt_require_kcov;
 #define NR_CMDS		(REFSLAB_CMD_BATCH + 1)
 enum {
 	C_UNKNOWN_NR = NR_CMDS, C_WRONG_BITS, C_OTHER_TYPE, C_READ,
-	C_BATCH_OP, NR_COUNTED
+	C_BATCH_OP, C_BATCH_REFS, NR_COUNTED
 };
 
 static const char *const cmd_name[NR_COUNTED] = {
@@ -108,6 +108,7 @@ static const char *const cmd_name[NR_COUNTED] = {
 	"EXPORT", "IMPORT", "OPEN", "SETATTR", "PIN", "UNPIN", "LIST_PINNED",
 	"SUBSCRIBE", "BATCH", "unknown command", "wrong dir/size bits",
 	"other ioctl type", "read()", "(operations in batches)",
+	"(BATCH_REFS records)",
 };
 
 #define MAX_ERRNO	256
@@ -1383,7 +1384,9 @@ static void one_batch(struct thr *t, struct call *calls)
 	memset(&bc, 0, sizeof(bc));
 	bc.nr = REFSLAB_CMD_BATCH;
 	bc.overlap_off = -1;
-	bc.v.batch.flags = pick_flags(t, REFSLAB_BATCH_ALL, &bad);
+	/* REFSLAB_BATCH_REFS records are one_batch_refs()'s. */
+	bc.v.batch.flags = pick_flags(t, REFSLAB_BATCH_ALL, &bad) &
+			   ~REFSLAB_BATCH_REFS;
 	bc.v.batch.count = count;
 	bc.v.batch.done = garbage32(t);
 	bc.bad_field = bad;
@@ -1510,6 +1513,109 @@ static void one_batch(struct thr *t, struct call *calls)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		learn(t, &calls[i]);
+}
+
+/* A GET's or PUT's delta: mostly small, at times at or past a bound. */
+static int32_t pick_delta(struct thr *t)
+{
+	switch (rn(t, 16)) {
+	case 0:
+		return 0;
+	case 1:
+		return INT32_MIN;
+	case 2:
+		return REFSLAB_HANDLE_REFS_MAX + 1;
+	case 3:
+		return (int32_t)rnd(t);
+	case 4 ... 9:
+		return 1 + rn(t, 3);
+	default:
+		return -1 - (int32_t)rn(t, 2);
+	}
+}
+
+/*
+ * BATCH with REFSLAB_BATCH_REFS, from a readable and writable array:
+ * each record is a GET or a PUT with the single ioctl's errnos, only its
+ * outputs are written, and records from done on are not touched.
+ */
+static void one_batch_refs(struct thr *t)
+{
+	const uint32_t cap = 300;	/* more than two runs of 128 */
+	struct refslab_ref_change *rc, *was;
+	uint32_t n = 1 + rn(t, chance(t, 10) ? cap : 8);
+	bool cont = chance(t, 50);
+	struct refslab_batch b = {
+		.size = sizeof(b),
+		.flags = REFSLAB_BATCH_REFS | (cont ? REFSLAB_BATCH_CONTINUE : 0),
+		.count = n,
+		.done = garbage32(t),
+	};
+	struct call c = { .nr = REFSLAB_CMD_BATCH };
+	long ret;
+
+	rc = scratch_alloc(t, 2 * cap * sizeof(*rc));
+	was = rc + cap;
+	for (uint32_t i = 0; i < n; i++)
+		rc[i] = (struct refslab_ref_change){
+			.handle = pick_handle(t),
+			.delta = pick_delta(t),
+			.result = 12345,
+			.refs = garbage32(t),
+		};
+	memcpy(was, rc, n * sizeof(*rc));
+	b.ops = (uintptr_t)rc;
+	snprintf(c.note, sizeof(c.note), "REFS, %u records%s", n,
+		 cont ? ", CONTINUE" : "");
+	c.allowed = OK;
+	ret = do_ioctl(t->fd, REFSLAB_IOC_BATCH, &b);
+	tally(REFSLAB_CMD_BATCH, ret);
+	judge(t, &c, ret, "BATCH of reference changes");
+	if (ret)
+		return;
+	if (b.done > n || (cont && b.done != n) || !b.done)
+		failure(t, "BATCH of reference changes", &c, ret,
+			"done is not what ran");
+	for (uint32_t i = 0; i < n && i < b.done; i++) {
+		int32_t d = rc[i].delta;
+		int r = rc[i].result;
+
+		/* As GET and PUT: the count, then the handle, then the caps. */
+		if (!d)
+			c.allowed = M(EINVAL);
+		else if (d > (int32_t)REFSLAB_HANDLE_REFS_MAX)
+			c.allowed = M(EOVERFLOW);
+		else if (d > 0)
+			c.allowed = M(ENOENT) | M(EOVERFLOW) | OK;
+		else if (d == INT32_MIN)
+			c.allowed = M(ENOENT) | M(EINVAL);
+		else
+			c.allowed = M(ENOENT) | M(EINVAL) | OK;
+		tally(C_BATCH_REFS, r);
+		judge(t, &c, r, "BATCH_REFS record");
+		if (rc[i].handle != was[i].handle || d != was[i].delta)
+			failure(t, "BATCH of reference changes", &c, r,
+				"a record's inputs changed");
+		if (r && rc[i].refs)
+			failure(t, "BATCH of reference changes", &c, r,
+				"a failed record has references");
+		if (r && !cont && i + 1 != b.done)
+			failure(t, "BATCH of reference changes", &c, r,
+				"went on after a failure without BATCH_CONTINUE");
+		if (!r && d < 0 && !rc[i].refs) {
+			for (unsigned int k = 0; k < t->nh; k++)
+				if (t->handles[k] == rc[i].handle)
+					t->handles[k] = t->handles[--t->nh];
+			pool_add(t->stale, &t->nstale, rc[i].handle, t);
+		}
+	}
+	if (b.done < n && !rc[b.done - 1].result)
+		failure(t, "BATCH of reference changes", &c, ret,
+			"stopped after a record that succeeded");
+	for (uint32_t i = b.done; i < n; i++)
+		if (memcmp(&rc[i], &was[i], sizeof(*rc)))
+			failure(t, "BATCH of reference changes", &c, ret,
+				"a record not run was written");
 }
 
 /* read() of the event queue: odd sizes, bad buffers. */
@@ -2007,8 +2113,10 @@ static bool one_iteration(struct thr *t, struct call *calls)
 		one_bad_cmd(t, C_OTHER_TYPE);
 	else if (r < 110)
 		one_read(t);
-	else if (r < 170)
+	else if (r < 160)
 		one_batch(t, calls);
+	else if (r < 170)
+		one_batch_refs(t);
 	else if (r < 171 || t->nh >= POOL)
 		reopen(t);
 	else

@@ -2019,6 +2019,202 @@ TEST_F(share, batch_first_result_not_writable)
 	munmap(ops, psz);
 }
 
+/* --- BATCH of reference changes (REFSLAB_BATCH_REFS) ------------------------ */
+
+static int rs_changes(int fd, uint32_t flags, struct refslab_ref_change *rc,
+		      uint32_t count, uint32_t *done)
+{
+	return rs_batch(fd, REFSLAB_BATCH_REFS | flags, (void *)rc, count,
+			done);
+}
+
+/*
+ * Each record is a GET (delta > 0) or a PUT (delta < 0) with the single
+ * ioctl's checks and errnos; a failed one gives refs 0; only result and
+ * refs are written.
+ */
+TEST_F(share, batch_refs_run_as_get_and_put)
+{
+	struct refslab_ref_change rc[9], was[9];
+	struct refslab_info info;
+	long long gets, puts;
+	uint32_t h, h2, done;
+	int i;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h2, NULL));
+	gets = stat_read("gets");
+	puts = stat_read("puts");
+	rc[0] = (struct refslab_ref_change){ .handle = h, .delta = 3 };
+	rc[1] = (struct refslab_ref_change){ .handle = h, .delta = -2 };
+	rc[2] = (struct refslab_ref_change){ .handle = h, .delta = 0 };
+	rc[3] = (struct refslab_ref_change){ .handle = h ^ (1U << 31),
+					     .delta = 1 };
+	rc[4] = (struct refslab_ref_change){ .handle = h,
+		.delta = REFSLAB_HANDLE_REFS_MAX + 1 };
+	rc[5] = (struct refslab_ref_change){ .handle = h, .delta = INT32_MIN };
+	rc[6] = (struct refslab_ref_change){ .handle = h, .delta = -3 };
+	rc[7] = (struct refslab_ref_change){ .handle = h2, .delta = -1 };
+	rc[8] = (struct refslab_ref_change){ .handle = h2, .delta = -1 };
+	for (i = 0; i < 9; i++) {
+		rc[i].result = 555;
+		rc[i].refs = 777;
+	}
+	memcpy(was, rc, sizeof(rc));
+	ASSERT_EQ(0, rs_changes(self->fd, REFSLAB_BATCH_CONTINUE, rc, 9,
+				&done));
+	EXPECT_EQ(9, done);
+	EXPECT_EQ(0, rc[0].result);
+	EXPECT_EQ(4, rc[0].refs);
+	EXPECT_EQ(0, rc[1].result);
+	EXPECT_EQ(2, rc[1].refs);
+	EXPECT_EQ(-EINVAL, rc[2].result);
+	EXPECT_EQ(-ENOENT, rc[3].result);
+	EXPECT_EQ(-EOVERFLOW, rc[4].result);
+	EXPECT_EQ(-EINVAL, rc[5].result);
+	EXPECT_EQ(-EINVAL, rc[6].result);
+	for (i = 2; i < 7; i++)
+		EXPECT_EQ(0, rc[i].refs) {
+			TH_LOG("failed record %d has references", i);
+		}
+	/* The PUT that ends a handle gives 0; the handle is gone after it. */
+	EXPECT_EQ(0, rc[7].result);
+	EXPECT_EQ(0, rc[7].refs);
+	EXPECT_EQ(-ENOENT, rc[8].result);
+	for (i = 0; i < 9; i++)
+		EXPECT_EQ(0, memcmp(&rc[i], &was[i], 8)) {
+			TH_LOG("record %d's inputs changed", i);
+		}
+	EXPECT_EQ(-ENOENT, rs_info(self->fd, h2, &info));
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(2, info.handle_refs);
+	EXPECT_EQ(3, stat_read("gets") - gets);
+	EXPECT_EQ(3, stat_read("puts") - puts);
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+}
+
+/* Without REFSLAB_BATCH_CONTINUE the batch ends at the record that fails. */
+TEST_F(share, batch_refs_stop_at_a_failure)
+{
+	struct refslab_ref_change rc[3], was[3];
+	struct refslab_info info;
+	uint32_t h, done;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	rc[0] = (struct refslab_ref_change){ .handle = h, .delta = 2 };
+	rc[1] = (struct refslab_ref_change){ .handle = h, .delta = -100,
+					     .refs = 777 };
+	rc[2] = (struct refslab_ref_change){ .handle = h, .delta = -1,
+					     .result = 555, .refs = 777 };
+	memcpy(was, rc, sizeof(rc));
+	ASSERT_EQ(0, rs_changes(self->fd, 0, rc, 3, &done));
+	EXPECT_EQ(2, done);
+	EXPECT_EQ(0, rc[0].result);
+	EXPECT_EQ(3, rc[0].refs);
+	EXPECT_EQ(-EINVAL, rc[1].result);
+	EXPECT_EQ(0, rc[1].refs);
+	EXPECT_EQ(0, memcmp(&rc[2], &was[2], sizeof(rc[2])));
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(3, info.handle_refs);
+	/* The same array again, as it is: its inputs did not change. */
+	ASSERT_EQ(0, rs_changes(self->fd, 0, rc, 3, &done));
+	EXPECT_EQ(2, done);
+	EXPECT_EQ(5, rc[0].refs);
+}
+
+/* More records than a run: every one runs, in order. */
+TEST_F(share, batch_refs_across_runs)
+{
+	const uint32_t n = 300;
+	struct refslab_ref_change *rc;
+	struct refslab_info info;
+	uint32_t h, done, i;
+
+	rc = calloc(n, sizeof(*rc));
+	ASSERT_NE(NULL, rc);
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	for (i = 0; i < n; i++)
+		rc[i] = (struct refslab_ref_change){ .handle = h, .delta = 1 };
+	ASSERT_EQ(0, rs_changes(self->fd, 0, rc, n, &done));
+	EXPECT_EQ(n, done);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(0, rc[i].result);
+		ASSERT_EQ(i + 2, rc[i].refs);
+	}
+	for (i = 0; i < n; i++)
+		rc[i].delta = -1;
+	rc[n - 1].delta = -2;
+	ASSERT_EQ(0, rs_changes(self->fd, 0, rc, n, &done));
+	EXPECT_EQ(n, done);
+	EXPECT_EQ(2, rc[n - 2].refs);
+	EXPECT_EQ(0, rc[n - 1].refs);
+	EXPECT_EQ(-ENOENT, rs_info(self->fd, h, &info));
+	EXPECT_EQ(0, stat_read("objects_live") - self->base.val[0]);
+	free(rc);
+}
+
+/*
+ * Records are read and answered 128 at a time, each run only once it is
+ * known to be writable, as for BATCH's general records.
+ */
+TEST_F(share, batch_refs_stop_at_a_read_only_page)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	const size_t run = 128 * sizeof(struct refslab_ref_change);
+	struct refslab_ref_change *rc;
+	struct refslab_info info;
+	uint32_t h, done;
+	char *map;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	map = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+
+	/* The first run fills the end of the writable page exactly. */
+	rc = (struct refslab_ref_change *)(map + psz - run);
+	for (int i = 0; i < 200; i++)
+		rc[i] = (struct refslab_ref_change){ .handle = h, .delta = 1 };
+	ASSERT_EQ(0, mprotect(map + psz, psz, PROT_READ));
+	ASSERT_EQ(0, rs_changes(self->fd, 0, rc, 200, &done));
+	EXPECT_EQ(128, done);
+	EXPECT_EQ(129, rc[127].refs);
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(129, info.handle_refs);
+
+	/* Moved by 8 bytes, the first run's last record ends on that page. */
+	ASSERT_EQ(0, mprotect(map + psz, psz, PROT_READ | PROT_WRITE));
+	rc = (struct refslab_ref_change *)(map + psz - run + 8);
+	for (int i = 0; i < 128; i++)
+		rc[i] = (struct refslab_ref_change){ .handle = h, .delta = 1 };
+	ASSERT_EQ(0, mprotect(map + psz, psz, PROT_READ));
+	EXPECT_EQ(-EFAULT, rs_changes(self->fd, 0, rc, 128, &done));
+	ASSERT_EQ(0, rs_info(self->fd, h, &info));
+	EXPECT_EQ(129, info.handle_refs);
+	munmap(map, 2 * psz);
+}
+
+TEST_F(share, batch_refs_errors)
+{
+	struct refslab_ref_change rc = { .delta = 1 };
+	uint32_t h, done;
+
+	ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h, NULL));
+	rc.handle = h;
+	EXPECT_EQ(-EINVAL, rs_changes(self->fd, 0, &rc, 0, &done));
+	EXPECT_EQ(-EINVAL, rs_changes(self->fd, 0, &rc, REFSLAB_BATCH_MAX + 1,
+				      &done));
+	EXPECT_EQ(-EINVAL, rs_changes(self->fd, 1U << 5, &rc, 1, &done));
+	EXPECT_EQ(-EFAULT, rs_changes(self->fd, 0, NULL, 1, &done));
+	EXPECT_EQ(-EFAULT, rs_changes(self->fd, 0, (void *)8, 1, &done));
+	/* Not user memory at all: refused before a record is read. */
+	EXPECT_EQ(-EFAULT, rs_changes(self->fd, 0, (void *)-4096L, 1, &done));
+	/* None of them ran. */
+	ASSERT_EQ(0, rs_changes(self->fd, 0, &rc, 1, &done));
+	EXPECT_EQ(1, done);
+	EXPECT_EQ(2, rc.refs);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "--exec-check"))

@@ -637,7 +637,9 @@ struct refslab_event {
 
 /* Keep going after an operation fails; without it, the batch stops there. */
 #define REFSLAB_BATCH_CONTINUE	(1U << 0)
-#define REFSLAB_BATCH_ALL	REFSLAB_BATCH_CONTINUE
+/* @ops is an array of struct refslab_ref_change: GETs and PUTs only. */
+#define REFSLAB_BATCH_REFS	(1U << 1)
+#define REFSLAB_BATCH_ALL	(REFSLAB_BATCH_CONTINUE | REFSLAB_BATCH_REFS)
 
 /* Most operations in one batch. */
 #define REFSLAB_BATCH_MAX	1024
@@ -741,10 +743,33 @@ struct refslab_batch_op {
 };
 
 /**
+ * struct refslab_ref_change - one record of a BATCH of reference changes, 16 bytes
+ * @handle: the handle
+ * @delta: a GET of @delta references if positive, a PUT of -@delta if
+ *	negative; 0 is EINVAL
+ * @result: output, 0 or the negative errno the GET or PUT gave
+ * @refs: output, the handle's references after it (0 when a PUT ended
+ *	the handle), or 0 when @result is not 0
+ *
+ * The records of a BATCH with REFSLAB_BATCH_REFS.  Each is checked and
+ * carried out exactly as GET or PUT of a struct refslab_ref, and gives the
+ * same errnos; only @result and @refs are written, so an array can be run
+ * again as it is.  The kernel reads a record's inputs, and writes its
+ * outputs, as one 8-byte word each, in runs of up to 128 records.
+ */
+struct refslab_ref_change {
+	__u32 handle;
+	__s32 delta;
+	__s32 result;
+	__u32 refs;
+} __attribute__((aligned(8)));
+
+/**
  * struct refslab_batch - REFSLAB_IOC_BATCH
  * @size: sizeof(struct refslab_batch)
  * @flags: REFSLAB_BATCH_* flags
- * @ops: user array of @count struct refslab_batch_op
+ * @ops: user array of @count struct refslab_batch_op, or with
+ *	REFSLAB_BATCH_REFS of @count struct refslab_ref_change
  * @count: number of operations, 1 to REFSLAB_BATCH_MAX
  * @done: output, number of operations run; without
  *	REFSLAB_BATCH_CONTINUE the last one run is the one that failed, if any
@@ -752,7 +777,9 @@ struct refslab_batch_op {
  * Runs the operations in order, each checked and carried out exactly as the
  * single ioctl would be, in one system call.  Each operation's outcome is
  * in its @result; operations from @done on did not run.  The kernel reads
- * @ops in runs of up to 64 records and makes sure each run can be written
+ * @ops in runs of up to 64 records (128 with REFSLAB_BATCH_REFS, whose
+ * 16-byte records carry only reference changes: the fast form for many
+ * GETs and PUTs) and makes sure each run can be written
  * back before any of its operations runs: a run that cannot be read or
  * written ends the batch before it.  The ioctl itself fails only for a bad
  * batch structure (EINVAL, EFAULT), or with EFAULT when the first run

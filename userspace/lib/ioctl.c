@@ -406,6 +406,24 @@ int refslab_batch(int fd, struct refslab_batch_op *ops, uint32_t count,
 	};
 	int ret;
 
+	/* Records of reference changes are refslab_batch_refs()'s. */
+	if (flags & REFSLAB_BATCH_REFS)
+		return -EINVAL;
+	ret = do_ioctl(fd, REFSLAB_IOC_BATCH, &b);
+	return ret ? ret : (int)b.done;
+}
+
+int refslab_batch_refs(int fd, struct refslab_ref_change *changes,
+		       uint32_t count, uint32_t flags)
+{
+	struct refslab_batch b = {
+		.size = sizeof(b),
+		.flags = flags | REFSLAB_BATCH_REFS,
+		.ops = ptr_to_u64(changes),
+		.count = count,
+	};
+	int ret;
+
 	ret = do_ioctl(fd, REFSLAB_IOC_BATCH, &b);
 	return ret ? ret : (int)b.done;
 }

@@ -491,10 +491,31 @@ REFSLAB_EXPORT int refslab_read_events(int fd, struct refslab_event *events,
  * Most callers build @ops with a struct refslab_batchbuf instead.
  *
  * Return: the number of operations run, or a negative errno if the batch
- * itself was refused (-EINVAL for a bad @count or flag, -EFAULT).
+ * itself was refused (-EINVAL for a bad @count or flag, and for
+ * REFSLAB_BATCH_REFS, which is refslab_batch_refs()'s; -EFAULT).
  */
 REFSLAB_EXPORT int refslab_batch(int fd, struct refslab_batch_op *ops,
 				 uint32_t count, uint32_t flags);
+
+/**
+ * refslab_batch_refs() - many GETs and PUTs in one system call
+ * @fd: refslab device file descriptor
+ * @changes: @count records: each a GET of @delta references on @handle
+ *	if @delta is positive, a PUT of -@delta if negative; each @result,
+ *	and @refs when that is 0, is written, the inputs are not
+ * @count: number of records, 1 to REFSLAB_BATCH_MAX
+ * @flags: REFSLAB_BATCH_CONTINUE to carry on after a failed record
+ *
+ * The fastest way to change many references: a BATCH with
+ * REFSLAB_BATCH_REFS, whose 16-byte records the kernel reads and answers
+ * a word at a time.  The array can be run again as it is.
+ *
+ * Return: the number of records run, or a negative errno if the batch
+ * itself was refused (-EINVAL for a bad @count or flag, -EFAULT).
+ */
+REFSLAB_EXPORT int refslab_batch_refs(int fd,
+				      struct refslab_ref_change *changes,
+				      uint32_t count, uint32_t flags);
 
 /*
  * Batch builder.  A struct refslab_batchbuf owns the operation array and

@@ -1078,7 +1078,34 @@ TEST_F(lib, batch)
 	EXPECT_EQ(-EINVAL, refslab_batch(self->fd, &raw, 0, 0));
 	EXPECT_EQ(-EINVAL, refslab_batch(self->fd, &raw, 1, 0x80));
 	EXPECT_EQ(-EFAULT, refslab_batch(self->fd, (void *)8, 1, 0));
+	/* Reference changes have their own call and record type. */
+	EXPECT_EQ(-EINVAL, refslab_batch(self->fd, &raw, 1, REFSLAB_BATCH_REFS));
 	EXPECT_EQ(0, refslab_put(self->fd, h, 2));
+}
+
+TEST_F(lib, batch_refs)
+{
+	struct refslab_ref_change rc[3];
+	uint32_t h;
+
+	h = new_object(_metadata, self->fd, 8, NULL, NULL);
+	rc[0] = (struct refslab_ref_change){ .handle = h, .delta = 2 };
+	rc[1] = (struct refslab_ref_change){ .handle = h + 1000, .delta = 1 };
+	rc[2] = (struct refslab_ref_change){ .handle = h, .delta = -1 };
+	ASSERT_EQ(3, refslab_batch_refs(self->fd, rc, 3,
+					REFSLAB_BATCH_CONTINUE));
+	EXPECT_EQ(0, rc[0].result);
+	EXPECT_EQ(3, rc[0].refs);
+	EXPECT_EQ(-ENOENT, rc[1].result);
+	EXPECT_EQ(0, rc[2].result);
+	EXPECT_EQ(2, rc[2].refs);
+	/* Without CONTINUE it stops at the failure; the flag is added. */
+	ASSERT_EQ(2, refslab_batch_refs(self->fd, rc, 3, 0));
+	EXPECT_EQ(4, rc[0].refs);
+	EXPECT_EQ(-EINVAL, refslab_batch_refs(self->fd, rc, 0, 0));
+	EXPECT_EQ(-EINVAL, refslab_batch_refs(self->fd, rc, 1, 0x80));
+	EXPECT_EQ(-EFAULT, refslab_batch_refs(self->fd, (void *)8, 1, 0));
+	EXPECT_EQ(0, refslab_put(self->fd, h, 4));
 }
 
 TEST_F(lib, stats_and_params)
