@@ -894,18 +894,42 @@ TEST_F(lib, subscribe_cookies)
  */
 #define OVERFLOW_WATCHES (REFSLAB_EVENTS_MAX + 44)
 
+/* Events queued or dropped so far, over all files; -1 if unreadable. */
+static int64_t events_settled(void)
+{
+	int64_t queued, dropped;
+
+	if (refslab_stat_read("events_delivered", &queued) ||
+	    refslab_stat_read("events_dropped", &dropped))
+		return -1;
+	return queued + dropped;
+}
+
 TEST_F(lib, events_overflow)
 {
 	struct refslab_event ev[64];
 	int n, i, reclaimed = 0, lost = 0, overflows = 0;
 	bool cookies_ok = true;
+	int64_t settled;
 	uint32_t h;
 	uint64_t id;
 
 	h = new_object(_metadata, self->fd, 8, NULL, &id);
 	for (i = 0; i < OVERFLOW_WATCHES; i++)
 		ASSERT_EQ(0, refslab_subscribe_cookie(self->fd, h, 1000 + i));
+	settled = events_settled();
+	ASSERT_LE(0, settled);
 	EXPECT_EQ(0, refslab_put(self->fd, h, 1));
+	/*
+	 * Nothing is read until every event is queued or dropped (10 s at
+	 * most): a reader draining the queue meanwhile could keep it from
+	 * ever filling.
+	 */
+	for (i = 0; i < 1000; i++) {
+		if (events_settled() - settled >= OVERFLOW_WATCHES)
+			break;
+		usleep(10000);
+	}
 	while (reclaimed + lost < OVERFLOW_WATCHES) {
 		n = refslab_read_events(self->fd, ev, 64, 10000);
 		ASSERT_LT(0, n);
