@@ -188,28 +188,38 @@ static int refslab_ioc_version(struct refslab_file *rf,
 	return refslab_ucmd_respond(ucmd, sizeof(*cmd));
 }
 
+/*
+ * The checks of CREATE's arguments, however they came: @has_mode says
+ * whether @mode was given.  Return: the object's mode, or -EINVAL.
+ */
+static int create_check(bool has_mode, u32 mode, u32 payload_size, u64 data,
+			u32 data_len)
+{
+	if (has_mode ? mode & ~0777U : mode)
+		return -EINVAL;
+	if (!payload_size || payload_size > REFSLAB_PAYLOAD_MAX ||
+	    data_len > payload_size || (!data && data_len))
+		return -EINVAL;
+	return has_mode ? mode : 0600;
+}
+
 static int refslab_ioc_create(struct refslab_file *rf,
 			      struct refslab_ucmd *ucmd)
 {
 	struct refslab_create *cmd = ucmd->cmd;
 	struct refslab_object *obj;
 	struct refslab_ns *rns;
-	umode_t mode = 0600;
+	umode_t mode;
 	u32 hid;
 	int ret;
 
 	if (cmd->flags & ~REFSLAB_CREATE_ALL)
 		return -EINVAL;
-	if (cmd->flags & REFSLAB_CREATE_MODE) {
-		if (cmd->mode & ~0777U)
-			return -EINVAL;
-		mode = cmd->mode;
-	} else if (cmd->mode) {
-		return -EINVAL;
-	}
-	if (!cmd->payload_size || cmd->payload_size > REFSLAB_PAYLOAD_MAX ||
-	    cmd->data_len > cmd->payload_size || (!cmd->data && cmd->data_len))
-		return -EINVAL;
+	ret = create_check(cmd->flags & REFSLAB_CREATE_MODE, cmd->mode,
+			   cmd->payload_size, cmd->data, cmd->data_len);
+	if (ret < 0)
+		return ret;
+	mode = ret;
 
 	rns = refslab_file_ns(rf, true);
 	if (IS_ERR(rns))
@@ -990,6 +1000,117 @@ static int batch_run_inline(struct refslab_file *rf,
 	}
 }
 
+/*
+ * The mode of the in-record CREATE @op, if the ioctl would take its
+ * arguments; else -1, also for a record that is no in-record CREATE.
+ */
+static int batch_create_mode(const struct refslab_batch_op *op)
+{
+	int mode;
+
+	if (op->cmd != REFSLAB_CMD_CREATE ||
+	    !(op->flags & REFSLAB_BATCH_OP_INLINE) ||
+	    op->flags & ~REFSLAB_BATCH_OP_ALL)
+		return -1;
+	mode = create_check(op->flags & REFSLAB_BATCH_OP_MODE, op->create.mode,
+			    op->create.payload_size, op->create.data,
+			    op->create.data_len);
+	return mode < 0 ? -1 : mode;
+}
+
+/*
+ * A run of in-record CREATEs of one payload size and mode, from the first
+ * of @ops, made together: their handles reserved under one taking of the
+ * table's lock, their objects charged, allocated and published by
+ * refslab_objects_alloc() and refslab_objects_publish().  Each record
+ * that runs gets the result it would get alone; a record whose data
+ * cannot be read fails with EFAULT, and one whose registry node cannot be
+ * allocated with ENOMEM, and ends the run.
+ *
+ * Return: how many records ran; 0 if the first two do not make a run, or
+ * the run cannot be made together (quota, handles or memory short): the
+ * caller then runs the first alone, which says why.
+ */
+static noinline unsigned int batch_create_run(struct refslab_file *rf,
+					      struct refslab_batch_op *ops,
+					      unsigned int n)
+{
+	struct refslab_object *objs[REFSLAB_ALLOC_BULK];
+	u32 hids[REFSLAB_ALLOC_BULK];
+	unsigned int i, k, made, published;
+	struct refslab_batch_create *c;
+	struct refslab_ns *rns;
+	int mode, ret, err;
+
+	mode = batch_create_mode(ops);
+	if (mode < 0 || n < 2)
+		return 0;
+	n = min(n, REFSLAB_ALLOC_BULK);
+	for (k = 1; k < n; k++)
+		if (ops[k].create.payload_size != ops->create.payload_size ||
+		    batch_create_mode(&ops[k]) != mode)
+			break;
+	if (k < 2)
+		return 0;
+
+	rns = refslab_file_ns(rf, true);
+	if (IS_ERR(rns))
+		return 0;
+	ret = refslab_handle_reserve_many(&rf->handles, hids, k);
+	if (ret < 0) {
+		made = 0;
+		goto out_put_ns;
+	}
+	k = ret;
+	ret = refslab_objects_alloc(rns, ops->create.payload_size, mode, objs,
+				    k);
+	if (ret) {
+		refslab_handle_abort_many(&rf->handles, hids, k);
+		made = 0;
+		goto out_put_ns;
+	}
+	for (made = 0; made < k; made++) {
+		c = &ops[made].create;
+		if (c->data_len &&
+		    copy_from_user(objs[made]->payload, u64_to_user_ptr(c->data),
+				   c->data_len))
+			break;
+	}
+	err = -EFAULT;
+	if (made) {
+		published = refslab_objects_publish(objs, made);
+		/* A record whose registry node could not be allocated. */
+		if (published < made) {
+			made = published;
+			err = -ENOMEM;
+		}
+	}
+	if (made < k)
+		ops[made].result = err;
+	if (made) {
+		refslab_handle_publish_many(&rf->handles, hids, objs, made,
+					    REFSLAB_RIGHTS_ALL);
+		for (i = 0; i < made; i++) {
+			ops[i].create.handle = hids[i];
+			ops[i].create.id = objs[i]->id;
+			ops[i].result = 0;
+		}
+		atomic_long_add(made, &rf->created);
+	}
+	/* After the publish: the slot it may keep for the next id is theirs. */
+	if (made < k) {
+		refslab_objects_abort(objs + made, k - made);
+		refslab_handle_abort_many(&rf->handles, hids + made, k - made);
+	}
+	refslab_file_ns_put(rf, rns);
+	/* The record that failed ran too. */
+	return made < k ? made + 1 : made;
+
+out_put_ns:
+	refslab_file_ns_put(rf, rns);
+	return made;
+}
+
 /* An operation other than an in-record GET or PUT (refslab_handle_ref_batch()). */
 static int batch_run_op(struct refslab_file *rf, struct refslab_batch_op *op)
 {
@@ -1225,7 +1346,7 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	bool cont = cmd->flags & REFSLAB_BATCH_CONTINUE;
 	bool stop = false;
 	struct refslab_batch_op *ops;
-	unsigned int n, ran;
+	unsigned int n, ran, made;
 	u32 done = 0;
 	int ret = 0;
 
@@ -1261,14 +1382,22 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 			break;
 		}
 		for (ran = 0; ran < n && !stop; ran++) {
-			/* A run of in-record GETs and PUTs goes in one call. */
+			/*
+			 * A run of in-record GETs and PUTs goes in one call,
+			 * and so does one of CREATEs of one size and mode.
+			 */
+			made = 0;
 			if (refslab_batch_is_ref(&ops[ran]))
-				ran += refslab_handle_ref_batch(&rf->handles,
+				made = refslab_handle_ref_batch(&rf->handles,
 								ops + ran,
-								n - ran,
-								!cont) - 1;
-			else
+								n - ran, !cont);
+			else if (ops[ran].cmd == REFSLAB_CMD_CREATE)
+				made = batch_create_run(rf, ops + ran, n - ran);
+			if (!made) {
 				ops[ran].result = batch_run_op(rf, &ops[ran]);
+				made = 1;
+			}
+			ran += made - 1;
 			stop = ops[ran].result && !cont;
 		}
 		/*

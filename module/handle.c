@@ -163,6 +163,9 @@ void refslab_handle_table_init(struct refslab_handle_table *table)
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
 
+/* Objects the destruction of a table releases together. */
+#define DESTROY_RELEASES	64
+
 /**
  * refslab_handle_table_destroy() - drop every handle and its references
  * @table: the table
@@ -172,7 +175,9 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_table_init);
  */
 void refslab_handle_table_destroy(struct refslab_handle_table *table)
 {
+	struct refslab_releases rel = {};
 	struct refslab_handle_dir *dir;
+	unsigned int nr = 0;
 	struct refslab_handle *slot;
 	unsigned long state, index;
 	struct file *file;
@@ -194,10 +199,14 @@ void refslab_handle_table_destroy(struct refslab_handle_table *table)
 		refs = state_refs(state);
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, refs);
 		refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
-		refslab_object_holder_put(slot->obj, refs);
+		refslab_object_holder_put_later(slot->obj, refs, &rel);
 		/* A table may hold millions of handles. */
-		cond_resched();
+		if (++nr % DESTROY_RELEASES == 0) {
+			refslab_object_release_all(&rel);
+			cond_resched();
+		}
 	}
+	refslab_object_release_all(&rel);
 	for (i = 0; i < dir->nr_pages; i++)
 		kfree(dir->page[i]);
 	kfree(dir);
@@ -332,33 +341,23 @@ out_free:
 	return dir && index < dir->nr_pages && dir->page[index] ? 0 : -ENOMEM;
 }
 
-/**
- * refslab_handle_reserve() - reserve a slot and its handle number
- * @table: the table
- * @hid: set to the reserved number
- *
- * The slot is the free one at the head of the queue, if enough others
- * wait behind it, else a new one at the end of the table.  The number is
- * not visible to lookups until refslab_handle_publish().
- *
- * Context: process context; may sleep (to give the table a new page).
- * Return: 0, -ENOMEM, or -ENOSPC when the table holds
- * REFSLAB_FILE_HANDLES_MAX handles.
+/*
+ * Reserve a slot: the free one at the head of the queue, if enough others
+ * wait behind it, else a new one at the end of the table.  Called and
+ * returns with the lock held; it is dropped to grow the table.
  */
-int refslab_handle_reserve(struct refslab_handle_table *table, u32 *hid)
+static int reserve_locked(struct refslab_handle_table *table, u32 *hid)
+	__must_hold(&table->lock)
 {
 	struct refslab_handle_dir *dir;
 	struct refslab_handle *slot;
 	unsigned long state;
 	u32 index;
-	int ret = 0;
+	int ret;
 
-	spin_lock(&table->lock);
 	for (;;) {
-		if (table->slots - table->nr_free >= REFSLAB_FILE_HANDLES_MAX) {
-			ret = -ENOSPC;
-			goto out_unlock;
-		}
+		if (table->slots - table->nr_free >= REFSLAB_FILE_HANDLES_MAX)
+			return -ENOSPC;
 		if (table->nr_free > HANDLE_REUSE_DELAY) {
 			index = table->free_head;
 			slot = slot_at(table, index);
@@ -380,15 +379,111 @@ int refslab_handle_reserve(struct refslab_handle_table *table, u32 *hid)
 		/* Making room drops the lock: then the choice is made again. */
 		ret = table_grow(table, index);
 		if (ret)
-			goto out_unlock;
+			return ret;
 	}
 	atomic_long_set(&slot->state, (state & STATE_GEN) | STATE_RESERVED);
 	*hid = handle_number(index, state_gen(state));
-out_unlock:
+	return 0;
+}
+
+/**
+ * refslab_handle_reserve_many() - reserve slots and their handle numbers
+ * @table: the table
+ * @hids: filled with the reserved numbers
+ * @n: how many are wanted
+ *
+ * As refslab_handle_reserve() @n times, under one taking of the lock; it
+ * stops at the first that fails.
+ *
+ * Context: process context; may sleep (to give the table a new page).
+ * Return: how many were reserved, from 1 to @n; or, if none could be, the
+ * errno of refslab_handle_reserve().
+ */
+int refslab_handle_reserve_many(struct refslab_handle_table *table,
+				u32 *hids, unsigned int n)
+{
+	unsigned int i;
+	int ret = 0;
+
+	spin_lock(&table->lock);
+	for (i = 0; i < n; i++) {
+		ret = reserve_locked(table, &hids[i]);
+		if (ret)
+			break;
+	}
+	spin_unlock(&table->lock);
+	return i ?: ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_reserve_many);
+
+/**
+ * refslab_handle_reserve() - reserve a slot and its handle number
+ * @table: the table
+ * @hid: set to the reserved number
+ *
+ * The slot is the free one at the head of the queue, if enough others
+ * wait behind it, else a new one at the end of the table.  The number is
+ * not visible to lookups until refslab_handle_publish().
+ *
+ * Context: process context; may sleep (to give the table a new page).
+ * Return: 0, -ENOMEM, or -ENOSPC when the table holds
+ * REFSLAB_FILE_HANDLES_MAX handles.
+ */
+int refslab_handle_reserve(struct refslab_handle_table *table, u32 *hid)
+{
+	int ret;
+
+	spin_lock(&table->lock);
+	ret = reserve_locked(table, hid);
 	spin_unlock(&table->lock);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_reserve);
+
+/**
+ * refslab_handle_publish_many() - make reserved handles usable
+ * @table: the table
+ * @hids: numbers from refslab_handle_reserve() or
+ *	refslab_handle_reserve_many()
+ * @objs: the object of each; each handle takes over one held reference
+ *	the caller owns (and with it one of the object's count)
+ * @n: how many
+ * @rights: REFSLAB_RIGHT_* bits of each
+ *
+ * Cannot fail.  A handle may be used and put by another thread as soon as
+ * it is published.
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_handle_publish_many(struct refslab_handle_table *table,
+				 const u32 *hids, struct refslab_object **objs,
+				 unsigned int n, u32 rights)
+{
+	struct refslab_handle *slot;
+	unsigned long state;
+	unsigned int i;
+
+	refslab_stat_add(REFSLAB_STAT_HANDLES_CREATED, n);
+	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, n);
+	/*
+	 * A slot is the caller's alone until the handle is in it, and its
+	 * page is the same in every directory, old or new: no lock.
+	 */
+	rcu_read_lock();
+	for (i = 0; i < n; i++) {
+		slot = slot_at(table, hids[i] & HANDLE_SLOT_MASK);
+		state = atomic_long_read(&slot->state);
+		WARN_ON_ONCE(!(state & STATE_RESERVED));
+		WRITE_ONCE(slot->obj, objs[i]);
+		/* Lookups see the handle only once its object is in the slot. */
+		atomic_long_set_release(&slot->state,
+					(state & STATE_GEN) |
+					(unsigned long)rights << STATE_RIGHTS_SHIFT |
+					1);
+	}
+	rcu_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish_many);
 
 /**
  * refslab_handle_publish() - make a reserved handle usable
@@ -398,33 +493,14 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_reserve);
  *	owns (and with it one of the object's count)
  * @rights: REFSLAB_RIGHT_* bits
  *
- * Cannot fail.  The handle may be used and put by another thread as soon as
- * this returns.
+ * refslab_handle_publish_many() of one handle.
  *
  * Context: any context but hard interrupt.
  */
 void refslab_handle_publish(struct refslab_handle_table *table, u32 hid,
 			    struct refslab_object *obj, u32 rights)
 {
-	struct refslab_handle *slot;
-	unsigned long state;
-
-	refslab_stat_inc(REFSLAB_STAT_HANDLES_CREATED);
-	refslab_stat_inc(REFSLAB_STAT_REFS_TAKEN);
-	/*
-	 * The slot is the caller's alone until the handle is in it, and its
-	 * page is the same in every directory, old or new: no lock.
-	 */
-	rcu_read_lock();
-	slot = slot_at(table, hid & HANDLE_SLOT_MASK);
-	state = atomic_long_read(&slot->state);
-	WARN_ON_ONCE(!(state & STATE_RESERVED));
-	WRITE_ONCE(slot->obj, obj);
-	/* Lookups see the handle only once its object is in the slot. */
-	atomic_long_set_release(&slot->state,
-				(state & STATE_GEN) |
-				(unsigned long)rights << STATE_RIGHTS_SHIFT | 1);
-	rcu_read_unlock();
+	refslab_handle_publish_many(table, &hid, &obj, 1, rights);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish);
 
@@ -437,13 +513,34 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_handle_publish);
  */
 void refslab_handle_abort(struct refslab_handle_table *table, u32 hid)
 {
-	u32 index = hid & HANDLE_SLOT_MASK;
-
-	spin_lock(&table->lock);
-	slot_free(table, index, atomic_long_read(&slot_at(table, index)->state));
-	spin_unlock(&table->lock);
+	refslab_handle_abort_many(table, &hid, 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort);
+
+/**
+ * refslab_handle_abort_many() - give back reserved, unpublished numbers
+ * @table: the table
+ * @hids: numbers from refslab_handle_reserve() or
+ *	refslab_handle_reserve_many()
+ * @n: how many
+ *
+ * Context: any context but hard interrupt.
+ */
+void refslab_handle_abort_many(struct refslab_handle_table *table,
+			       const u32 *hids, unsigned int n)
+{
+	unsigned int i;
+	u32 index;
+
+	spin_lock(&table->lock);
+	for (i = 0; i < n; i++) {
+		index = hids[i] & HANDLE_SLOT_MASK;
+		slot_free(table, index,
+			  atomic_long_read(&slot_at(table, index)->state));
+	}
+	spin_unlock(&table->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_handle_abort_many);
 
 /*
  * The slot of number @hid, or NULL if the table never had it.  The caller
@@ -538,37 +635,121 @@ out_unlock:
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_lookup);
 
-/*
- * Take a handle whose count reached zero out of its table, with the file
- * it kept, free its slot and drop its object reference.  Out of line, so
- * that a PUT that leaves the handle alive does not pay for it.
- */
-static noinline void handle_remove(struct refslab_handle_table *table,
-				   struct refslab_handle *slot, u32 hid,
-				   struct refslab_object *obj)
-{
-	u32 index = hid & HANDLE_SLOT_MASK;
-	struct file *file = NULL;
-	unsigned long state;
+/* Handles that a run of PUTs takes out of their table at a time. */
+#define REMOVALS_MAX	8
 
-	spin_lock(&table->lock);
-	state = atomic_long_read(&slot->state);
+/*
+ * Handles whose count reached zero, waiting to be taken out of their
+ * table together, a PUT's or a run's of a BATCH, and the objects whose
+ * last references their removal dropped.  A handle whose count is zero
+ * is no handle for any lookup, and nobody else frees its slot.
+ */
+struct handle_removals {
+	unsigned int nr;
+	struct {
+		struct refslab_object *obj;
+		struct file *file;
+		u32 index;
+	} gone[REMOVALS_MAX];
+	struct refslab_releases rel;
+};
+
+/*
+ * Free slot @index, whose handle's count reached zero; under the table's
+ * lock.  Return: the file the handle kept, for the caller to put.
+ */
+static struct file *slot_remove(struct refslab_handle_table *table, u32 index)
+{
+	unsigned long state = atomic_long_read(&slot_at(table, index)->state);
+	struct file *file = NULL;
+
+	lockdep_assert_held(&table->lock);
 	if (state & STATE_EXPORT) {
 		file = xa_erase(&table->exports, index);
 		WRITE_ONCE(table->exports_cached, table->exports_cached - 1);
 	}
 	slot_free(table, index, state);
+	return file;
+}
+
+static void removals_init(struct handle_removals *rm)
+{
+	rm->nr = 0;
+	rm->rel.first = NULL;
+}
+
+/*
+ * Take the waiting handles out of their table, with the files they kept,
+ * free their slots and drop their object references, under one taking
+ * of the lock.  Out of line, so that a PUT that leaves the handle alive
+ * does not pay for it.
+ */
+static noinline void removals_flush(struct refslab_handle_table *table,
+				    struct handle_removals *rm)
+{
+	unsigned int i;
+
+	spin_lock(&table->lock);
+	for (i = 0; i < rm->nr; i++)
+		rm->gone[i].file = slot_remove(table, rm->gone[i].index);
+	spin_unlock(&table->lock);
+	refslab_stat_add(REFSLAB_STAT_HANDLES_DESTROYED, rm->nr);
+	for (i = 0; i < rm->nr; i++) {
+		/*
+		 * fput() does not sleep; if this was the kept file's last
+		 * put, its release (and its object reference) runs later,
+		 * from task work or the delayed-fput work.
+		 */
+		if (rm->gone[i].file)
+			fput(rm->gone[i].file);
+		/* The handle's reference: nothing may touch the object after. */
+		refslab_object_put_later(rm->gone[i].obj, &rm->rel);
+	}
+	rm->nr = 0;
+}
+
+/* The handle in slot @index of @table is gone: remove it with others. */
+static __always_inline void removals_add(struct refslab_handle_table *table,
+					 struct handle_removals *rm, u32 index,
+					 struct refslab_object *obj)
+{
+	if (rm->nr == REMOVALS_MAX)
+		removals_flush(table, rm);
+	rm->gone[rm->nr].obj = obj;
+	rm->gone[rm->nr].index = index;
+	rm->nr++;
+}
+
+/*
+ * Take the handle in slot @index out of its table, alone: a PUT's (not a
+ * run's) that left it with no references.
+ */
+static noinline void handle_remove(struct refslab_handle_table *table,
+				   u32 index, struct refslab_object *obj)
+{
+	struct file *file;
+
+	spin_lock(&table->lock);
+	file = slot_remove(table, index);
 	spin_unlock(&table->lock);
 	refslab_stat_inc(REFSLAB_STAT_HANDLES_DESTROYED);
-	/*
-	 * fput() does not sleep; if this was the kept file's last put, its
-	 * release (and its object reference) runs later, from task work or
-	 * the delayed-fput work.
-	 */
+	/* As in removals_flush(). */
 	if (file)
 		fput(file);
-	/* The handle's reference: nothing may touch @obj after it. */
 	refslab_object_put(obj);
+}
+
+/*
+ * Remove what waits, and release the objects that have to go: only
+ * removals put objects on the list, and the last flush is this one.
+ */
+static __always_inline void removals_finish(struct refslab_handle_table *table,
+					    struct handle_removals *rm)
+{
+	if (!rm->nr)
+		return;
+	removals_flush(table, rm);
+	refslab_object_release_all(&rm->rel);
 }
 
 /*
@@ -625,7 +806,8 @@ err_held:
  * once handle_ref() checked @count.
  */
 static __always_inline int handle_put(struct refslab_handle_table *table,
-				      u32 hid, u32 count, u32 *refs)
+				      u32 hid, u32 count, u32 *refs,
+				      struct handle_removals *rm)
 {
 	struct refslab_handle *slot;
 	struct refslab_object *obj;
@@ -647,8 +829,12 @@ static __always_inline int handle_put(struct refslab_handle_table *table,
 	obj = READ_ONCE(slot->obj);
 	trace_refslab_put(obj, count, refslab_object_held_sub(obj, count));
 	/* Only the task that reached zero gets here, once. */
-	if (!*refs)
-		handle_remove(table, slot, hid, obj);
+	if (*refs)
+		return 0;
+	if (rm)
+		removals_add(table, rm, hid & HANDLE_SLOT_MASK, obj);
+	else
+		handle_remove(table, hid & HANDLE_SLOT_MASK, obj);
 	return 0;
 }
 
@@ -656,14 +842,17 @@ static __always_inline int handle_put(struct refslab_handle_table *table,
  * GET (@get) or PUT of @count references on @hid, in the caller's RCU
  * read-side section: the checks and errnos of the ioctls, which every
  * path to a handle's count shares.  The caller counts the references.
+ * A handle a PUT leaves with none is removed at once, or, when the caller
+ * runs many (@rm), with others by removals_finish().
  */
 static __always_inline int handle_ref(struct refslab_handle_table *table,
-				      bool get, u32 hid, u32 count, u32 *refs)
+				      bool get, u32 hid, u32 count, u32 *refs,
+				      struct handle_removals *rm)
 {
 	if (!count)
 		return -EINVAL;
 	if (!get)
-		return handle_put(table, hid, count, refs);
+		return handle_put(table, hid, count, refs, rm);
 	if (count > REFSLAB_HANDLE_REFS_MAX)
 		return -EOVERFLOW;
 	refslab_fault_slow();
@@ -688,7 +877,7 @@ int refslab_handle_get(struct refslab_handle_table *table, u32 hid,
 	int ret;
 
 	rcu_read_lock();
-	ret = handle_ref(table, true, hid, count, refs);
+	ret = handle_ref(table, true, hid, count, refs, NULL);
 	rcu_read_unlock();
 	if (!ret)
 		refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, count);
@@ -714,7 +903,7 @@ int refslab_handle_put(struct refslab_handle_table *table, u32 hid,
 	int ret;
 
 	rcu_read_lock();
-	ret = handle_ref(table, false, hid, count, refs);
+	ret = handle_ref(table, false, hid, count, refs, NULL);
 	rcu_read_unlock();
 	if (!ret)
 		refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, count);
@@ -745,11 +934,13 @@ unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
 				      unsigned int n, bool stop)
 {
 	u64 taken = 0, dropped = 0;
+	struct handle_removals rm;
 	struct refslab_batch_op *op;
 	unsigned int i;
 	bool get;
 	int ret;
 
+	removals_init(&rm);
 	rcu_read_lock();
 	for (i = 0; i < n; i++) {
 		op = &ops[i];
@@ -759,7 +950,7 @@ unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
 		ret = -EINVAL;
 		if (refslab_batch_ref_clean(op))
 			ret = handle_ref(table, get, op->ref.handle,
-					 op->ref.count, &op->ref.refs);
+					 op->ref.count, &op->ref.refs, &rm);
 		if (!ret && get)
 			taken += op->ref.count;
 		else if (!ret)
@@ -771,6 +962,7 @@ unsigned int refslab_handle_ref_batch(struct refslab_handle_table *table,
 		}
 	}
 	rcu_read_unlock();
+	removals_finish(table, &rm);
 	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, taken);
 	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, dropped);
 	return i;
@@ -798,16 +990,19 @@ unsigned int refslab_handle_changes(struct refslab_handle_table *table,
 {
 	struct refslab_ref_change *rc, *end = changes + n;
 	u64 taken = 0, dropped = 0;
+	struct handle_removals rm;
 	bool get;
 	u32 count;
 	int ret;
 
+	removals_init(&rm);
 	rcu_read_lock();
 	for (rc = changes; rc < end; rc++) {
 		get = rc->delta > 0;
 		/* Unsigned negation: S32_MIN gives 2^31, more than any cap. */
 		count = get ? rc->delta : 0U - (u32)rc->delta;
-		ret = handle_ref(table, get, rc->handle, count, &rc->refs);
+		ret = handle_ref(table, get, rc->handle, count, &rc->refs,
+				 &rm);
 		rc->result = ret;
 		if (ret) {
 			rc->refs = 0;
@@ -822,6 +1017,7 @@ unsigned int refslab_handle_changes(struct refslab_handle_table *table,
 		}
 	}
 	rcu_read_unlock();
+	removals_finish(table, &rm);
 	refslab_stat_add(REFSLAB_STAT_REFS_TAKEN, taken);
 	refslab_stat_add(REFSLAB_STAT_REFS_DROPPED, dropped);
 	return rc - changes;

@@ -105,9 +105,16 @@ void refslab_handle_table_init(struct refslab_handle_table *table);
 void refslab_handle_table_destroy(struct refslab_handle_table *table);
 
 int refslab_handle_reserve(struct refslab_handle_table *table, u32 *hid);
+int refslab_handle_reserve_many(struct refslab_handle_table *table,
+				u32 *hids, unsigned int n);
 void refslab_handle_publish(struct refslab_handle_table *table, u32 hid,
 			    struct refslab_object *obj, u32 rights);
+void refslab_handle_publish_many(struct refslab_handle_table *table,
+				 const u32 *hids, struct refslab_object **objs,
+				 unsigned int n, u32 rights);
 void refslab_handle_abort(struct refslab_handle_table *table, u32 hid);
+void refslab_handle_abort_many(struct refslab_handle_table *table,
+			       const u32 *hids, unsigned int n);
 
 struct refslab_object *refslab_handle_lookup(struct refslab_handle_table *table,
 					     u32 hid, u32 rights,

@@ -218,37 +218,52 @@ struct refslab_ns *refslab_ns_get_next(unsigned long *inum)
 }
 
 /**
- * refslab_ns_get() - take another reference to a namespace's state
+ * refslab_ns_get_many() - take more references to a namespace's state
  * @rns: the state, held
+ * @n: how many
  *
  * Context: any context.
  */
-void refslab_ns_get(struct refslab_ns *rns)
+void refslab_ns_get_many(struct refslab_ns *rns, unsigned int n)
 {
-	refcount_inc(&rns->users);
+	refcount_add(n, &rns->users);
 }
 
 /**
- * refslab_ns_put() - drop a reference to a namespace's state
+ * refslab_ns_put_many() - drop references to a namespace's state
  * @rns: the state
+ * @n: how many, at least 1
  *
  * When only the table's reference is left, the state goes if its namespace
  * can no longer be entered.
  *
  * Context: process context, also under rcu_read_lock(); not in softirq.
  */
-void refslab_ns_put(struct refslab_ns *rns)
+void refslab_ns_put_many(struct refslab_ns *rns, unsigned int n)
 {
 	bool used = false;
 
 	rcu_read_lock();
-	refcount_dec(&rns->users);
+	/* The table holds a reference of its own: never the last one. */
+	WARN_ON_ONCE(refcount_sub_and_test(n, &rns->users));
 	/* Whoever leaves the count at 1 sees it, so the lock is rarely taken. */
 	if (refcount_read(&rns->users) == 1 && !ns_try_free(rns, &used) &&
 	    used)
 		queue_delayed_work(system_wq, &refslab_ns_gc_work,
 				   REFSLAB_NS_GC_DELAY);
 	rcu_read_unlock();
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_ns_put_many);
+
+/**
+ * refslab_ns_put() - drop a reference to a namespace's state
+ * @rns: the state
+ *
+ * Context: process context, also under rcu_read_lock(); not in softirq.
+ */
+void refslab_ns_put(struct refslab_ns *rns)
+{
+	refslab_ns_put_many(rns, 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_ns_put);
 

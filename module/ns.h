@@ -43,8 +43,9 @@ struct refslab_ns {
 struct refslab_ns *refslab_ns_get_current(bool create);
 struct refslab_ns *refslab_ns_get_by_inum(u64 inum);
 struct refslab_ns *refslab_ns_get_next(unsigned long *inum);
-void refslab_ns_get(struct refslab_ns *rns);
+void refslab_ns_get_many(struct refslab_ns *rns, unsigned int n);
 void refslab_ns_put(struct refslab_ns *rns);
+void refslab_ns_put_many(struct refslab_ns *rns, unsigned int n);
 unsigned int refslab_ns_list_pinned(u64 after, u64 *inums, unsigned int max);
 
 /* The calling task's IPC namespace. */

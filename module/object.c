@@ -12,11 +12,14 @@
  *  2. refslab_object_publish() stores it in the registry: from here on
  *     lookups may find it.  Publishing cannot fail, so it is the last step
  *     of a create; anything that can fail happens before it, and undoing an
- *     unpublished object is refslab_object_abort().
+ *     unpublished object is refslab_object_abort().  The refslab_objects_*()
+ *     forms do the same for up to REFSLAB_ALLOC_BULK objects of one size
+ *     at once: one charge, one slab allocation, one registry walk.
  *  3. The final put releases it: it is erased from the registry (no new
  *     lookup can find it), its watchers are taken off their table, its
  *     quota charge and its namespace reference are returned, and its
- *     memory is handed to call_rcu().
+ *     memory is handed to call_rcu().  The final puts of a run of a BATCH
+ *     release their objects together (refslab_object_release_all()).
  *  4. After a grace period, every lookup that might still see the object
  *     has finished, and refslab_object_reclaim() frees it and hands the
  *     watchers, if any, to the notifier, which tells them from process
@@ -84,8 +87,6 @@ struct refslab_class {
 };
 
 static struct refslab_class refslab_classes[REFSLAB_NR_CLASSES];
-
-static void refslab_object_release(struct refslab_object *obj);
 
 /* Registry entries of pinned objects carry this mark. */
 #define REFSLAB_PINNED	XA_MARK_1
@@ -183,7 +184,7 @@ static struct kmem_cache *object_cache(const struct refslab_object *obj)
 /*
  * Reserve the registry slot of a new id.  Ids are never handed out twice,
  * so a slot that is already reserved (-EBUSY) is the one an earlier
- * CREATE kept for this id (refslab_object_publish()): it is taken over as
+ * CREATE kept for this id (refslab_objects_publish()): it is taken over as
  * it is, and not even looked at when that CREATE says it kept it.
  */
 static int registry_reserve(struct refslab_ns *rns, u64 id)
@@ -197,14 +198,98 @@ static int registry_reserve(struct refslab_ns *rns, u64 id)
 }
 
 /**
+ * refslab_objects_alloc() - build objects that nobody can see yet
+ * @rns: the namespace to create them in, held by the caller
+ * @size: payload size of each, 1 to REFSLAB_PAYLOAD_MAX
+ * @mode: permission bits of each
+ * @objs: filled with the objects, in the order of their ids
+ * @n: how many, 1 to REFSLAB_ALLOC_BULK
+ *
+ * The objects belong to the caller's fsuid and fsgid, are charged to the
+ * fsuid's quota, have consecutive ids, and hold one reference each, owned
+ * by the caller: all of them, or none.  Each must end in
+ * refslab_objects_publish() or refslab_objects_abort().  One object also
+ * has its registry slot reserved, so that its publication cannot fail;
+ * more have theirs made when they are published, in the same walk.
+ *
+ * Context: process context; may sleep.
+ * Return: 0, -EINVAL, -EDQUOT or -ENOMEM.
+ */
+int refslab_objects_alloc(struct refslab_ns *rns, unsigned int size,
+			  umode_t mode, struct refslab_object **objs,
+			  unsigned int n)
+{
+	struct refslab_charge *charge;
+	struct kmem_cache *cache;
+	struct refslab_object *obj;
+	unsigned int i;
+	u64 first, now;
+	kgid_t gid;
+	int ret;
+
+	/* ids index the registry's xarray, whose indices are unsigned long */
+	BUILD_BUG_ON(sizeof(unsigned long) < sizeof(u64));
+	if (!size || size > REFSLAB_PAYLOAD_MAX || !n || n > REFSLAB_ALLOC_BULK)
+		return -EINVAL;
+	cache = refslab_classes[size_class(size)].cache;
+
+	if (atomic_long_read(&refslab_pending) > READ_ONCE(reclaim_pending_max))
+		refslab_reclaim_throttle();
+
+	charge = refslab_quota_charge_many(n, (u64)n * size);
+	if (IS_ERR(charge))
+		return PTR_ERR(charge);
+
+	ret = -ENOMEM;
+	if (n == 1) {
+		objs[0] = kmem_cache_zalloc(cache, REFSLAB_GFP);
+		if (!objs[0])
+			goto err_uncharge;
+	} else if (kmem_cache_alloc_bulk(cache, REFSLAB_GFP | __GFP_ZERO, n,
+					 (void **)objs) != n) {
+		goto err_uncharge;
+	}
+
+	first = atomic64_add_return(n, &rns->last_id) - n + 1;
+	if (n == 1) {
+		ret = registry_reserve(rns, first);
+		if (ret)
+			goto err_free;
+	}
+
+	gid = current_fsgid();
+	now = ktime_get_real_ns();
+	refslab_ns_get_many(rns, n);
+	for (i = 0; i < n; i++) {
+		obj = objs[i];
+		refcount_set(&obj->ref, 1);
+		atomic_set(&obj->held, 1);
+		obj->size = size;
+		obj->mode = mode;
+		obj->id = first + i;
+		seqlock_init(&obj->lock);
+		obj->gid = gid;
+		obj->ctime_ns = now;
+		obj->ns = rns;
+		obj->charge = charge;
+	}
+	return 0;
+
+err_free:
+	kmem_cache_free(cache, objs[0]);
+err_uncharge:
+	refslab_quota_uncharge_many(charge, n, (u64)n * size);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_objects_alloc);
+
+/**
  * refslab_object_alloc() - build an object that nobody can see yet
  * @rns: the namespace to create it in, held by the caller
  * @size: payload size, 1 to REFSLAB_PAYLOAD_MAX
  * @mode: permission bits
  *
- * The object belongs to the caller's fsuid and fsgid, is charged to the
- * fsuid's quota and holds one reference, owned by the caller.  It must end
- * in refslab_object_publish() or refslab_object_abort().
+ * refslab_objects_alloc() of one object.
  *
  * Context: process context; may sleep.
  * Return: the object, or ERR_PTR(-EINVAL), -EDQUOT or -ENOMEM.
@@ -212,110 +297,138 @@ static int registry_reserve(struct refslab_ns *rns, u64 id)
 struct refslab_object *refslab_object_alloc(struct refslab_ns *rns,
 					    unsigned int size, umode_t mode)
 {
-	struct refslab_charge *charge;
 	struct refslab_object *obj;
-	unsigned int class;
 	int ret;
-	u64 id;
 
-	/* ids index the registry's xarray, whose indices are unsigned long */
-	BUILD_BUG_ON(sizeof(unsigned long) < sizeof(u64));
-	if (!size || size > REFSLAB_PAYLOAD_MAX)
-		return ERR_PTR(-EINVAL);
-	class = size_class(size);
-
-	if (atomic_long_read(&refslab_pending) > READ_ONCE(reclaim_pending_max))
-		refslab_reclaim_throttle();
-
-	charge = refslab_quota_charge(size);
-	if (IS_ERR(charge))
-		return ERR_CAST(charge);
-
-	obj = kmem_cache_zalloc(refslab_classes[class].cache, REFSLAB_GFP);
-	if (!obj) {
-		ret = -ENOMEM;
-		goto err_uncharge;
-	}
-
-	id = atomic64_inc_return(&rns->last_id);
-	ret = registry_reserve(rns, id);
-	if (ret)
-		goto err_free;
-
-	refcount_set(&obj->ref, 1);
-	atomic_set(&obj->held, 1);
-	obj->size = size;
-	obj->mode = mode;
-	obj->id = id;
-	seqlock_init(&obj->lock);
-	obj->gid = current_fsgid();
-	obj->ctime_ns = ktime_get_real_ns();
-	refslab_ns_get(rns);
-	obj->ns = rns;
-	obj->charge = charge;
-	return obj;
-
-err_free:
-	kmem_cache_free(refslab_classes[class].cache, obj);
-err_uncharge:
-	refslab_quota_uncharge(charge, size);
-	return ERR_PTR(ret);
+	ret = refslab_objects_alloc(rns, size, mode, &obj, 1);
+	return ret ? ERR_PTR(ret) : obj;
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_alloc);
 
 /**
- * refslab_object_publish() - make an object findable by its id
- * @obj: an object from refslab_object_alloc(), fully built
+ * refslab_objects_publish() - make objects findable by their ids
+ * @objs: objects of one refslab_objects_alloc() with consecutive ids, in
+ *	their order, fully built
+ * @n: how many, at least 1
  *
- * Cannot fail: the registry slot was reserved by refslab_object_alloc().
- * It also keeps the next id's slot reserved when that is in the same
- * xarray node, so that the next CREATE finds it there.
+ * One walk stores them all, allocating the registry nodes that objects
+ * without a reserved slot need on the way (with its lock dropped), and
+ * keeps the next id's slot reserved when that is in the same xarray node
+ * as the last, so that the next CREATE finds it there.
  *
- * Context: process context.
+ * Context: process context; may sleep, unless every slot was reserved.
+ * Return: how many were published, from the first: @n, or fewer if a node
+ * could not be allocated (never for an object whose slot was reserved).
+ * The caller aborts the others.
  */
-void refslab_object_publish(struct refslab_object *obj)
+unsigned int refslab_objects_publish(struct refslab_object **objs,
+				     unsigned int n)
 {
-	struct refslab_ns *rns = obj->ns;
-	XA_STATE(xas, &rns->registry, obj->id);
+	struct refslab_ns *rns = objs[0]->ns;
+	XA_STATE(xas, &rns->registry, objs[0]->id);
+	struct refslab_object *last;
+	unsigned int i = 0;
 	void *old;
 
 	xas_lock(&xas);
-	/* The slot is reserved: its node is there, nothing is allocated. */
-	old = xas_store(&xas, obj);
+	for (;;) {
+		old = xas_store(&xas, objs[i]);
+		if (xas_error(&xas)) {
+			/* The store walks again from the top, or gives up. */
+			xas_unlock(&xas);
+			if (!xas_nomem(&xas, REFSLAB_GFP)) {
+				xas_lock(&xas);
+				break;
+			}
+			xas_lock(&xas);
+			continue;
+		}
+		WARN_ON_ONCE(old && !xa_is_zero(old));
+		if (++i == n)
+			break;
+		xas_next(&xas);
+	}
 	/*
 	 * Keep the next id's slot while the walk is at its node, unless it
 	 * is the first of another node: a reservation that allocates is the
 	 * next CREATE's own, which can fail cleanly.  It may have reserved
 	 * its slot already, or even be published.
 	 */
-	if ((obj->id + 1) % XA_CHUNK_SIZE && !xas_next(&xas)) {
+	last = objs[n - 1];
+	if (i == n && (last->id + 1) % XA_CHUNK_SIZE && !xas_next(&xas)) {
 		xas_store(&xas, XA_ZERO_ENTRY);
 		if (!xas_error(&xas))
-			atomic64_set(&rns->reserved_ahead, obj->id + 1);
+			atomic64_set(&rns->reserved_ahead, last->id + 1);
 	}
 	xas_unlock(&xas);
-	WARN_ON_ONCE(old && !xa_is_zero(old));
-	refslab_class_stat_inc(refslab_object_class(obj), REFSLAB_CLASS_CREATED);
-	refslab_stat_inc(REFSLAB_STAT_OBJECTS_CREATED);
-	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_CREATED, obj->size);
-	trace_refslab_create(obj);
+	/*
+	 * Frees a node allocated for a store that then did not need it.  In
+	 * the error state, where it would allocate, nothing is left over.
+	 */
+	if (!xas_error(&xas))
+		xas_nomem(&xas, 0);
+	if (!i)
+		return 0;
+	refslab_class_stat_add(refslab_object_class(last),
+			       REFSLAB_CLASS_CREATED, i);
+	refslab_stat_add(REFSLAB_STAT_OBJECTS_CREATED, i);
+	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_CREATED,
+			 (u64)i * last->size);
+	for (n = 0; n < i; n++)
+		trace_refslab_create(objs[n]);
+	return i;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_objects_publish);
+
+/**
+ * refslab_object_publish() - make an object findable by its id
+ * @obj: an object from refslab_object_alloc(), fully built
+ *
+ * Cannot fail: the registry slot was reserved by refslab_object_alloc().
+ *
+ * Context: process context.
+ */
+void refslab_object_publish(struct refslab_object *obj)
+{
+	/* The slot is reserved: its node is there, nothing is allocated. */
+	WARN_ON_ONCE(refslab_objects_publish(&obj, 1) != 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_publish);
+
+/**
+ * refslab_objects_abort() - undo refslab_objects_alloc()
+ * @objs: objects of one refslab_objects_alloc() that were never published
+ * @n: how many, at least 1
+ *
+ * Nobody else has seen the objects, so they are freed at once.
+ *
+ * Context: process context.
+ */
+void refslab_objects_abort(struct refslab_object **objs, unsigned int n)
+{
+	struct refslab_object *obj = objs[0];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		xa_release(&obj->ns->registry, objs[i]->id);
+	refslab_quota_uncharge_many(obj->charge, n, (u64)n * obj->size);
+	refslab_ns_put_many(obj->ns, n);
+	if (n == 1)
+		kmem_cache_free(object_cache(obj), obj);
+	else
+		kmem_cache_free_bulk(object_cache(obj), n, (void **)objs);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_objects_abort);
 
 /**
  * refslab_object_abort() - undo refslab_object_alloc()
  * @obj: an object that was never published
  *
- * Nobody else has seen the object, so it is freed at once.
- *
  * Context: process context.
  */
 void refslab_object_abort(struct refslab_object *obj)
 {
-	xa_release(&obj->ns->registry, obj->id);
-	refslab_quota_uncharge(obj->charge, obj->size);
-	refslab_ns_put(obj->ns);
-	kmem_cache_free(object_cache(obj), obj);
+	refslab_objects_abort(&obj, 1);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_abort);
 
@@ -454,6 +567,8 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_holder_add);
 /*
  * The grace period is over: free the object, then tell its watchers (the
  * notifier does that later, from process context; this only queues).
+ * Also for an object released alone without watchers, whose @reclaim_next,
+ * which @fired overlays, is NULL.
  */
 static void refslab_object_reclaim(struct rcu_head *rcu)
 {
@@ -467,45 +582,193 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
 	kmem_cache_free(refslab_classes[class].cache, obj);
 	refslab_class_stat_inc(class, REFSLAB_CLASS_RECLAIMED);
 	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RECLAIMED);
-	refslab_stat_latency(latency);
+	refslab_stat_latency(latency, 1);
 	atomic_long_dec(&refslab_pending);
 	if (fired)
 		refslab_notify_reclaimed(fired);
 }
 
-/*
- * The last reference is gone.  Unpublish first, so that no lookup can find
- * the object and try to revive it, then hand it to RCU: lookups that found
- * it before the erase may still be reading @ref until they leave their
- * read-side sections.  The fields of a live object are read before the
- * ones for the reclaim overwrite them, and after call_rcu() nothing here
- * touches the object.
- */
-static void refslab_object_release(struct refslab_object *obj)
+/* Objects a reclaim frees with one call, all of one size class. */
+#define RECLAIM_BULK	32
+
+static void reclaim_free(unsigned int class, unsigned int nr, void **objs)
 {
-	struct refslab_charge *charge = obj->charge;
-	struct refslab_ns *rns = obj->ns;
+	struct kmem_cache *cache = refslab_classes[class].cache;
+
+	if (nr == 1)
+		kmem_cache_free(cache, objs[0]);
+	else
+		kmem_cache_free_bulk(cache, nr, objs);
+	refslab_class_stat_add(class, REFSLAB_CLASS_RECLAIMED, nr);
+}
+
+/*
+ * The grace period of objects released together is over: free them, a
+ * class's run at a time.  None has watchers.
+ */
+static void refslab_objects_reclaim(struct rcu_head *rcu)
+{
+	struct refslab_object *obj = container_of(rcu, struct refslab_object,
+						  rcu);
+	u64 latency = ktime_get_ns() - obj->release_ns;
+	unsigned int class = refslab_object_class(obj), c, nr = 0, total = 0;
+	struct refslab_object *next;
+	void *bulk[RECLAIM_BULK];
+
+	for (; obj; obj = next) {
+		next = obj->reclaim_next;
+		c = refslab_object_class(obj);
+		if (c != class || nr == RECLAIM_BULK) {
+			reclaim_free(class, nr, bulk);
+			class = c;
+			nr = 0;
+		}
+		trace_refslab_reclaim(obj, latency);
+		bulk[nr++] = obj;
+		total++;
+	}
+	reclaim_free(class, nr, bulk);
+	refslab_stat_add(REFSLAB_STAT_OBJECTS_RECLAIMED, total);
+	refslab_stat_latency(latency, total);
+	atomic_long_sub(total, &refslab_pending);
+}
+
+/**
+ * refslab_object_put_later() - drop a reference, releasing with others
+ * @obj: the object
+ * @rel: where the object waits for its release if this was its last
+ *	reference; refslab_object_release_all() must follow
+ *
+ * Context: process context, also under rcu_read_lock(); not in softirq.
+ */
+void refslab_object_put_later(struct refslab_object *obj,
+			      struct refslab_releases *rel)
+{
+	if (!refcount_dec_and_test(&obj->ref))
+		return;
+	trace_refslab_release(obj);
+	obj->release_next = rel->first;
+	rel->first = obj;
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_put_later);
+
+/* The quota charges and namespace references of a release, summed. */
+struct release_sums {
+	struct refslab_charge *charge;
+	unsigned int charged;
+	u64 bytes;
+	struct refslab_ns *rns;
+	unsigned int ns_refs;
+};
+
+/* Return what @sums holds; they start again at @obj's. */
+static void release_sums_flush(struct release_sums *sums,
+			       const struct refslab_object *obj)
+{
+	if (sums->charged && (!obj || obj->charge != sums->charge)) {
+		refslab_quota_uncharge_many(sums->charge, sums->charged,
+					    sums->bytes);
+		sums->charged = 0;
+		sums->bytes = 0;
+	}
+	if (sums->ns_refs && (!obj || obj->ns != sums->rns)) {
+		refslab_ns_put_many(sums->rns, sums->ns_refs);
+		sums->ns_refs = 0;
+	}
+	if (obj) {
+		sums->charge = obj->charge;
+		sums->rns = obj->ns;
+	}
+}
+
+/**
+ * refslab_object_release_all() - release the objects of a release list
+ * @rel: the list; empty when this returns
+ *
+ * Each object is unpublished first, so that no lookup can find it and try
+ * to revive it, then its watchers are taken off their table, its quota
+ * charge and its namespace reference are returned, and it is handed to
+ * RCU: lookups that found it before the erase may still be reading @ref
+ * until they leave their read-side sections.  The objects of one
+ * namespace are erased under one lock, the charges of one owner returned
+ * at once, and the objects without watchers reclaimed by one callback.
+ * Nothing here touches an object after call_rcu().
+ *
+ * Context: process context, also under rcu_read_lock(); not in softirq.
+ */
+void refslab_object_release_all(struct refslab_releases *rel)
+{
+	struct refslab_object *obj, *next, *chain = NULL;
+	unsigned int n = 0;
+	struct release_sums sums = {};
 	struct refslab_watchers *fired;
+	struct refslab_ns *rns;
+	u64 bytes = 0, now;
 	long pending, peak;
 
-	trace_refslab_release(obj);
-	xa_erase(&rns->registry, obj->id);
-	fired = refslab_notify_detach(rns, obj->id);
-	refslab_quota_uncharge(charge, obj->size);
-	refslab_ns_put(rns);
-	refslab_class_stat_inc(refslab_object_class(obj),
-			       REFSLAB_CLASS_RELEASED);
-	refslab_stat_inc(REFSLAB_STAT_OBJECTS_RELEASED);
-	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_RELEASED, obj->size);
-	obj->release_ns = ktime_get_ns();
-	obj->fired = fired;
-	pending = atomic_long_inc_return(&refslab_pending);
+	if (!rel->first)
+		return;
+	for (obj = rel->first; obj;) {
+		XA_STATE(xas, &obj->ns->registry, obj->id);
+
+		rns = obj->ns;
+		xas_lock(&xas);
+		do {
+			/*
+			 * A run's objects often have neighbouring ids: the
+			 * walk steps to those, and starts from the top only
+			 * for the others.
+			 */
+			if (obj->id == xas.xa_index + 1)
+				xas_next(&xas);
+			else if (obj->id == xas.xa_index - 1)
+				xas_prev(&xas);
+			else if (obj->id != xas.xa_index)
+				xas_set(&xas, obj->id);
+			xas_store(&xas, NULL);
+			obj = obj->release_next;
+			n++;
+		} while (obj && obj->ns == rns);
+		xas_unlock(&xas);
+	}
+	pending = atomic_long_add_return(n, &refslab_pending);
 	peak = atomic_long_read(&refslab_pending_peak);
 	while (pending > peak &&
 	       !atomic_long_try_cmpxchg(&refslab_pending_peak, &peak, pending))
 		;
-	call_rcu(&obj->rcu, refslab_object_reclaim);
+
+	now = ktime_get_ns();
+	for (obj = rel->first; obj; obj = next) {
+		/* Read what the reclaim's fields overlay before writing them. */
+		next = obj->release_next;
+		fired = refslab_notify_detach(obj->ns, obj->id);
+		release_sums_flush(&sums, obj);
+		sums.charged++;
+		sums.bytes += obj->size;
+		sums.ns_refs++;
+		refslab_class_stat_inc(refslab_object_class(obj),
+				       REFSLAB_CLASS_RELEASED);
+		bytes += obj->size;
+		obj->release_ns = now;
+		if (fired) {
+			obj->fired = fired;
+			call_rcu(&obj->rcu, refslab_object_reclaim);
+		} else {
+			obj->reclaim_next = chain;
+			chain = obj;
+		}
+	}
+	rel->first = NULL;
+	release_sums_flush(&sums, NULL);
+
+	refslab_stat_add(REFSLAB_STAT_OBJECTS_RELEASED, n);
+	refslab_stat_add(REFSLAB_STAT_PAYLOAD_BYTES_RELEASED, bytes);
+	/* An object alone goes the way of one with watchers: no walk. */
+	if (chain)
+		call_rcu(&chain->rcu, chain->reclaim_next ?
+			 refslab_objects_reclaim : refslab_object_reclaim);
 }
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_release_all);
 
 /**
  * refslab_object_holder_put() - a holder goes, with its held references
@@ -525,6 +788,23 @@ void refslab_object_holder_put(struct refslab_object *obj, unsigned int n)
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_holder_put);
 
 /**
+ * refslab_object_holder_put_later() - a holder goes, releasing with others
+ * @obj: the object
+ * @n: the held references the holder still held
+ * @rel: as for refslab_object_put_later()
+ *
+ * Context: process context, also under rcu_read_lock(); not in softirq.
+ */
+void refslab_object_holder_put_later(struct refslab_object *obj,
+				     unsigned int n,
+				     struct refslab_releases *rel)
+{
+	trace_refslab_put(obj, n, refslab_object_held_sub(obj, n));
+	refslab_object_put_later(obj, rel);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_object_holder_put_later);
+
+/**
  * refslab_object_put() - drop a short-lived reference
  * @obj: the object, found by a lookup
  *
@@ -532,8 +812,14 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_holder_put);
  */
 void refslab_object_put(struct refslab_object *obj)
 {
-	if (refcount_dec_and_test(&obj->ref))
-		refslab_object_release(obj);
+	struct refslab_releases rel;
+
+	if (!refcount_dec_and_test(&obj->ref))
+		return;
+	trace_refslab_release(obj);
+	obj->release_next = NULL;
+	rel.first = obj;
+	refslab_object_release_all(&rel);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_put);
 

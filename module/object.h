@@ -37,12 +37,17 @@ struct refslab_watchers;
  * @lock: serialises writers of @payload, @generation, @charge, @gid and
  *	@mode; readers retry
  * @generation: number of writes so far
+ * @release_next: once its last reference is gone, the next object of the
+ *	&struct refslab_releases it waits on
  * @ctime_ns: CLOCK_REALTIME creation time
  * @ns: the namespace whose registry has the object, held
  * @charge: the owner's quota charge; the owner is the charge's uid
  * @rcu: reclaims the object a grace period after it was released
  * @release_ns: CLOCK_MONOTONIC time of the final put, for reclaim latency
- * @fired: the object's watchers, to be told once it is reclaimed
+ * @fired: the object's watchers, to be told once it is reclaimed; an
+ *	object with watchers is reclaimed alone
+ * @reclaim_next: of an object without watchers, the next object that the
+ *	same RCU callback reclaims
  * @payload: @size bytes of data, zeroed at allocation
  *
  * The object is reached only by holding a reference, with two exceptions,
@@ -50,7 +55,9 @@ struct refslab_watchers;
  * refcount_inc_not_zero(), and a GET through a handle that may be going
  * may add to @held and take it back.  That is why the fields of a live object may
  * share storage with those the release hands to the reclaim: nothing reads
- * @generation, @ctime_ns, @ns or @charge after the final put.
+ * @generation, @ctime_ns, @ns or @charge after the final put, but the
+ * release, which reads @ns and @charge before it writes what overlays
+ * them.
  */
 struct refslab_object {
 	refcount_t ref;
@@ -62,7 +69,10 @@ struct refslab_object {
 	seqlock_t lock;
 	union {
 		struct {
-			u64 generation;
+			union {
+				u64 generation;
+				struct refslab_object *release_next;
+			};
 			u64 ctime_ns;
 			struct refslab_ns *ns;
 			struct refslab_charge *charge;
@@ -70,7 +80,10 @@ struct refslab_object {
 		struct {
 			struct rcu_head rcu;
 			u64 release_ns;
-			struct refslab_watchers *fired;
+			union {
+				struct refslab_watchers *fired;
+				struct refslab_object *reclaim_next;
+			};
 		};
 	};
 	u8 payload[] __aligned(8);
@@ -88,15 +101,46 @@ struct refslab_attrs {
 	umode_t mode;
 };
 
+/* Objects refslab_objects_alloc() makes with one call, at most. */
+#define REFSLAB_ALLOC_BULK	32
+
+int refslab_objects_alloc(struct refslab_ns *rns, unsigned int size,
+			  umode_t mode, struct refslab_object **objs,
+			  unsigned int n);
+unsigned int refslab_objects_publish(struct refslab_object **objs,
+				     unsigned int n);
+void refslab_objects_abort(struct refslab_object **objs, unsigned int n);
 struct refslab_object *refslab_object_alloc(struct refslab_ns *rns,
 					    unsigned int size, umode_t mode);
 void refslab_object_publish(struct refslab_object *obj);
 void refslab_object_abort(struct refslab_object *obj);
 
+/**
+ * struct refslab_releases - objects whose last references went, to release
+ *	together
+ * @first: the last one added; they are linked by @release_next
+ *
+ * A run of a BATCH that drops the last references of many objects
+ * releases them all at its end, with refslab_object_release_all(): one
+ * registry lock for them, one quota change for each owner, one clock
+ * read and one RCU callback.  Until then an object on the list has no
+ * references left, so no lookup can take one, and it is still in its
+ * registry.
+ */
+struct refslab_releases {
+	struct refslab_object *first;
+};
+
 struct refslab_object *refslab_object_lookup(struct refslab_ns *rns, u64 id);
 int refslab_object_holder_add(struct refslab_object *obj, unsigned int n);
 void refslab_object_holder_put(struct refslab_object *obj, unsigned int n);
 void refslab_object_put(struct refslab_object *obj);
+void refslab_object_put_later(struct refslab_object *obj,
+			      struct refslab_releases *rel);
+void refslab_object_holder_put_later(struct refslab_object *obj,
+				     unsigned int n,
+				     struct refslab_releases *rel);
+void refslab_object_release_all(struct refslab_releases *rel);
 
 bool __must_check refslab_object_get_unless_zero(struct refslab_object *obj);
 

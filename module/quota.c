@@ -345,28 +345,33 @@ static void limits_read(struct refslab_limits *l, bool privileged)
 	}
 }
 
-/* Take one object of @bytes off every level from @c up to, not including, @stop. */
+/*
+ * Take @n objects of @bytes in all off every level from @c up to, not
+ * including, @stop.
+ */
 static void objects_sub(struct refslab_charge *c,
-			const struct refslab_charge *stop, unsigned int bytes)
+			const struct refslab_charge *stop, unsigned int n,
+			u64 bytes)
 {
 	for (; c != stop; c = c->parent) {
 		atomic64_sub(bytes, &c->bytes);
-		atomic_dec(&c->objects);
+		atomic_sub(n, &c->objects);
 	}
 }
 
 /*
- * Add one object of @bytes to every level from @c up to, not including,
- * @stop, unless a level would pass @l: then nothing is added.  No lock.
+ * Add @n objects of @bytes in all to every level from @c up to, not
+ * including, @stop, unless a level would pass @l: then nothing is added.
+ * No lock.
  */
 static bool objects_try(struct refslab_charge *c,
-			const struct refslab_charge *stop, unsigned int bytes,
-			const struct refslab_limits *l)
+			const struct refslab_charge *stop, unsigned int n,
+			u64 bytes, const struct refslab_limits *l)
 {
 	struct refslab_charge *p;
 
 	for (p = c; p != stop; p = p->parent) {
-		if ((unsigned int)atomic_inc_return(&p->objects) > l->objects)
+		if ((unsigned int)atomic_add_return(n, &p->objects) > l->objects)
 			goto undo_objects;
 		if ((u64)atomic64_add_return(bytes, &p->bytes) > l->bytes)
 			goto undo_bytes;
@@ -376,19 +381,19 @@ static bool objects_try(struct refslab_charge *c,
 undo_bytes:
 	atomic64_sub(bytes, &p->bytes);
 undo_objects:
-	atomic_dec(&p->objects);
-	objects_sub(c, p, bytes);
+	atomic_sub(n, &p->objects);
+	objects_sub(c, p, n, bytes);
 	return false;
 }
 
-/* Count one more object over all users, within max_objects.  No lock. */
-static bool total_try(void)
+/* Count @n more objects over all users, within max_objects.  No lock. */
+static bool total_try(unsigned int n)
 {
-	int total = atomic_inc_return(&refslab_total_objects);
+	int total = atomic_add_return(n, &refslab_total_objects);
 	int peak;
 
 	if ((unsigned int)total > READ_ONCE(max_objects)) {
-		atomic_dec(&refslab_total_objects);
+		atomic_sub(n, &refslab_total_objects);
 		return false;
 	}
 	peak = atomic_read(&refslab_peak_objects);
@@ -422,13 +427,14 @@ static void counts_add(struct refslab_charge *c,
 }
 
 /*
- * Charge one object of @bytes to the chain of @c, within the unprivileged
- * limits or, when those refuse and the caller has CAP_SYS_RESOURCE, the
- * privileged ones.  capable() is asked only then, so unprivileged callers
- * are not audited for a privilege they did not need, and a privileged
- * caller may use the larger of the two limits.  No lock.
+ * Charge @n objects of @bytes in all to the chain of @c, within the
+ * unprivileged limits or, when those refuse and the caller has
+ * CAP_SYS_RESOURCE, the privileged ones.  capable() is asked only then,
+ * so unprivileged callers are not audited for a privilege they did not
+ * need, and a privileged caller may use the larger of the two limits.
+ * No lock.
  */
-static int object_charge(struct refslab_charge *c, unsigned int bytes)
+static int object_charge(struct refslab_charge *c, unsigned int n, u64 bytes)
 {
 	struct refslab_limits l;
 	bool privileged = false;
@@ -436,10 +442,10 @@ static int object_charge(struct refslab_charge *c, unsigned int bytes)
 	for (;;) {
 		limits_read(&l, privileged);
 		/* The user's levels first: the peak counts only charges made. */
-		if (objects_try(c, NULL, bytes, &l)) {
-			if (total_try())
+		if (objects_try(c, NULL, n, bytes, &l)) {
+			if (total_try(n))
 				return 0;
-			objects_sub(c, NULL, bytes);
+			objects_sub(c, NULL, n, bytes);
 		}
 		if (privileged || !capable(CAP_SYS_RESOURCE))
 			break;
@@ -480,18 +486,20 @@ static int counts_charge_locked(struct refslab_charge *c, unsigned int pins,
 }
 
 /**
- * refslab_quota_charge() - charge one object to the calling user
- * @bytes: the object's payload size
+ * refslab_quota_charge_many() - charge objects to the calling user
+ * @n: how many objects, at least 1
+ * @bytes: their payload sizes, summed
  *
- * The object belongs to the caller's fsuid; it is charged there, in the
- * caller's user namespace, and at every level above.  Once the user's
- * entry exists, without a lock.
+ * The objects belong to the caller's fsuid; they are charged there, in
+ * the caller's user namespace, and at every level above, all or none.
+ * Once the user's entry exists, without a lock.
  *
  * Context: process context; may sleep.
- * Return: the charge, which the object keeps until refslab_quota_uncharge();
- * ERR_PTR(-EDQUOT) if a limit would be exceeded, ERR_PTR(-ENOMEM).
+ * Return: the charge, with a reference for each object, which it keeps
+ * until refslab_quota_uncharge_many(); ERR_PTR(-EDQUOT) if a limit would
+ * be exceeded, ERR_PTR(-ENOMEM).
  */
-struct refslab_charge *refslab_quota_charge(unsigned int bytes)
+struct refslab_charge *refslab_quota_charge_many(unsigned int n, u64 bytes)
 {
 	struct refslab_charge *c;
 	int ret;
@@ -499,14 +507,50 @@ struct refslab_charge *refslab_quota_charge(unsigned int bytes)
 	c = charge_get_fast(current_fsuid());
 	if (!c)
 		return ERR_PTR(-ENOMEM);
-	ret = object_charge(c, bytes);
+	ret = object_charge(c, n, bytes);
 	if (ret) {
 		charge_put_fast(c);
 		return ERR_PTR(ret);
 	}
+	if (n > 1)
+		refcount_add(n - 1, &c->refs);
 	return c;
 }
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge_many);
+
+/**
+ * refslab_quota_charge() - charge one object to the calling user
+ * @bytes: the object's payload size
+ *
+ * Context: process context; may sleep.
+ * Return: as refslab_quota_charge_many().
+ */
+struct refslab_charge *refslab_quota_charge(unsigned int bytes)
+{
+	return refslab_quota_charge_many(1, bytes);
+}
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge);
+
+/**
+ * refslab_quota_uncharge_many() - return objects' charges
+ * @charge: the charge of each, from refslab_quota_charge_many() or
+ *	refslab_quota_transfer()
+ * @n: how many objects, at least 1
+ * @bytes: their payload sizes, summed
+ *
+ * Context: process context, also under rcu_read_lock(); not in softirq.
+ */
+void refslab_quota_uncharge_many(struct refslab_charge *charge,
+				 unsigned int n, u64 bytes)
+{
+	objects_sub(charge, NULL, n, bytes);
+	atomic_sub(n, &refslab_total_objects);
+	/* Every object held a reference, so n - 1 of them are not the last. */
+	if (n > 1 && WARN_ON_ONCE(refcount_sub_and_test(n - 1, &charge->refs)))
+		return;
+	charge_put_fast(charge);
+}
+EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge_many);
 
 /**
  * refslab_quota_uncharge() - return one object's charge
@@ -517,9 +561,7 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_quota_charge);
  */
 void refslab_quota_uncharge(struct refslab_charge *charge, unsigned int bytes)
 {
-	objects_sub(charge, NULL, bytes);
-	atomic_dec(&refslab_total_objects);
-	charge_put_fast(charge);
+	refslab_quota_uncharge_many(charge, 1, bytes);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_quota_uncharge);
 
@@ -567,7 +609,7 @@ struct refslab_charge *refslab_quota_transfer(struct refslab_charge *from,
 	for (;;) {
 		limits_read(&l, privileged);
 		if (counts_fit(to, meet, pinned, 0, &l) &&
-		    objects_try(to, meet, bytes, &l))
+		    objects_try(to, meet, 1, bytes, &l))
 			break;
 		if (!privileged) {
 			spin_unlock(&refslab_users_lock);
@@ -582,7 +624,7 @@ struct refslab_charge *refslab_quota_transfer(struct refslab_charge *from,
 	}
 	counts_add(to, meet, pinned, 0);
 	counts_add(from, meet, -(int)pinned, 0);
-	objects_sub(from, meet, bytes);
+	objects_sub(from, meet, 1, bytes);
 	charge_put_unlock(from);
 	return to;
 }

@@ -24,7 +24,10 @@ struct refslab_usage {
 };
 
 struct refslab_charge *refslab_quota_charge(unsigned int bytes);
+struct refslab_charge *refslab_quota_charge_many(unsigned int n, u64 bytes);
 void refslab_quota_uncharge(struct refslab_charge *charge, unsigned int bytes);
+void refslab_quota_uncharge_many(struct refslab_charge *charge,
+				 unsigned int n, u64 bytes);
 struct refslab_charge *refslab_quota_transfer(struct refslab_charge *from,
 					      kuid_t uid, unsigned int bytes,
 					      bool pinned);

@@ -37,12 +37,13 @@ static const u64 refslab_latency_bounds[] = REFSLAB_LATENCY_BOUNDS_NS;
  */
 
 /**
- * refslab_stat_latency() - count one reclaim and how long it took
+ * refslab_stat_latency() - count reclaims and how long they took
  * @ns: nanoseconds from the final put to the free
+ * @n: how many objects were freed after that time
  *
  * Context: any context; called from the RCU callback that frees.
  */
-void refslab_stat_latency(u64 ns)
+void refslab_stat_latency(u64 ns, unsigned int n)
 {
 	struct refslab_stats *stats = this_cpu_ptr(refslab_stats);
 	unsigned int i;
@@ -51,8 +52,8 @@ void refslab_stat_latency(u64 ns)
 		if (ns < refslab_latency_bounds[i])
 			break;
 	/* Only this CPU stores them: its own plain loads race with nothing. */
-	WRITE_ONCE(stats->latency_bucket[i], stats->latency_bucket[i] + 1);
-	WRITE_ONCE(stats->latency_sum_ns, stats->latency_sum_ns + ns);
+	WRITE_ONCE(stats->latency_bucket[i], stats->latency_bucket[i] + n);
+	WRITE_ONCE(stats->latency_sum_ns, stats->latency_sum_ns + n * ns);
 	if (ns > stats->latency_max_ns)
 		WRITE_ONCE(stats->latency_max_ns, ns);
 }

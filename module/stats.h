@@ -92,13 +92,20 @@ static inline void refslab_stat_inc(enum refslab_stat_item item)
 	refslab_stat_add(item, 1);
 }
 
+static inline void refslab_class_stat_add(unsigned int class,
+					  enum refslab_class_stat_item item,
+					  u64 n)
+{
+	this_cpu_add(refslab_stats->class[class][item], n);
+}
+
 static inline void refslab_class_stat_inc(unsigned int class,
 					  enum refslab_class_stat_item item)
 {
-	this_cpu_inc(refslab_stats->class[class][item]);
+	refslab_class_stat_add(class, item, 1);
 }
 
-void refslab_stat_latency(u64 ns);
+void refslab_stat_latency(u64 ns, unsigned int n);
 u64 refslab_stat_read(enum refslab_stat_item item);
 
 int refslab_stats_init(void);

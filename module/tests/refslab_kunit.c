@@ -873,6 +873,37 @@ static void refslab_handle_reserve_full(struct kunit *test)
 	spin_unlock(&table->lock);
 }
 
+/*
+ * Slots reserved together are distinct and no handles until published;
+ * given back together, they are all free; a full table reserves none.
+ */
+static void refslab_handle_reserve_many_and_abort(struct kunit *test)
+{
+	struct refslab_handle_table *table = test_table(test);
+	u32 hids[5], hid;
+	int i, j;
+
+	KUNIT_ASSERT_EQ(test, refslab_handle_reserve_many(table, hids, 5), 5);
+	for (i = 0; i < 5; i++) {
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_NE(test, hids[i], hids[j]);
+		expect_no_handle(test, hids[i]);
+	}
+	refslab_handle_abort_many(table, hids, 5);
+	KUNIT_EXPECT_EQ(test, table->nr_free, 5U);
+	for (i = 0; i < 5; i++)
+		expect_no_handle(test, hids[i]);
+
+	spin_lock(&table->lock);
+	table->slots = REFSLAB_FILE_HANDLES_MAX + table->nr_free;
+	spin_unlock(&table->lock);
+	KUNIT_EXPECT_EQ(test, refslab_handle_reserve_many(table, &hid, 1),
+			-ENOSPC);
+	spin_lock(&table->lock);
+	table->slots = 5;
+	spin_unlock(&table->lock);
+}
+
 static void refslab_handle_lookup_rights(struct kunit *test)
 {
 	struct refslab_handle_table *table = test_table(test);
@@ -952,6 +983,7 @@ static struct kunit_case refslab_handle_cases[] = {
 	KUNIT_CASE(refslab_handle_abort_frees_slot),
 	KUNIT_CASE(refslab_handle_number_comes_back_late),
 	KUNIT_CASE(refslab_handle_reserve_full),
+	KUNIT_CASE(refslab_handle_reserve_many_and_abort),
 	KUNIT_CASE(refslab_handle_lookup_rights),
 	KUNIT_CASE(refslab_handle_get_cap),
 	KUNIT_CASE(refslab_handle_table_destroy_drops_all),
@@ -1416,6 +1448,95 @@ static void refslab_object_alloc_ids_per_ns(struct kunit *test)
 }
 
 /*
+ * Objects made together have consecutive ids and are found only once
+ * published; those aborted leave nothing: no charge, no registry slot
+ * (not even one kept for a next id), no namespace reference.
+ */
+static void refslab_objects_alloc_publish_abort(struct kunit *test)
+{
+	struct refslab_object *objs[REFSLAB_ALLOC_BULK], *found;
+	struct refslab_ns *other = other_ns(test);
+	unsigned int charged, i;
+	struct stat_snapshot s;
+	bool reserved;
+
+	snapshot(&s);
+	charged = refslab_quota_total_objects();
+	KUNIT_ASSERT_EQ(test, refslab_objects_alloc(other, 100, 0640, objs,
+						    REFSLAB_ALLOC_BULK), 0);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(),
+			charged + REFSLAB_ALLOC_BULK);
+	for (i = 0; i < REFSLAB_ALLOC_BULK; i++) {
+		KUNIT_EXPECT_EQ(test, objs[i]->id, (u64)i + 1);
+		KUNIT_EXPECT_EQ(test, objs[i]->size, 100);
+		KUNIT_EXPECT_EQ(test, objs[i]->mode, 0640);
+		KUNIT_EXPECT_NULL(test, refslab_object_lookup(other, i + 1));
+	}
+	KUNIT_EXPECT_EQ(test, refslab_objects_alloc(other, 100, 0600, objs,
+						    REFSLAB_ALLOC_BULK + 1),
+			-EINVAL);
+
+	refslab_objects_publish(objs, 10);
+	refslab_objects_abort(objs + 10, REFSLAB_ALLOC_BULK - 10);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), charged + 10);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_CREATED), 10ULL);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_PAYLOAD_BYTES_CREATED),
+			1000ULL);
+	for (i = 0; i < REFSLAB_ALLOC_BULK; i++) {
+		found = refslab_object_lookup(other, i + 1);
+		KUNIT_EXPECT_PTR_EQ(test, found, i < 10 ? objs[i] : NULL);
+		if (found)
+			refslab_object_put(found);
+		if (i < 10)
+			continue;
+		slot_node(&other->registry, i + 1, &reserved);
+		KUNIT_EXPECT_FALSE(test, reserved);
+	}
+	for (i = 0; i < 10; i++)
+		refslab_object_holder_put(objs[i], 1);
+	KUNIT_EXPECT_EQ(test, refslab_quota_total_objects(), charged);
+	other_ns_done(test, other);
+}
+
+/*
+ * Objects of two states and two size classes released together: each
+ * leaves its own registry and returns its state's reference, and each is
+ * reclaimed once; before the release none can be found.
+ */
+#define RELEASE_ALL_N	24
+
+static void refslab_object_release_all_mixed(struct kunit *test)
+{
+	struct refslab_ns *rns = test_ns(test), *other = other_ns(test);
+	struct refslab_releases rel = {};
+	struct refslab_object *objs[RELEASE_ALL_N];
+	struct stat_snapshot s;
+	u64 ids[RELEASE_ALL_N];
+	int i;
+
+	for (i = 0; i < RELEASE_ALL_N; i++) {
+		objs[i] = new_object_in(test, i % 3 ? rns : other,
+					i % 2 ? 8 : 2000);
+		ids[i] = objs[i]->id;
+	}
+	snapshot(&s);
+	for (i = 0; i < RELEASE_ALL_N; i++)
+		refslab_object_holder_put_later(objs[i], 1, &rel);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), 0ULL);
+	for (i = 0; i < RELEASE_ALL_N; i++)
+		KUNIT_EXPECT_NULL(test, refslab_object_lookup(i % 3 ? rns : other,
+							      ids[i]));
+	refslab_object_release_all(&rel);
+	KUNIT_EXPECT_NULL(test, rel.first);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RELEASED), (u64)RELEASE_ALL_N);
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_PAYLOAD_BYTES_RELEASED),
+			RELEASE_ALL_N / 2 * (8ULL + 2000));
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, delta(&s, REFSLAB_STAT_OBJECTS_RECLAIMED), (u64)RELEASE_ALL_N);
+	other_ns_done(test, other);
+}
+
+/*
  * The same id in two states names two objects; pins, unpins and pin lists
  * act in the state they are given.
  */
@@ -1474,6 +1595,8 @@ static struct kunit_case refslab_ns_cases[] = {
 	KUNIT_CASE(refslab_ns_get_current_same_state),
 	KUNIT_CASE(refslab_object_alloc_ids_per_ns),
 	KUNIT_CASE(refslab_object_pin_per_ns),
+	KUNIT_CASE(refslab_objects_alloc_publish_abort),
+	KUNIT_CASE(refslab_object_release_all_mixed),
 	{}
 };
 

@@ -1740,13 +1740,13 @@ TEST_F(share, batch_nested_does_not_run)
 
 /*
  * A file holds at most REFSLAB_FILE_HANDLES_MAX handles: one more is
- * ENOSPC and changes nothing, and a handle put makes room again.  2^21
- * DUPs in BATCHes of inline records: not on the slow debug and KCSAN
- * kernels.
+ * ENOSPC and changes nothing (a run of CREATEs makes what fits), and a
+ * handle put makes room again.  2^21 DUPs in BATCHes of inline records:
+ * not on the slow debug and KCSAN kernels.
  */
 TEST_F(share, handles_per_file_cap)
 {
-	struct refslab_batch_op *ops;
+	struct refslab_batch_op *ops, creates[5];
 	uint32_t h, extra, n = 1, done;
 	long long live;
 	int fd;
@@ -1758,8 +1758,9 @@ TEST_F(share, handles_per_file_cap)
 	fd = open_dev(_metadata);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, rs_create(fd, 8, NULL, 0, &h, NULL));
-	while (n < REFSLAB_FILE_HANDLES_MAX) {
-		uint32_t count = REFSLAB_FILE_HANDLES_MAX - n;
+	/* DUPs up to three short of the cap, then a run of five CREATEs. */
+	while (n < REFSLAB_FILE_HANDLES_MAX - 3) {
+		uint32_t count = REFSLAB_FILE_HANDLES_MAX - 3 - n;
 
 		if (count > REFSLAB_BATCH_MAX)
 			count = REFSLAB_BATCH_MAX;
@@ -1771,6 +1772,13 @@ TEST_F(share, handles_per_file_cap)
 		ASSERT_EQ(0, ops[count - 1].result);
 		n += count;
 	}
+	for (uint32_t i = 0; i < 5; i++)
+		creates[i] = (struct refslab_batch_op){ INLINE_OP(CREATE),
+			.create = { .payload_size = 8 } };
+	ASSERT_EQ(0, rs_batch(fd, REFSLAB_BATCH_CONTINUE, creates, 5, &done));
+	ASSERT_EQ(5, done);
+	for (uint32_t i = 0; i < 5; i++)
+		EXPECT_EQ(i < 3 ? 0 : -ENOSPC, creates[i].result);
 	live = stat_read("handles_live");
 	EXPECT_EQ(-ENOSPC, rs_dup(fd, h, &extra));
 	EXPECT_EQ(-ENOSPC, rs_create(fd, 8, NULL, 0, &extra, NULL));
@@ -1834,6 +1842,189 @@ TEST_F(share, batch_inline_forms)
 	EXPECT_EQ(ops[1].create.id, info.id);
 	EXPECT_EQ(REFSLAB_RIGHT_READ, info.rights);
 	EXPECT_EQ(2, stat_read("objects_live") - self->base.val[0]);
+}
+
+#define CREATE_RUN	40
+
+/*
+ * Runs of inline CREATEs, of one payload size and mode or of several,
+ * with data or without, make one object per record, each as its ioctl
+ * would: its own handle, a new id, its size, mode and data.  A run of
+ * PUTs then releases them all, and every one is reclaimed.
+ */
+TEST_F(share, batch_create_runs_make_each_record_its_object)
+{
+	struct refslab_batch_op ops[CREATE_RUN];
+	struct refslab_info info;
+	uint64_t data[CREATE_RUN], got, want;
+	uint32_t done;
+	int i, j;
+
+	for (i = 0; i < CREATE_RUN; i++) {
+		data[i] = 0x1000 + i;
+		ops[i] = (struct refslab_batch_op){ INLINE_OP(CREATE),
+			.create = { .payload_size = 16 } };
+		if (i >= 20 && i < 25) {
+			ops[i].create.data = (uintptr_t)&data[i];
+			ops[i].create.data_len = sizeof(data[i]);
+		}
+		if (i >= 25 && i < 28)
+			ops[i].create.payload_size = 300;
+		if (i == 27 || i == 28) {
+			ops[i].flags |= REFSLAB_BATCH_OP_MODE;
+			ops[i].create.mode = 0640;
+		}
+	}
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, CREATE_RUN, &done));
+	ASSERT_EQ(CREATE_RUN, done);
+	for (i = 0; i < CREATE_RUN; i++) {
+		ASSERT_EQ(0, ops[i].result) TH_LOG("record %d", i);
+		for (j = 0; j < i; j++) {
+			EXPECT_NE(ops[j].create.handle, ops[i].create.handle);
+			EXPECT_LT(ops[j].create.id, ops[i].create.id);
+		}
+		ASSERT_EQ(0, rs_info(self->fd, ops[i].create.handle, &info));
+		EXPECT_EQ(ops[i].create.id, info.id);
+		EXPECT_EQ(ops[i].create.payload_size, info.payload_size);
+		EXPECT_EQ(i == 27 || i == 28 ? 0640 : 0600, info.mode);
+		EXPECT_EQ(1, info.object_refs);
+		ASSERT_EQ(0, rs_read(self->fd, ops[i].create.handle, 0,
+				     sizeof(got), &got, NULL));
+		want = i >= 20 && i < 25 ? data[i] : 0;
+		EXPECT_EQ(want, got) TH_LOG("record %d", i);
+	}
+	EXPECT_EQ(CREATE_RUN, stat_read("objects_live") - self->base.val[0]);
+
+	for (i = 0; i < CREATE_RUN; i++)
+		ops[i] = (struct refslab_batch_op){ INLINE_OP(PUT),
+			.ref = { .handle = ops[i].create.handle, .count = 1 } };
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, CREATE_RUN, &done));
+	ASSERT_EQ(CREATE_RUN, done);
+	for (i = 0; i < CREATE_RUN; i++) {
+		EXPECT_EQ(0, ops[i].result);
+		EXPECT_EQ(-ENOENT, rs_info(self->fd, ops[i].ref.handle, &info));
+	}
+	EXPECT_EQ(0, stat_read("objects_live") - self->base.val[0]);
+	EXPECT_EQ(0, wait_reclaimed());
+	EXPECT_EQ(CREATE_RUN, stat_read("objects_reclaimed") - self->reclaimed);
+}
+
+/*
+ * A CREATE of a run whose data cannot be read fails with EFAULT, alone:
+ * the records before it have their objects, and the batch stops there,
+ * or, with REFSLAB_BATCH_CONTINUE, goes on with the next.
+ */
+TEST_F(share, batch_create_run_fails_one_record_at_unreadable_data)
+{
+	struct refslab_batch_op ops[6];
+	uint64_t data = 7, got;
+	uint32_t done;
+	int i, cont;
+
+	for (cont = 0; cont < 2; cont++) {
+		for (i = 0; i < 6; i++)
+			ops[i] = (struct refslab_batch_op){ INLINE_OP(CREATE),
+				.result = 99, .create = { .payload_size = 8,
+					.data = (uintptr_t)&data,
+					.data_len = sizeof(data) } };
+		ops[3].create.data = 8;	/* unmapped */
+		ASSERT_EQ(0, rs_batch(self->fd,
+				      cont ? REFSLAB_BATCH_CONTINUE : 0, ops, 6,
+				      &done));
+		ASSERT_EQ(cont ? 6 : 4, done);
+		EXPECT_EQ(-EFAULT, ops[3].result);
+		EXPECT_EQ(0, ops[3].create.handle);
+		EXPECT_EQ(0, ops[3].create.id);
+		for (i = 0; i < 6; i++) {
+			if (i == 3)
+				continue;
+			if (!cont && i > 3) {
+				EXPECT_EQ(99, ops[i].result);
+				EXPECT_EQ(0, ops[i].create.handle);
+				continue;
+			}
+			ASSERT_EQ(0, ops[i].result) TH_LOG("record %d", i);
+			ASSERT_EQ(0, rs_read(self->fd, ops[i].create.handle, 0,
+					     sizeof(got), &got, NULL));
+			EXPECT_EQ(data, got);
+			EXPECT_EQ(0, rs_put(self->fd, ops[i].create.handle, 1,
+					    NULL));
+		}
+		EXPECT_EQ(0, stat_read("objects_live") - self->base.val[0]);
+	}
+}
+
+/*
+ * At the object limit a run of CREATEs makes what fits, and every record
+ * after that fails with EDQUOT, as the ioctl would.
+ */
+TEST_F(share, batch_create_run_at_the_quota)
+{
+	struct refslab_batch_op ops[12];
+	uint32_t done;
+	long long live;
+	int i;
+
+	live = stat_read("objects_live");
+	SET_PARAM("max_objects", live + 5);
+	for (i = 0; i < 12; i++)
+		ops[i] = (struct refslab_batch_op){ INLINE_OP(CREATE),
+			.create = { .payload_size = 8 } };
+	ASSERT_EQ(0, rs_batch(self->fd, REFSLAB_BATCH_CONTINUE, ops, 12,
+			      &done));
+	ASSERT_EQ(12, done);
+	for (i = 0; i < 12; i++)
+		EXPECT_EQ(i < 5 ? 0 : -EDQUOT, ops[i].result)
+			TH_LOG("record %d", i);
+	EXPECT_EQ(live + 5, stat_read("objects_live"));
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(0, rs_put(self->fd, ops[i].create.handle, 1, NULL));
+}
+
+/*
+ * A run of PUTs that ends many handles releases their objects together,
+ * and still hands each its due: a kept export file is dropped with its
+ * handle, an object that is watched is reclaimed and its watcher told,
+ * and an object another handle holds stays.
+ */
+TEST_F(share, batch_put_run_releases_together)
+{
+	struct refslab_batch_op ops[20];
+	struct refslab_info info;
+	struct refslab_event ev;
+	int efd, watcher;
+	uint32_t h[20], other, done;
+	uint64_t id[20];
+	int i;
+
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(0, rs_create(self->fd, 8, NULL, 0, &h[i], &id[i]));
+	ASSERT_EQ(0, rs_export(self->fd, h[4], 0, 0, &efd));
+	close(efd);
+	EXPECT_EQ(1, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+	ASSERT_EQ(0, rs_dup(self->fd, h[9], &other));
+	watcher = open_dev(_metadata);
+	ASSERT_EQ(0, rs_subscribe_id(watcher, id[13], 0));
+	for (i = 0; i < 20; i++)
+		ops[i] = (struct refslab_batch_op){ INLINE_OP(PUT),
+			.ref = { .handle = h[i], .count = 1 } };
+	ASSERT_EQ(0, rs_batch(self->fd, 0, ops, 20, &done));
+	ASSERT_EQ(20, done);
+	for (i = 0; i < 20; i++)
+		EXPECT_EQ(0, ops[i].result);
+	EXPECT_EQ(0, fdinfo_value(self->fd, "refslab-exports-kept:\t"));
+	EXPECT_EQ(1, stat_read("objects_live") - self->base.val[0]);
+	ASSERT_EQ(0, rs_info(self->fd, other, &info));
+	EXPECT_EQ(1, info.object_refs);
+	ASSERT_EQ(1, read_event(watcher, &ev, 5000));
+	EXPECT_EQ(REFSLAB_EVENT_RECLAIMED, ev.type);
+	EXPECT_EQ(id[13], ev.id);
+	EXPECT_TRUE(event_well_formed(&ev));
+	EXPECT_EQ(0, read_event(watcher, &ev, 200));
+	EXPECT_EQ(0, wait_reclaimed());
+	EXPECT_EQ(19, stat_read("objects_reclaimed") - self->reclaimed);
+	EXPECT_EQ(0, rs_put(self->fd, other, 1, NULL));
+	close(watcher);
 }
 
 /* Inline records are checked like the ioctls' structures, byte for byte. */
