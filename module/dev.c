@@ -908,16 +908,29 @@ static int refslab_ioc_subscribe(struct refslab_file *rf,
 
 /* Records a batch reads, runs and writes back at a time: 2560 bytes. */
 #define REFSLAB_BATCH_CHUNK	64
-static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) <= PAGE_SIZE);
 /* Records of reference changes a batch runs at a time: 2048 bytes. */
 #define REFSLAB_BATCH_CHANGES	128
-static_assert(REFSLAB_BATCH_CHANGES * sizeof(struct refslab_ref_change) <=
-	      PAGE_SIZE);
+
+/*
+ * What a run of in-record CREATEs makes together, kept after the records
+ * in the run buffer rather than on the stack: 768 bytes.
+ */
+struct batch_creates {
+	struct refslab_object *objs[REFSLAB_ALLOC_BULK];
+	u32 hids[REFSLAB_ALLOC_BULK];
+};
 
 /* The run buffer of a BATCH, of either kind of record. */
 #define REFSLAB_BATCH_BUF_SIZE \
-	max(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op), \
+	max(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) + \
+	    sizeof(struct batch_creates), \
 	    REFSLAB_BATCH_CHANGES * sizeof(struct refslab_ref_change))
+static_assert(REFSLAB_BATCH_CHUNK * sizeof(struct refslab_batch_op) +
+	      sizeof(struct batch_creates) <= PAGE_SIZE);
+static_assert(REFSLAB_BATCH_CHANGES * sizeof(struct refslab_ref_change) <=
+	      PAGE_SIZE);
+/* The records of a run never outnumber what it can make together. */
+static_assert(REFSLAB_BATCH_CHUNK <= REFSLAB_ALLOC_BULK);
 
 /*
  * A run buffer for a BATCH: the one the file kept from its last BATCH, or
@@ -1019,9 +1032,25 @@ static int batch_create_mode(const struct refslab_batch_op *op)
 }
 
 /*
+ * Is @op an in-record CREATE of the payload size and mode of @first, one
+ * that batch_create_mode() took, and are its own arguments, its data, as
+ * the ioctl would take them?
+ */
+static bool batch_create_like(const struct refslab_batch_op *op,
+			      const struct refslab_batch_op *first)
+{
+	return op->cmd == REFSLAB_CMD_CREATE && op->flags == first->flags &&
+	       op->create.payload_size == first->create.payload_size &&
+	       op->create.mode == first->create.mode &&
+	       op->create.data_len <= op->create.payload_size &&
+	       (op->create.data || !op->create.data_len);
+}
+
+/*
  * A run of in-record CREATEs of one payload size and mode, from the first
- * of @ops, made together: their handles reserved under one taking of the
- * table's lock, their objects charged, allocated and published by
+ * of the @n records at @ops (at most REFSLAB_ALLOC_BULK), made together
+ * in @bc: their handles reserved under one taking of the table's lock,
+ * their objects charged, allocated and published by
  * refslab_objects_alloc() and refslab_objects_publish().  Each record
  * that runs gets the result it would get alone; a record whose data
  * cannot be read fails with EFAULT, and one whose registry node cannot be
@@ -1033,11 +1062,12 @@ static int batch_create_mode(const struct refslab_batch_op *op)
  */
 static noinline unsigned int batch_create_run(struct refslab_file *rf,
 					      struct refslab_batch_op *ops,
-					      unsigned int n)
+					      unsigned int n,
+					      struct batch_creates *bc)
 {
-	struct refslab_object *objs[REFSLAB_ALLOC_BULK];
-	u32 hids[REFSLAB_ALLOC_BULK];
+	struct refslab_object **objs = bc->objs;
 	unsigned int i, k, made, published;
+	u32 *hids = bc->hids;
 	struct refslab_batch_create *c;
 	struct refslab_ns *rns;
 	int mode, ret, err;
@@ -1045,10 +1075,8 @@ static noinline unsigned int batch_create_run(struct refslab_file *rf,
 	mode = batch_create_mode(ops);
 	if (mode < 0 || n < 2)
 		return 0;
-	n = min(n, REFSLAB_ALLOC_BULK);
 	for (k = 1; k < n; k++)
-		if (ops[k].create.payload_size != ops->create.payload_size ||
-		    batch_create_mode(&ops[k]) != mode)
+		if (!batch_create_like(&ops[k], ops))
 			break;
 	if (k < 2)
 		return 0;
@@ -1345,6 +1373,7 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	struct refslab_batch_op __user *uops = u64_to_user_ptr(cmd->ops);
 	bool cont = cmd->flags & REFSLAB_BATCH_CONTINUE;
 	bool stop = false;
+	struct batch_creates *creates;
 	struct refslab_batch_op *ops;
 	unsigned int n, ran, made;
 	u32 done = 0;
@@ -1371,6 +1400,7 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 	ops = batch_buf_get(rf);
 	if (!ops)
 		return -ENOMEM;
+	creates = (struct batch_creates *)(ops + REFSLAB_BATCH_CHUNK);
 	while (done < cmd->count && !stop) {
 		n = min_t(u32, cmd->count - done, REFSLAB_BATCH_CHUNK);
 		if (batch_copy_in(ops, uops + done, n) ||
@@ -1392,7 +1422,8 @@ static int refslab_ioc_batch(struct refslab_file *rf,
 								ops + ran,
 								n - ran, !cont);
 			else if (ops[ran].cmd == REFSLAB_CMD_CREATE)
-				made = batch_create_run(rf, ops + ran, n - ran);
+				made = batch_create_run(rf, ops + ran, n - ran,
+							creates);
 			if (!made) {
 				ops[ran].result = batch_run_op(rf, &ops[ran]);
 				made = 1;

@@ -636,7 +636,7 @@ out_unlock:
 EXPORT_SYMBOL_IF_KUNIT(refslab_handle_lookup);
 
 /* Handles that a run of PUTs takes out of their table at a time. */
-#define REMOVALS_MAX	8
+#define REMOVALS_MAX	16
 
 /*
  * Handles whose count reached zero, waiting to be taken out of their

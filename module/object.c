@@ -611,16 +611,18 @@ static void refslab_objects_reclaim(struct rcu_head *rcu)
 	struct refslab_object *obj = container_of(rcu, struct refslab_object,
 						  rcu);
 	u64 latency = ktime_get_ns() - obj->release_ns;
-	unsigned int class = refslab_object_class(obj), c, nr = 0, total = 0;
+	unsigned int class = refslab_object_class(obj), nr = 0, total = 0;
+	unsigned int size = obj->size;
 	struct refslab_object *next;
 	void *bulk[RECLAIM_BULK];
 
 	for (; obj; obj = next) {
 		next = obj->reclaim_next;
-		c = refslab_object_class(obj);
-		if (c != class || nr == RECLAIM_BULK) {
+		/* Objects of one size, as a run's are, are of one class. */
+		if (obj->size != size || nr == RECLAIM_BULK) {
 			reclaim_free(class, nr, bulk);
-			class = c;
+			size = obj->size;
+			class = refslab_object_class(obj);
 			nr = 0;
 		}
 		trace_refslab_reclaim(obj, latency);

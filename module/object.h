@@ -102,7 +102,7 @@ struct refslab_attrs {
 };
 
 /* Objects refslab_objects_alloc() makes with one call, at most. */
-#define REFSLAB_ALLOC_BULK	32
+#define REFSLAB_ALLOC_BULK	64
 
 int refslab_objects_alloc(struct refslab_ns *rns, unsigned int size,
 			  umode_t mode, struct refslab_object **objs,

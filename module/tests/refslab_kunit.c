@@ -1454,12 +1454,15 @@ static void refslab_object_alloc_ids_per_ns(struct kunit *test)
  */
 static void refslab_objects_alloc_publish_abort(struct kunit *test)
 {
-	struct refslab_object *objs[REFSLAB_ALLOC_BULK], *found;
 	struct refslab_ns *other = other_ns(test);
+	struct refslab_object **objs, *found;
 	unsigned int charged, i;
 	struct stat_snapshot s;
 	bool reserved;
 
+	objs = kunit_kcalloc(test, REFSLAB_ALLOC_BULK, sizeof(*objs),
+			     GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
 	snapshot(&s);
 	charged = refslab_quota_total_objects();
 	KUNIT_ASSERT_EQ(test, refslab_objects_alloc(other, 100, 0640, objs,

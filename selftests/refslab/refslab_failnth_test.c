@@ -312,6 +312,39 @@ static int op_batch(struct ctx *c)
 	return ops[0].result ? ops[0].result : ops[1].result;
 }
 
+/*
+ * A run of four inline CREATEs, one with data, made together, its first
+ * id the first of a new leaf (prepare_create_leaf()): the run's registry
+ * walk must allocate the node on its way.  Whatever part ran is undone.
+ */
+static int op_batch_create_leaf(struct ctx *c)
+{
+	static const char data[8] = "initial";
+	struct refslab_batch_op ops[4];
+	struct refslab_batch b = {
+		.size = sizeof(b), .ops = (uintptr_t)ops, .count = 4,
+	};
+	int ret, i;
+
+	for (i = 0; i < 4; i++)
+		ops[i] = (struct refslab_batch_op){
+			.cmd = REFSLAB_CMD_CREATE,
+			.flags = REFSLAB_BATCH_OP_INLINE,
+			.create = { .payload_size = 8 },
+		};
+	ops[2].create.data = (uintptr_t)data;
+	ops[2].create.data_len = sizeof(data);
+	ret = rs_ioctl(c->fd, REFSLAB_IOC_BATCH, &b);
+	if (ret)
+		return ret;
+	for (i = 0; i < (int)b.done; i++) {
+		if (ops[i].result)
+			return ops[i].result;
+		rs_put(c->fd, ops[i].create.handle, 1, NULL);
+	}
+	return b.done < 4 ? -ENOMEM : 0;
+}
+
 /* A GET and a PUT as reference changes: both ran, or the GET is undone. */
 static int op_batch_refs(struct ctx *c)
 {
@@ -359,6 +392,8 @@ static const struct op ops[] = {
 	{ "export_new", NULL, op_export_new, undo_newfd },
 	{ "first_handle", NULL, op_first_handle, undo_newfd },
 	{ "batch_refs", NULL, op_batch_refs, NULL },
+	{ "batch_create_leaf", prepare_create_leaf, op_batch_create_leaf,
+	  NULL },
 };
 
 /* Everything a failed call must leave exactly as it was. */
@@ -465,6 +500,7 @@ FAILNTH_VARIANT(19, create_leaf);
 FAILNTH_VARIANT(20, export_new);
 FAILNTH_VARIANT(21, first_handle);
 FAILNTH_VARIANT(22, batch_refs);
+FAILNTH_VARIANT(23, batch_create_leaf);
 
 FIXTURE_SETUP(failnth)
 {
