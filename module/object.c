@@ -181,6 +181,16 @@ static struct kmem_cache *object_cache(const struct refslab_object *obj)
 	return refslab_classes[refslab_object_class(obj)].cache;
 }
 
+/* Free @n objects of @cache: one alone, as the bulk call costs more. */
+static void objects_free(struct kmem_cache *cache, void **objs,
+			 unsigned int n)
+{
+	if (n == 1)
+		kmem_cache_free(cache, objs[0]);
+	else
+		kmem_cache_free_bulk(cache, n, objs);
+}
+
 /*
  * Reserve the registry slot of a new id.  Ids are never handed out twice,
  * so a slot that is already reserved (-EBUSY) is the one an earlier
@@ -413,10 +423,7 @@ void refslab_objects_abort(struct refslab_object **objs, unsigned int n)
 		xa_release(&obj->ns->registry, objs[i]->id);
 	refslab_quota_uncharge_many(obj->charge, n, (u64)n * obj->size);
 	refslab_ns_put_many(obj->ns, n);
-	if (n == 1)
-		kmem_cache_free(object_cache(obj), obj);
-	else
-		kmem_cache_free_bulk(object_cache(obj), n, (void **)objs);
+	objects_free(object_cache(obj), (void **)objs, n);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_objects_abort);
 
@@ -593,12 +600,7 @@ static void refslab_object_reclaim(struct rcu_head *rcu)
 
 static void reclaim_free(unsigned int class, unsigned int nr, void **objs)
 {
-	struct kmem_cache *cache = refslab_classes[class].cache;
-
-	if (nr == 1)
-		kmem_cache_free(cache, objs[0]);
-	else
-		kmem_cache_free_bulk(cache, nr, objs);
+	objects_free(refslab_classes[class].cache, objs, nr);
 	refslab_class_stat_add(class, REFSLAB_CLASS_RECLAIMED, nr);
 }
 
@@ -635,6 +637,18 @@ static void refslab_objects_reclaim(struct rcu_head *rcu)
 	atomic_long_sub(total, &refslab_pending);
 }
 
+/* Drop a reference; if it was the last, @obj waits on @rel.  True then. */
+static __always_inline bool put_to(struct refslab_object *obj,
+				   struct refslab_releases *rel)
+{
+	if (!refcount_dec_and_test(&obj->ref))
+		return false;
+	trace_refslab_release(obj);
+	obj->release_next = rel->first;
+	rel->first = obj;
+	return true;
+}
+
 /**
  * refslab_object_put_later() - drop a reference, releasing with others
  * @obj: the object
@@ -646,11 +660,7 @@ static void refslab_objects_reclaim(struct rcu_head *rcu)
 void refslab_object_put_later(struct refslab_object *obj,
 			      struct refslab_releases *rel)
 {
-	if (!refcount_dec_and_test(&obj->ref))
-		return;
-	trace_refslab_release(obj);
-	obj->release_next = rel->first;
-	rel->first = obj;
+	put_to(obj, rel);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_put_later);
 
@@ -814,14 +824,10 @@ EXPORT_SYMBOL_IF_KUNIT(refslab_object_holder_put_later);
  */
 void refslab_object_put(struct refslab_object *obj)
 {
-	struct refslab_releases rel;
+	struct refslab_releases rel = {};
 
-	if (!refcount_dec_and_test(&obj->ref))
-		return;
-	trace_refslab_release(obj);
-	obj->release_next = NULL;
-	rel.first = obj;
-	refslab_object_release_all(&rel);
+	if (put_to(obj, &rel))
+		refslab_object_release_all(&rel);
 }
 EXPORT_SYMBOL_IF_KUNIT(refslab_object_put);
 
